@@ -1,0 +1,131 @@
+/**
+ * The `pinnlab` command. Every bad input ends in one line `pinnlab: error: ...` and exit status 2,
+ * before anything is written.
+ */
+import { parseArgs } from "node:util";
+import { PROBLEMS } from "../problems/index.js";
+import { TRAIN_SCHEMA, defaultTrainConfig } from "../train/config.js";
+import { resolveRun, parseSet, type Override } from "../train/resolve.js";
+import { prepareRunDir } from "../store/rundir.js";
+import { runTraining } from "./train.js";
+import { benchStep } from "./bench.js";
+import { UsageError, asUsage } from "./errors.js";
+
+const USAGE = `pinnlab: physics-informed neural networks that show why training fails
+
+usage:
+  pinnlab problems                      list built-in problems, parameters and defaults
+  pinnlab train <problem> [options]     train and write a run directory
+      --set key=value   (repeatable) any training key, problem parameter or w.<term> weight
+      --steps N         Adam steps          --seed S   random seed
+      --out DIR         run directory (default runs/<timestamp>-<problem>)
+      --help            list every key with its default for <problem>
+  pinnlab bench step --problem burgers --width W --depth D --points N [--steps K] [--json]
+`;
+
+function listProblems(): string {
+  const base = defaultTrainConfig() as unknown as Record<string, unknown>;
+  const lines: string[] = [];
+  for (const p of Object.values(PROBLEMS)) {
+    lines.push(`${p.name}: ${p.description}`);
+    const params = Object.entries(p.params).map(([k, s]) => `${k}=${s.default}`);
+    lines.push(`  parameters: ${params.length ? params.join(" ") : "(none)"}`);
+    const d = Object.entries(p.defaults)
+      .filter(([k, v]) => base[k] !== v)
+      .map(([k, v]) => `${k}=${v}`);
+    lines.push(`  defaults:   ${d.join(" ")}`);
+  }
+  return lines.join("\n");
+}
+
+function trainHelp(problem: string): string {
+  const r = resolveRun(problem, []);
+  const cfg = r.config as unknown as Record<string, unknown>;
+  const lines = [
+    `pinnlab train ${problem} [--set key=value]... [--steps N] [--seed S] [--out DIR]`,
+    "",
+  ];
+  lines.push(`${r.builtin.description}`, "", "problem parameters:");
+  for (const [k, s] of Object.entries(r.builtin.params))
+    lines.push(`  ${k.padEnd(18)} ${String(s.default).padEnd(12)} ${s.doc}`);
+  lines.push("", "term weights:");
+  for (const [k, w] of Object.entries(r.weights)) lines.push(`  w.${k.padEnd(16)} ${w}`);
+  lines.push("", "training keys:");
+  for (const [k, s] of Object.entries(TRAIN_SCHEMA)) {
+    const type = s.kind === "enum" ? s.choices.join("|") : s.kind;
+    lines.push(`  ${k.padEnd(18)} ${String(cfg[k]).padEnd(12)} ${s.doc} (${type})`);
+  }
+  return lines.join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE);
+      return 0;
+    case "problems":
+      console.log(listProblems());
+      return 0;
+    case "train": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          set: { type: "string", multiple: true },
+          steps: { type: "string" },
+          seed: { type: "string" },
+          out: { type: "string" },
+          help: { type: "boolean" },
+        },
+      });
+      if (positionals.length !== 1)
+        throw new UsageError("train: expected exactly one problem name");
+      const name = positionals[0];
+      if (values.help) {
+        console.log(asUsage(() => trainHelp(name)));
+        return 0;
+      }
+      const overrides: Override[] = (values.set ?? []).map(parseSet);
+      if (values.steps !== undefined) overrides.push(["steps", values.steps]);
+      if (values.seed !== undefined) overrides.push(["seed", values.seed]);
+      if (values.steps !== undefined && !(Number(values.steps) > 0)) {
+        throw new UsageError(`--steps ${values.steps}: must be a positive integer`);
+      }
+      const run = asUsage(() => resolveRun(name, overrides));
+      const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+      const out = values.out ?? `runs/${stamp}-${name}`;
+      const cleanup = asUsage(() => prepareRunDir(out));
+      return runTraining(run, out, cleanup);
+    }
+    case "bench": {
+      const [sub, ...args] = rest;
+      if (sub !== "step")
+        throw new UsageError(`bench: unknown benchmark "${sub ?? ""}" (known: step)`);
+      return benchStep(args);
+    }
+    default:
+      throw new UsageError(`unknown command "${cmd}" (try pinnlab --help)`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    const err = e as Error & { code?: string };
+    // input errors (ours, or node's argument parser) are the user's: one line, status 2
+    const input = err instanceof UsageError || err.code?.startsWith("ERR_PARSE_ARGS");
+    if (input) {
+      process.stderr.write(`pinnlab: error: ${err.message.split("\n")[0]}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`pinnlab: internal error: ${err.stack ?? err.message}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

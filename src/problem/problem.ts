@@ -1,0 +1,398 @@
+/**
+ * `defineProblem`: geometry + fields + residuals + conditions -> a validated problem whose every
+ * residual and condition is a named loss term. Residuals are written with derivative accessors,
+ * `d("u", "xx")`, and are dry-run once at definition time, which both discovers the derivative
+ * channels each term needs and rejects mistakes (unknown field or input, order > 4) with an error
+ * naming the offending term.
+ */
+import { fromData, np, type Precision } from "../engine/index.js";
+import { type Box, inputIndex } from "../geometry/box.js";
+import { type Jet, disposeJet } from "../jet/jet.js";
+import { type JetLayout, type MultiIndex, MAX_ORDER, jetLayout } from "../jet/multiindex.js";
+import { type SamplerKind, samplePoints } from "../sampling/samplers.js";
+import type { Rng } from "../util/rng.js";
+import type { Condition, PointFn } from "./conditions.js";
+
+/** What a residual sees: fields, their derivatives and the coordinates, each [N]. */
+export interface ResidualContext {
+  /**
+   * A field or one of its partial derivatives at the batch's points, shape [N]. The derivative is
+   * spelled with input names: "" (value), "t", "xx", "tx", "xxxx" (any order, up to 4).
+   * Each call returns a fresh reference that the arithmetic using it consumes.
+   */
+  d(field: string, derivative?: string): np.Array;
+  /** Coordinate values of a named input, shape [N]. */
+  x(input: string): np.Array;
+}
+
+/** A residual: returns the per-point PDE residual [N] that training drives to zero. */
+export type ResidualFn = (c: ResidualContext) => np.Array;
+
+/** Values of a problem's fields on a tensor grid, for evaluation against a reference. */
+export interface EvalGrid {
+  /** Grid axes per input, in the domain's input order. */
+  readonly axes: readonly Float64Array[];
+  /** Reference values per field, row-major over the tensor grid (last input fastest). */
+  readonly values: Readonly<Record<string, Float64Array>>;
+}
+
+/** Everything that declares a problem. */
+export interface ProblemSpec {
+  readonly name: string;
+  readonly domain: Box;
+  readonly fields: readonly string[];
+  readonly residuals: Readonly<Record<string, ResidualFn>>;
+  readonly conditions: Readonly<Record<string, Condition>>;
+  /** Reference solution on the evaluation grid (exact or from a classical solver). */
+  readonly reference?: () => EvalGrid;
+}
+
+/** The kind of a loss term. */
+export type TermKind = "residual" | Condition["kind"];
+
+/** A batch for one term: points [rows, dims] and optional targets [rows]. */
+export interface TermBatch {
+  readonly X: Float64Array;
+  readonly rows: number;
+  readonly target: Float64Array | null;
+}
+
+/** A named loss term, compiled from a residual or a condition. */
+export interface Term {
+  readonly name: string;
+  readonly kind: TermKind;
+  /** Derivative channels the network must provide at this term's points. */
+  readonly layout: JetLayout;
+  /** True when the term's points never change (data). */
+  readonly fixed: boolean;
+  /** Draw a batch of about n points (exactly n unless the term fixes its own count). */
+  sample(rng: Rng, n: number, sampler: SamplerKind): TermBatch;
+  /**
+   * Per-point residuals from the network's output jet at the batch's points.
+   * @param out output jet [rows, fields] (consumed)
+   * @param X points [rows, dims] (consumed)
+   * @param target targets [rows] or null (consumed)
+   * @returns residuals [M]
+   */
+  residual(out: Jet, X: np.Array, target: np.Array | null): np.Array;
+}
+
+/** A validated problem. */
+export interface Problem extends ProblemSpec {
+  /** Residual terms first, then conditions, in declaration order. */
+  readonly terms: readonly Term[];
+  /** The terms' names, in the same order. */
+  readonly termNames: readonly string[];
+}
+
+function parseDerivative(domain: Box, spec: string, where: string): MultiIndex {
+  if (spec.length > MAX_ORDER) {
+    throw new Error(`${where}: derivative "${spec}" has order ${spec.length} > ${MAX_ORDER}`);
+  }
+  return [...spec].map((ch) => inputIndex(domain, ch, `${where}: derivative "${spec}"`));
+}
+
+function fieldIndex(spec: ProblemSpec, field: string, where: string): number {
+  const i = spec.fields.indexOf(field);
+  if (i < 0)
+    throw new Error(`${where}: unknown field "${field}" (fields: ${spec.fields.join(", ")})`);
+  return i;
+}
+
+function evalPointFn(f: PointFn, domain: Box, X: Float64Array, rows: number): Float64Array {
+  const out = new Float64Array(rows);
+  const d = domain.inputs.length;
+  if (typeof f === "number") return out.fill(f);
+  const p: Record<string, number> = {};
+  for (let r = 0; r < rows; r++) {
+    domain.inputs.forEach((name, k) => (p[name] = X[r * d + k]));
+    out[r] = f(p);
+  }
+  return out;
+}
+
+/** Column `field` of a channel as [N]; zero channels give zeros. */
+function fieldColumn(out: Jet, mi: MultiIndex, field: number): np.Array {
+  const k = out.layout.indexOf(mi);
+  if (k === undefined) throw new Error(`internal: channel ${mi.join(",")} missing from the jet`);
+  const ch = out.ch[k];
+  const v = out.ch[0] as np.Array;
+  if (!ch) return np.zeros([v.shape[0]], { dtype: v.dtype });
+  return ch.ref.slice([], field);
+}
+
+/** Dry-run a residual to find the channels it reads (and validate its accessors). */
+function discover(spec: ProblemSpec, name: string, fn: ResidualFn): MultiIndex[] {
+  const where = `residuals.${name}`;
+  const found: MultiIndex[] = [];
+  const zero = () => np.zeros([1]);
+  const ctx: ResidualContext = {
+    d(field, derivative = "") {
+      fieldIndex(spec, field, where);
+      found.push(parseDerivative(spec.domain, derivative, where));
+      return zero();
+    },
+    x(input) {
+      inputIndex(spec.domain, input, where);
+      return zero();
+    },
+  };
+  let r: unknown;
+  try {
+    r = fn(ctx);
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new Error(msg.startsWith(where) ? msg : `${where}: ${msg}`, { cause: e });
+  }
+  if (!(r instanceof np.Array) || r.shape.length !== 1 || r.shape[0] !== 1) {
+    throw new Error(`${where}: must return the per-point residual array built from d(...)`);
+  }
+  r.dispose();
+  if (found.length === 0) throw new Error(`${where}: reads no field (use d("u", ...))`);
+  return found;
+}
+
+function residualTerm(spec: ProblemSpec, name: string, fn: ResidualFn): Term {
+  const dims = spec.domain.inputs.length;
+  const layout = jetLayout(dims, discover(spec, name, fn));
+  return {
+    name,
+    kind: "residual",
+    layout,
+    fixed: false,
+    sample: (rng, n, sampler) => ({
+      X: samplePoints(sampler, rng, n, spec.domain.lo, spec.domain.hi),
+      rows: n,
+      target: null,
+    }),
+    residual(out, X, target) {
+      target?.dispose();
+      const ctx: ResidualContext = {
+        d: (field, derivative = "") =>
+          fieldColumn(
+            out,
+            parseDerivative(spec.domain, derivative, `residuals.${name}`),
+            fieldIndex(spec, field, name),
+          ),
+        x: (input) => X.ref.slice([], inputIndex(spec.domain, input, name)),
+      };
+      const r = fn(ctx);
+      disposeJet(out);
+      X.dispose();
+      return r;
+    },
+  };
+}
+
+/** Points on faces, split evenly (remainder to the first faces). */
+function sampleFaces(
+  domain: Box,
+  faces: readonly { input: string; side: "min" | "max" }[],
+  rng: Rng,
+  n: number,
+  sampler: SamplerKind,
+): Float64Array {
+  const d = domain.inputs.length;
+  const X = new Float64Array(n * d);
+  let row = 0;
+  faces.forEach((f, i) => {
+    const m = Math.floor(n / faces.length) + (i < n % faces.length ? 1 : 0);
+    if (m === 0) return;
+    const k = domain.inputs.indexOf(f.input);
+    const fixed = domain.inputs.map((_, j) =>
+      j === k ? (f.side === "min" ? domain.lo[k] : domain.hi[k]) : NaN,
+    );
+    X.set(samplePoints(sampler, rng, m, domain.lo, domain.hi, fixed), row * d);
+    row += m;
+  });
+  return X;
+}
+
+function conditionTerm(spec: ProblemSpec, name: string, c: Condition): Term {
+  const where = `conditions.${name}`;
+  const { domain } = spec;
+  const dims = domain.inputs.length;
+  const fi = fieldIndex(spec, c.field, where);
+  const targetResidual =
+    (mi: MultiIndex, sign: (X: np.Array) => np.Array | number) =>
+    (out: Jet, X: np.Array, target: np.Array | null): np.Array => {
+      const v = fieldColumn(out, mi, fi);
+      disposeJet(out);
+      const s = sign(X);
+      const signed = typeof s === "number" ? (s === 1 ? v : v.mul(s)) : v.mul(s);
+      return target ? signed.sub(target) : signed;
+    };
+  const withTargets = (f: PointFn, X: Float64Array, rows: number): TermBatch => ({
+    X,
+    rows,
+    target: evalPointFn(f, domain, X, rows),
+  });
+  switch (c.kind) {
+    case "initial": {
+      if (domain.time === null) throw new Error(`${where}: the domain has no time input`);
+      const ti = domain.inputs.indexOf(domain.time);
+      const mi: MultiIndex = c.derivative === 1 ? [ti] : [];
+      return {
+        name,
+        kind: c.kind,
+        layout: jetLayout(dims, [mi]),
+        fixed: false,
+        sample: (rng, n, sampler) =>
+          withTargets(
+            c.value,
+            sampleFaces(domain, [{ input: domain.time as string, side: "min" }], rng, n, sampler),
+            n,
+          ),
+        residual: targetResidual(mi, (X) => (X.dispose(), 1)),
+      };
+    }
+    case "dirichlet":
+    case "neumann": {
+      if (c.on.length === 0) throw new Error(`${where}.on: no faces given`);
+      const idx = c.on.map((f) => inputIndex(domain, f.input, `${where}.on`));
+      const neumann = c.kind === "neumann";
+      const layout = jetLayout(dims, neumann ? idx.map((i) => [i]) : [[]]);
+      return {
+        name,
+        kind: c.kind,
+        layout,
+        fixed: false,
+        sample: (rng, n, sampler) =>
+          withTargets(c.value, sampleFaces(domain, c.on, rng, n, sampler), n),
+        residual: neumann
+          ? (out, X, target) => neumannResidual(out, X, target, c.on, domain, fi, idx)
+          : targetResidual([], (X) => (X.dispose(), 1)),
+      };
+    }
+    case "periodic": {
+      const k = inputIndex(domain, c.input, `${where}.input`);
+      if (domain.time === c.input) throw new Error(`${where}.input: time cannot be periodic`);
+      const mis: MultiIndex[] = Array.from({ length: c.derivatives + 1 }, (_, o) =>
+        new Array<number>(o).fill(k),
+      );
+      return {
+        name,
+        kind: c.kind,
+        layout: jetLayout(dims, mis),
+        fixed: false,
+        sample(rng, n, sampler) {
+          // n pairs: the same point at the left and right ends of the periodic input
+          const left = samplePoints(sampler, rng, n, domain.lo, domain.hi);
+          const X = new Float64Array(2 * n * dims);
+          for (let r = 0; r < n; r++) {
+            left[r * dims + k] = domain.lo[k];
+            X.set(left.subarray(r * dims, (r + 1) * dims), r * dims);
+            X.set(left.subarray(r * dims, (r + 1) * dims), (n + r) * dims);
+            X[(n + r) * dims + k] = domain.hi[k];
+          }
+          return { X, rows: 2 * n, target: null };
+        },
+        residual(out, X, target) {
+          target?.dispose();
+          const n = X.shape[0] / 2;
+          X.dispose();
+          const diffs = mis.map((mi) => {
+            const col = fieldColumn(out, mi, fi);
+            return col.ref.slice([0, n]).sub(col.slice([n, 2 * n]));
+          });
+          disposeJet(out);
+          return diffs.length === 1 ? diffs[0] : np.concatenate(diffs, 0);
+        },
+      };
+    }
+    case "data": {
+      const rows = c.points.length;
+      const X = new Float64Array(rows * dims);
+      c.points.forEach((p, r) => {
+        if (p.length !== dims) {
+          throw new Error(`${where}.points[${r}]: expected ${dims} coordinates, got ${p.length}`);
+        }
+        p.forEach((v, j) => {
+          if (!Number.isFinite(v)) throw new Error(`${where}.points[${r}][${j}] is not finite`);
+          X[r * dims + j] = v;
+        });
+      });
+      const target = Float64Array.from(c.values);
+      if (target.some((v) => !Number.isFinite(v)))
+        throw new Error(`${where}.values: not all finite`);
+      return {
+        name,
+        kind: c.kind,
+        layout: jetLayout(dims, [[]]),
+        fixed: true,
+        sample: () => ({ X, rows, target }),
+        residual: targetResidual([], (Xa) => (Xa.dispose(), 1)),
+      };
+    }
+    default: {
+      const never: never = c;
+      throw new Error(`${where}: unknown condition kind ${String((never as Condition).kind)}`);
+    }
+  }
+}
+
+function neumannResidual(
+  out: Jet,
+  X: np.Array,
+  target: np.Array | null,
+  faces: readonly { input: string; side: "min" | "max" }[],
+  domain: Box,
+  fi: number,
+  idx: readonly number[],
+): np.Array {
+  // Each row belongs to one face: pick d/dx_k with the outward sign by masking on the coordinate.
+  let acc: np.Array | null = null;
+  faces.forEach((f, j) => {
+    const k = idx[j];
+    const bound = f.side === "min" ? domain.lo[k] : domain.hi[k];
+    const onFace = np.abs(X.ref.slice([], k).sub(bound)).less(1e-9 * (1 + Math.abs(bound)));
+    const dn = fieldColumn(out, [k], fi).mul(f.side === "min" ? -1 : 1);
+    const part = np.where(onFace, dn, 0);
+    acc = acc ? acc.add(part) : part;
+  });
+  X.dispose();
+  disposeJet(out);
+  const r = acc as unknown as np.Array;
+  return target ? r.sub(target) : r;
+}
+
+/**
+ * Validate a problem and compile its residuals and conditions into named loss terms.
+ * @throws an error naming the offending field, residual or condition
+ * @example
+ * const p = defineProblem({ name: "heat", domain: timeSpace([0, 1], interval(0, 1)), fields: ["u"],
+ *   residuals: { res: ({ d }) => d("u", "t").sub(d("u", "xx")) },
+ *   conditions: { ic: initial("u", (p) => Math.sin(Math.PI * p.x)) } });
+ */
+export function defineProblem(spec: ProblemSpec): Problem {
+  if (!spec.name) throw new Error("problem.name is empty");
+  if (spec.fields.length === 0)
+    throw new Error(`${spec.name}: fields: at least one field is needed`);
+  for (const f of spec.fields) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(f))
+      throw new Error(`${spec.name}: fields: bad name "${f}"`);
+  }
+  if (Object.keys(spec.residuals).length === 0) {
+    throw new Error(`${spec.name}: residuals: at least one residual is needed`);
+  }
+  const names = [...Object.keys(spec.residuals), ...Object.keys(spec.conditions)];
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new Error(`${spec.name}: term name "${dup}" is used twice`);
+  const terms: Term[] = [
+    ...Object.entries(spec.residuals).map(([n, fn]) => residualTerm(spec, n, fn)),
+    ...Object.entries(spec.conditions).map(([n, c]) => conditionTerm(spec, n, c)),
+  ];
+  return { ...spec, terms, termNames: terms.map((t) => t.name) };
+}
+
+/** Upload a batch's arrays in the run's precision. */
+export function batchArrays(
+  b: TermBatch,
+  dims: number,
+  precision: Precision,
+): { X: np.Array; target: np.Array | null } {
+  return {
+    X: fromData(b.X, [b.rows, dims], precision),
+    target: b.target ? fromData(b.target, [b.rows], precision) : null,
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * Training configuration: one flat, typed record with a schema that documents every key, its type
+ * and its default. The CLI's `--set key=value` and presets go through `applyOverrides`, which
+ * rejects unknown keys and ill-typed values with the key named. Problem parameters (beta, rho, ...)
+ * live beside the training keys in the same namespace; per-term weights are `w.<term>`.
+ */
+
+/** Every training option. */
+export interface TrainConfig {
+  arch: "mlp" | "modified-mlp";
+  width: number;
+  depth: number;
+  activation: "tanh" | "sin" | "gelu";
+  /** Random Fourier features (count; 0 = off) and their scale. */
+  fourier: number;
+  fourierScale: number;
+  /** Exact periodicity through the periodic embedding for every periodic condition's input. */
+  periodicEmbedding: boolean;
+  /** Random weight factorisation (Wang et al. 2022). */
+  rwf: boolean;
+  optimizer: "adam" | "lbfgs" | "adam+lbfgs";
+  /** Adam steps. */
+  steps: number;
+  lr: number;
+  warmup: number;
+  decayRate: number;
+  decaySteps: number;
+  /** L-BFGS iterations (for optimizer lbfgs or adam+lbfgs) and its full-batch size. */
+  lbfgsSteps: number;
+  lbfgsPoints: number;
+  lbfgsHistory: number;
+  /** Residual points per step and points per condition term per step. */
+  points: number;
+  bcPoints: number;
+  sampler: "uniform" | "lhs";
+  /** Draw new points every k Adam steps (0: keep the first batch). */
+  resampleEvery: number;
+  precision: "float32" | "float64";
+  seed: number;
+  logEvery: number;
+}
+
+/** A schema entry: type, default and a one-line description. */
+export type KeySpec =
+  | { kind: "int"; min: number; default: number; doc: string }
+  | { kind: "number"; min?: number; positive?: boolean; default: number; doc: string }
+  | { kind: "bool"; default: boolean; doc: string }
+  | { kind: "enum"; choices: readonly string[]; default: string; doc: string };
+
+/** The schema of {@link TrainConfig}. */
+export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
+  arch: { kind: "enum", choices: ["mlp", "modified-mlp"], default: "mlp", doc: "network body" },
+  width: { kind: "int", min: 1, default: 64, doc: "hidden width" },
+  depth: { kind: "int", min: 1, default: 4, doc: "hidden layers" },
+  activation: {
+    kind: "enum",
+    choices: ["tanh", "sin", "gelu"],
+    default: "tanh",
+    doc: "activation",
+  },
+  fourier: { kind: "int", min: 0, default: 0, doc: "random Fourier features (0 = off)" },
+  fourierScale: { kind: "number", positive: true, default: 1, doc: "Fourier feature scale sigma" },
+  periodicEmbedding: { kind: "bool", default: false, doc: "exact periodicity by embedding" },
+  rwf: { kind: "bool", default: false, doc: "random weight factorisation" },
+  optimizer: {
+    kind: "enum",
+    choices: ["adam", "lbfgs", "adam+lbfgs"],
+    default: "adam",
+    doc: "optimiser (L-BFGS runs after Adam)",
+  },
+  steps: { kind: "int", min: 0, default: 5000, doc: "Adam steps" },
+  lr: { kind: "number", positive: true, default: 1e-3, doc: "Adam learning rate" },
+  warmup: { kind: "int", min: 0, default: 0, doc: "linear warm-up steps" },
+  decayRate: { kind: "number", positive: true, default: 0.9, doc: "exponential decay factor" },
+  decaySteps: { kind: "int", min: 1, default: 2000, doc: "steps per decay factor" },
+  lbfgsSteps: { kind: "int", min: 0, default: 0, doc: "L-BFGS iterations" },
+  lbfgsPoints: { kind: "int", min: 1, default: 4096, doc: "L-BFGS residual points (fixed)" },
+  lbfgsHistory: { kind: "int", min: 1, default: 50, doc: "L-BFGS memory" },
+  points: { kind: "int", min: 1, default: 2048, doc: "residual points per step" },
+  bcPoints: { kind: "int", min: 1, default: 256, doc: "points per condition term per step" },
+  sampler: { kind: "enum", choices: ["uniform", "lhs"], default: "uniform", doc: "point sampler" },
+  resampleEvery: { kind: "int", min: 0, default: 1, doc: "resample every k steps (0 = never)" },
+  precision: {
+    kind: "enum",
+    choices: ["float32", "float64"],
+    default: "float32",
+    doc: "floating point",
+  },
+  seed: { kind: "int", min: 0, default: 0, doc: "random seed" },
+  logEvery: { kind: "int", min: 1, default: 100, doc: "log a record every k steps" },
+};
+
+/** The defaults of every training key. */
+export function defaultTrainConfig(): TrainConfig {
+  const out: Record<string, unknown> = {};
+  for (const [k, spec] of Object.entries(TRAIN_SCHEMA)) out[k] = spec.default;
+  return out as unknown as TrainConfig;
+}
+
+/** Parse and check one value against its schema entry; the error names the key. */
+export function parseValue(key: string, spec: KeySpec, raw: string | number | boolean): unknown {
+  const fail = (why: string): never => {
+    throw new Error(`--set ${key}=${String(raw)}: ${why}`);
+  };
+  switch (spec.kind) {
+    case "int": {
+      const v = typeof raw === "number" ? raw : Number(raw);
+      if (typeof raw === "boolean" || String(raw).trim() === "" || !Number.isInteger(v)) {
+        fail("expected an integer");
+      }
+      if (v < spec.min) fail(`must be >= ${spec.min}`);
+      return v;
+    }
+    case "number": {
+      const v = typeof raw === "number" ? raw : Number(raw);
+      if (typeof raw === "boolean" || String(raw).trim() === "" || !Number.isFinite(v)) {
+        fail("expected a finite number");
+      }
+      if (spec.positive && !(v > 0)) fail("must be positive");
+      if (spec.min !== undefined && v < spec.min) fail(`must be >= ${spec.min}`);
+      return v;
+    }
+    case "bool": {
+      if (typeof raw === "boolean") return raw;
+      if (raw === "true" || raw === "1") return true;
+      if (raw === "false" || raw === "0") return false;
+      return fail("expected true or false");
+    }
+    case "enum": {
+      if (!spec.choices.includes(String(raw))) fail(`expected one of ${spec.choices.join(", ")}`);
+      return String(raw);
+    }
+    default: {
+      const never: never = spec;
+      throw new Error(`bad schema ${String(never)}`);
+    }
+  }
+}

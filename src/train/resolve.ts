@@ -1,0 +1,84 @@
+/**
+ * Resolving a run's configuration: global defaults <- the problem's defaults <- `--set` overrides
+ * (<- explicit flags). Every key is checked against its schema before anything runs, so a typo or
+ * an ill-typed value fails at once with the key named.
+ */
+import { PROBLEMS, getProblem, type BuiltinProblem } from "../problems/index.js";
+import type { Problem } from "../problem/problem.js";
+import { TRAIN_SCHEMA, type TrainConfig, defaultTrainConfig, parseValue } from "./config.js";
+
+/** Everything a run needs, validated. */
+export interface ResolvedRun {
+  readonly builtin: BuiltinProblem;
+  readonly problem: Problem;
+  /** The problem's parameters (defaults merged with overrides). */
+  readonly params: Readonly<Record<string, number>>;
+  readonly config: TrainConfig;
+  /** Weight per term name (all terms listed). */
+  readonly weights: Readonly<Record<string, number>>;
+}
+
+/** One `key=value` override. */
+export type Override = readonly [key: string, value: string | number | boolean];
+
+/** Split "key=value" (the value may itself contain '='). */
+export function parseSet(s: string): Override {
+  const i = s.indexOf("=");
+  if (i <= 0) throw new Error(`--set ${s}: expected key=value`);
+  return [s.slice(0, i).trim(), s.slice(i + 1).trim()];
+}
+
+/**
+ * Resolve and validate a built-in problem's run.
+ * @throws naming the unknown problem, key or the ill-typed value
+ */
+export function resolveRun(problemName: string, overrides: readonly Override[]): ResolvedRun {
+  const builtin = getProblem(problemName);
+  const config = { ...defaultTrainConfig(), ...builtin.defaults } as Record<string, unknown>;
+  const params: Record<string, number> = {};
+  for (const [k, spec] of Object.entries(builtin.params)) params[k] = spec.default;
+  const weightSets: [string, number][] = [];
+  for (const [key, raw] of overrides) {
+    if (key in TRAIN_SCHEMA) {
+      config[key] = parseValue(key, TRAIN_SCHEMA[key as keyof TrainConfig], raw);
+    } else if (key in builtin.params) {
+      const spec = builtin.params[key];
+      params[key] = parseValue(
+        key,
+        {
+          kind: "number",
+          positive: spec.positive,
+          min: spec.min,
+          default: spec.default,
+          doc: spec.doc,
+        },
+        raw,
+      ) as number;
+    } else if (key.startsWith("w.")) {
+      weightSets.push([
+        key.slice(2),
+        parseValue(key, { kind: "number", min: 0, default: 1, doc: "" }, raw) as number,
+      ]);
+    } else {
+      const known = [...Object.keys(TRAIN_SCHEMA), ...Object.keys(builtin.params), "w.<term>"];
+      throw new Error(`--set ${key}: unknown key for ${problemName} (known: ${known.join(", ")})`);
+    }
+  }
+  const problem = builtin.build(params);
+  const weights: Record<string, number> = {};
+  for (const n of problem.termNames) weights[n] = builtin.weights[n] ?? 1;
+  for (const [term, w] of weightSets) {
+    if (!problem.termNames.includes(term)) {
+      throw new Error(
+        `--set w.${term}: no term named "${term}" (terms: ${problem.termNames.join(", ")})`,
+      );
+    }
+    weights[term] = w;
+  }
+  return { builtin, problem, params, config: config as unknown as TrainConfig, weights };
+}
+
+/** Names of every built-in problem. */
+export function problemNames(): string[] {
+  return Object.keys(PROBLEMS);
+}

@@ -1,0 +1,317 @@
+/**
+ * The training loop: Adam steps (one jitted function: jets, loss, gradient, update), then
+ * optionally L-BFGS on a fixed full batch. Sampling happens in JS from a seeded PRNG, so a run is a
+ * deterministic function of its configuration. One flat record per logged step goes to `onRecord`.
+ *
+ * Memory: each jitted call consumes the previous parameters and optimiser state, and the loop
+ * reads one small stats array per step, so nothing accumulates (DESIGN.md, "Ownership").
+ */
+import { fromData, jit, np, tree, valueAndGrad } from "../engine/index.js";
+import { type NetConfig, type NetParams, type Network, createNetwork } from "../nets/network.js";
+import { lbfgs } from "../optim/lbfgs.js";
+import { type AdamState, adamInit, adamUpdate, learningRate } from "../optim/adam.js";
+import { type Problem, batchArrays } from "../problem/problem.js";
+import { Rng } from "../util/rng.js";
+import type { TrainConfig } from "./config.js";
+import { type PointsByTerm, type TargetsByTerm, type WeightsByTerm, weightedLoss } from "./loss.js";
+
+/** One logged step: flat, JSON-ready. */
+export interface StepRecord {
+  step: number;
+  phase: "adam" | "lbfgs";
+  loss: number;
+  /** Unweighted mean-square loss per term name. */
+  terms: Record<string, number>;
+  lr: number;
+  wall_s: number;
+}
+
+/** What `train` returns. */
+export interface TrainResult {
+  net: Network;
+  params: NetParams;
+  history: StepRecord[];
+  /** Adam steps plus L-BFGS iterations actually run. */
+  steps: number;
+  wall_s: number;
+  status: "completed" | "diverged";
+  message: string;
+  finalTerms: Record<string, number>;
+}
+
+/** Inputs of `train`. */
+export interface TrainOptions {
+  problem: Problem;
+  config: TrainConfig;
+  /** Fixed weight per term name (missing names weigh 1). */
+  weights?: Readonly<Record<string, number>>;
+  onRecord?: (r: StepRecord) => void;
+}
+
+/** The network a problem and configuration call for. */
+export function networkFor(problem: Problem, c: TrainConfig): Network {
+  const d = problem.domain;
+  const periodicInputs = c.periodicEmbedding
+    ? [
+        ...new Set(
+          Object.values(problem.conditions).flatMap((k) =>
+            k.kind === "periodic" ? [k.input] : [],
+          ),
+        ),
+      ]
+    : [];
+  const config: NetConfig = {
+    arch: c.arch,
+    inputs: d.inputs.length,
+    outputs: problem.fields.length,
+    width: c.width,
+    depth: c.depth,
+    activation: c.activation,
+    lo: d.lo,
+    hi: d.hi,
+    periodic: periodicInputs.map((name) => {
+      const i = d.inputs.indexOf(name);
+      return { input: i, period: d.hi[i] - d.lo[i] };
+    }),
+    fourier: c.fourier > 0 ? { features: c.fourier, scale: c.fourierScale } : null,
+    rwf: c.rwf ? { mean: 1, std: 0.1 } : null,
+    precision: c.precision,
+  };
+  return createNetwork(config, c.seed);
+}
+
+/** The jitted Adam step: (params, state, X, T, W, lr) -> [params, state, stats [1 + terms]]. */
+export type AdamStep = ReturnType<typeof makeAdamStep>;
+
+/**
+ * One jitted training step: jets at every term's points, weighted loss, its gradient and the Adam
+ * update. stats = [total, loss of each term in problem.termNames order].
+ */
+export function makeAdamStep(problem: Problem, net: Network) {
+  const names = problem.termNames;
+  const lossFn = (p: NetParams, X: PointsByTerm, T: TargetsByTerm, W: WeightsByTerm) =>
+    weightedLoss(problem, net, p, X, T, W);
+  return jit(
+    (
+      p: NetParams,
+      s: AdamState<NetParams>,
+      X: PointsByTerm,
+      T: TargetsByTerm,
+      W: WeightsByTerm,
+      lr: np.Array,
+    ) => {
+      const [[total, parts], g] = valueAndGrad(lossFn, { hasAux: true })(tree.ref(p), X, T, W);
+      const [p2, s2] = adamUpdate(g, s, p, lr);
+      return [p2, s2, np.stack([total, ...names.map((n) => parts[n])])] as [
+        NetParams,
+        AdamState<NetParams>,
+        np.Array,
+      ];
+    },
+  );
+}
+
+/** Draw a batch for every term and upload it. */
+export function sampleAll(
+  problem: Problem,
+  c: TrainConfig,
+  rng: Rng,
+  nResidual: number,
+): [PointsByTerm, TargetsByTerm] {
+  const X: PointsByTerm = {};
+  const T: TargetsByTerm = {};
+  const dims = problem.domain.inputs.length;
+  for (const term of problem.terms) {
+    const n = term.kind === "residual" ? nResidual : c.bcPoints;
+    const b = batchArrays(term.sample(rng, n, c.sampler), dims, c.precision);
+    X[term.name] = b.X;
+    if (b.target) T[term.name] = b.target;
+  }
+  return [X, T];
+}
+
+export function weightArrays(
+  problem: Problem,
+  w: Readonly<Record<string, number>>,
+  c: TrainConfig,
+): WeightsByTerm {
+  const out: WeightsByTerm = {};
+  for (const n of problem.termNames) out[n] = fromData([w[n] ?? 1], [], c.precision);
+  return out;
+}
+
+/** Check weights name only existing terms. */
+export function validateWeights(problem: Problem, w: Readonly<Record<string, number>>): void {
+  for (const [k, v] of Object.entries(w)) {
+    if (!problem.termNames.includes(k)) {
+      throw new Error(`w.${k}: no term named "${k}" (terms: ${problem.termNames.join(", ")})`);
+    }
+    if (!(v >= 0) || !Number.isFinite(v)) throw new Error(`w.${k}: weight must be finite and >= 0`);
+  }
+}
+
+/**
+ * Train a PINN for a problem.
+ * @example
+ * const r = await train({ problem: burgers.build({ nu: 0.01 / Math.PI }), config: defaultTrainConfig() });
+ */
+export async function train(o: TrainOptions): Promise<TrainResult> {
+  const { problem, config: c } = o;
+  const weights = o.weights ?? {};
+  validateWeights(problem, weights);
+  const net = networkFor(problem, c);
+  const rng = new Rng(c.seed);
+  let params = net.init(c.seed);
+  const t0 = performance.now();
+  const history: StepRecord[] = [];
+  const names = problem.termNames;
+  let finalTerms: Record<string, number> = {};
+  let status: TrainResult["status"] = "completed";
+  let message = "";
+  let steps = 0;
+  const record = (r: StepRecord) => {
+    history.push(r);
+    o.onRecord?.(r);
+  };
+  const unpack = (stats: ArrayLike<number>) => {
+    const terms: Record<string, number> = {};
+    names.forEach((n, i) => (terms[n] = stats[i + 1]));
+    return { loss: stats[0], terms };
+  };
+
+  const adamSteps = c.optimizer === "lbfgs" ? 0 : c.steps;
+  if (adamSteps > 0) {
+    const step = makeAdamStep(problem, net);
+    let opt = adamInit(params);
+    let [X, T] = sampleAll(problem, c, rng, c.points);
+    const sched = { lr: c.lr, warmup: c.warmup, decayRate: c.decayRate, decaySteps: c.decaySteps };
+    for (let k = 0; k < adamSteps; k++) {
+      if (k > 0 && c.resampleEvery > 0 && k % c.resampleEvery === 0) {
+        tree.dispose(X);
+        tree.dispose(T);
+        [X, T] = sampleAll(problem, c, rng, c.points);
+      }
+      const lr = learningRate(sched, k);
+      const [p2, s2, statsArr] = step(
+        params,
+        opt,
+        tree.ref(X),
+        tree.ref(T),
+        weightArrays(problem, weights, c),
+        fromData([lr], [], c.precision),
+      );
+      params = p2;
+      opt = s2;
+      const stats = await statsArr.data();
+      steps++;
+      const { loss, terms } = unpack(stats);
+      finalTerms = terms;
+      if (!Number.isFinite(loss)) {
+        status = "diverged";
+        message = `loss became ${loss} at Adam step ${k}; try a smaller lr (now ${c.lr}) or more warmup`;
+        break;
+      }
+      if (k % c.logEvery === 0 || k === adamSteps - 1) {
+        record({
+          step: k,
+          phase: "adam",
+          loss,
+          terms,
+          lr,
+          wall_s: (performance.now() - t0) / 1000,
+        });
+      }
+    }
+    tree.dispose(X);
+    tree.dispose(T);
+    tree.dispose(opt);
+    step.dispose();
+  }
+
+  if (status === "completed" && c.optimizer !== "adam" && c.lbfgsSteps > 0) {
+    const [X, T] = sampleAll(problem, c, rng, c.lbfgsPoints);
+    const W = weightArrays(problem, weights, c);
+    const [leaves, treedef] = tree.flatten(params);
+    const shapes = leaves.map((l) => l.shape);
+    const sizes = leaves.map((l) => l.size);
+    const x0 = new Float64Array(sizes.reduce((a, b) => a + b, 0));
+    let off = 0;
+    for (let i = 0; i < leaves.length; i++) {
+      x0.set(await leaves[i].ref.data(), off);
+      off += sizes[i];
+    }
+    const toParams = (x: Float64Array): NetParams => {
+      let o2 = 0;
+      const arrs = shapes.map((sh, i) => {
+        const a = fromData(x.subarray(o2, o2 + sizes[i]), sh, c.precision);
+        o2 += sizes[i];
+        return a;
+      });
+      return tree.unflatten(treedef, arrs) as NetParams;
+    };
+    const lossFn = (p: NetParams, Xa: PointsByTerm, Ta: TargetsByTerm, Wa: WeightsByTerm) =>
+      weightedLoss(problem, net, p, Xa, Ta, Wa);
+    const lg = jit((p: NetParams, Xa: PointsByTerm, Ta: TargetsByTerm, Wa: WeightsByTerm) => {
+      const [[total, parts], g] = valueAndGrad(lossFn, { hasAux: true })(p, Xa, Ta, Wa);
+      const flat = tree.leaves(g).map((a) => a.reshape([-1]));
+      return [np.stack([total, ...names.map((n) => parts[n])]), np.concatenate(flat, 0)] as [
+        np.Array,
+        np.Array,
+      ];
+    });
+    let lastTerms: Record<string, number> = finalTerms;
+    const adamDone = steps;
+    const result = await lbfgs(
+      async (x) => {
+        const [statsArr, gArr] = lg(toParams(x), tree.ref(X), tree.ref(T), tree.ref(W));
+        const stats = await statsArr.data();
+        const g = Float64Array.from(await gArr.data());
+        lastTerms = unpack(stats).terms;
+        return { f: stats[0], g };
+      },
+      x0,
+      {
+        maxIter: c.lbfgsSteps,
+        history: c.lbfgsHistory,
+        gradTol: 0,
+        fTol: 0,
+        onIter: (it, f) => {
+          steps++;
+          finalTerms = lastTerms;
+          if (it % c.logEvery === 0 || it === c.lbfgsSteps - 1) {
+            record({
+              step: adamDone + it,
+              phase: "lbfgs",
+              loss: f,
+              terms: lastTerms,
+              lr: 0,
+              wall_s: (performance.now() - t0) / 1000,
+            });
+          }
+        },
+      },
+    );
+    if (result.reason === "nonFinite") {
+      status = "diverged";
+      message = "L-BFGS started from a non-finite loss";
+    } else {
+      tree.dispose(params);
+      params = toParams(result.x);
+      message = `L-BFGS stopped after ${result.iterations} iterations (${result.reason})`;
+    }
+    lg.dispose();
+    tree.dispose(X);
+    tree.dispose(T);
+    tree.dispose(W);
+  }
+  return {
+    net,
+    params,
+    history,
+    steps,
+    wall_s: (performance.now() - t0) / 1000,
+    status,
+    message,
+    finalTerms,
+  };
+}
