@@ -89,17 +89,26 @@ async function main(argv: string[]): Promise<number> {
         console.log(asUsage(() => trainHelp(name)));
         return 0;
       }
-      const overrides: Override[] = (values.set ?? []).map(parseSet);
-      if (values.steps !== undefined) overrides.push(["steps", values.steps]);
-      if (values.seed !== undefined) overrides.push(["seed", values.seed]);
-      if (values.steps !== undefined && !(Number(values.steps) > 0)) {
-        throw new UsageError(`--steps ${values.steps}: must be a positive integer`);
+      const overrides: Override[] = asUsage(() => (values.set ?? []).map(parseSet));
+      if (values.steps !== undefined) {
+        const n = Number(values.steps);
+        if (!Number.isInteger(n) || n < 1) {
+          throw new UsageError(`--steps ${values.steps}: must be a positive integer`);
+        }
+        overrides.push(["steps", n]);
+      }
+      if (values.seed !== undefined) {
+        const n = Number(values.seed);
+        if (!Number.isInteger(n) || n < 0) {
+          throw new UsageError(`--seed ${values.seed}: must be a non-negative integer`);
+        }
+        overrides.push(["seed", n]);
       }
       const run = asUsage(() => resolveRun(name, overrides));
       const stamp = new Date().toISOString().replace(/[:.]/g, "-");
       const out = values.out ?? `runs/${stamp}-${name}`;
-      const cleanup = asUsage(() => prepareRunDir(out));
-      return runTraining(run, out, cleanup);
+      asUsage(() => prepareRunDir(out));
+      return runTraining(run, out);
     }
     case "bench": {
       const [sub, ...args] = rest;

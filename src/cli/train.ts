@@ -21,18 +21,15 @@ export interface RunMetrics {
   steps: number;
   wall_s: number;
   train_wall_s: number;
-  final_loss: Record<string, number>;
+  /** Final unweighted loss per term; null where it was not finite (a diverged run). */
+  final_loss: Record<string, number | null>;
 }
 
 /**
  * Train a resolved run and write config.json, history.jsonl, metrics.json, prediction.csv into dir.
  * @returns process exit status (0 completed, 1 diverged)
  */
-export async function runTraining(
-  run: ResolvedRun,
-  dir: string,
-  _cleanup: () => void,
-): Promise<number> {
+export async function runTraining(run: ResolvedRun, dir: string): Promise<number> {
   const t0 = performance.now();
   await startEngine();
   const { problem, config } = run;
@@ -60,7 +57,8 @@ export async function runTraining(
   });
   progress.done();
   let relL2: number | null = null;
-  if (problem.reference) {
+  // a diverged run has no meaningful prediction: write none rather than a file of NaNs
+  if (problem.reference && result.status === "completed") {
     const ref = problem.reference();
     const pred = await predictGrid(result.net, result.params, ref, problem.fields);
     relL2 = relativeL2(pred.values, ref.values);
@@ -81,7 +79,9 @@ export async function runTraining(
     steps: result.steps,
     wall_s: (performance.now() - t0) / 1000,
     train_wall_s: result.wall_s,
-    final_loss: result.finalTerms,
+    final_loss: Object.fromEntries(
+      Object.entries(result.finalTerms).map(([k, v]) => [k, Number.isFinite(v) ? v : null]),
+    ),
   };
   writeAtomic(join(dir, "metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
   const err = relL2 === null ? "n/a" : relL2.toExponential(3);

@@ -171,17 +171,18 @@ export function createNetwork(config: NetConfig, seed: number): Network {
     }
     const sc = fromData(scale, [1, c.inputs], c.precision);
     const sh = fromData(shift, [1, c.inputs], c.precision);
-    let normed = mapLinear(x, (ch, i) => (i === 0 ? ch.mul(sc.ref).add(sh.ref) : ch.mul(sc.ref)));
+    const normed = mapLinear(x, (ch, i) => (i === 0 ? ch.mul(sc.ref).add(sh.ref) : ch.mul(sc.ref)));
     sc.dispose();
     sh.dispose();
     // a periodic input is replaced by its (cos, sin) pair, not kept beside it
     const keep = [...Array(c.inputs).keys()].filter((i) => !c.periodic.some((p) => p.input === i));
-    if (keep.length < c.inputs) {
+    let feats: Jet;
+    if (keep.length === c.inputs) feats = normed;
+    else {
       const cols = keep.map((i) => mapLinear(refJet(normed), (ch) => ch.slice([], [i, i + 1])));
       disposeJet(normed);
-      normed = concatJets(cols);
+      feats = concatJets([...cols, ...periodicParts]);
     }
-    let feats = periodicParts.length ? concatJets([normed, ...periodicParts]) : normed;
     if (fourierB && c.fourier) {
       const B = fromData(fourierB, [embedWidth, c.fourier.features], c.precision);
       const z = linear(feats, B, null);

@@ -5,8 +5,12 @@
  */
 import { type JsTree, np, tree } from "../engine/index.js";
 
-/** Adam's state: first and second moments shaped like the parameters, and the step count. */
-export type AdamState<P> = { mu: P; nu: P; count: np.Array };
+/**
+ * Adam's state: first and second moments shaped like the parameters, the step count, and b1^t,
+ * b2^t kept as running products (jax-js's `power` goes through a float32-accurate log, which put
+ * the bias correction 1 - b2^t off by ~1% for b2 = 0.999).
+ */
+export type AdamState<P> = { mu: P; nu: P; count: np.Array; b1t: np.Array; b2t: np.Array };
 
 /** Adam's constants. */
 export interface AdamOptions {
@@ -24,7 +28,8 @@ type Tree = JsTree<np.Array>;
 export function adamInit<P extends Tree>(params: P): AdamState<P> {
   const zeros = () => tree.map((p: np.Array) => np.zerosLike(p.ref), params) as unknown as P;
   const dtype = (tree.leaves(params)[0] as np.Array).dtype;
-  return { mu: zeros(), nu: zeros(), count: np.zeros([], { dtype }) };
+  const one = () => np.ones([], { dtype });
+  return { mu: zeros(), nu: zeros(), count: np.zeros([], { dtype }), b1t: one(), b2t: one() };
 }
 
 /**
@@ -39,9 +44,11 @@ export function adamUpdate<P extends Tree>(
   o: AdamOptions = ADAM_DEFAULTS,
 ): [P, AdamState<P>] {
   const count = state.count.add(1);
-  // bias corrections 1 - b^t, computed on device from the count
-  const c1 = np.power(o.b1, count.ref).neg().add(1);
-  const c2 = np.power(o.b2, count.ref).neg().add(1);
+  const b1t = state.b1t.mul(o.b1);
+  const b2t = state.b2t.mul(o.b2);
+  // bias corrections 1 - b^t
+  const c1 = b1t.ref.neg().add(1);
+  const c2 = b2t.ref.neg().add(1);
   const mu = tree.map(
     (m: np.Array, g: np.Array) => m.mul(o.b1).add(g.mul(1 - o.b1)),
     state.mu,
@@ -52,16 +59,19 @@ export function adamUpdate<P extends Tree>(
     state.nu,
     grads,
   ) as unknown as P;
-  const step = lr.mul(np.sqrt(c2)).div(c1);
+  // x -= lr * m_hat / (sqrt(v_hat) + eps), m_hat = m / c1, v_hat = v / c2 (optax's placement of eps)
+  const step = lr.div(c1);
+  const rc2 = np.sqrt(c2);
   const newParams = tree.map(
     (p: np.Array, m: np.Array, v: np.Array) =>
-      p.sub(m.ref.mul(step.ref).div(np.sqrt(v.ref).add(o.eps))),
+      p.sub(m.ref.mul(step.ref).div(np.sqrt(v.ref).div(rc2.ref).add(o.eps))),
     params,
     tree.ref(mu),
     tree.ref(nu),
   ) as unknown as P;
   step.dispose();
-  return [newParams, { mu, nu, count }];
+  rc2.dispose();
+  return [newParams, { mu, nu, count, b1t, b2t }];
 }
 
 /** Learning-rate schedule: linear warm-up over `warmup` steps, then lr * rate^(step / every). */

@@ -24,7 +24,7 @@ export const PROBLEMS: Readonly<Record<string, BuiltinProblem>> = Object.fromEnt
 
 /** A built-in problem by name, or an error listing the names. */
 export function getProblem(name: string): BuiltinProblem {
-  const p = PROBLEMS[name];
+  const p = Object.hasOwn(PROBLEMS, name) ? PROBLEMS[name] : undefined;
   if (!p) throw new Error(`unknown problem "${name}" (known: ${Object.keys(PROBLEMS).join(", ")})`);
   return p;
 }

@@ -28,10 +28,9 @@ function why(e: unknown): string {
 /**
  * Make sure `dir` can hold a new run: create it (and parents) or accept an existing empty one,
  * then check it takes writes. On failure nothing new is left behind.
- * @returns a function that removes what this call created (for aborted runs)
  * @throws when it exists and is not an empty directory, or cannot be created or written
  */
-export function prepareRunDir(dir: string): () => void {
+export function prepareRunDir(dir: string): void {
   let existed = false;
   try {
     const st = statSync(dir);
@@ -48,19 +47,15 @@ export function prepareRunDir(dir: string): () => void {
       throw new Error(`--out ${dir}: cannot create (${why(e)})`, { cause: e });
     }
   }
-  const cleanup = () => {
-    if (existed) for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true });
-    else rmSync(dir, { recursive: true, force: true });
-  };
   try {
     const probe = join(dir, ".write-probe");
     writeFileSync(probe, "");
     rmSync(probe);
   } catch (e) {
-    cleanup();
+    // leave nothing behind: remove the directory if this call made it
+    if (!existed) rmSync(dir, { recursive: true, force: true });
     throw new Error(`--out ${dir}: not writable (${why(e)})`, { cause: e });
   }
-  return cleanup;
 }
 
 /** Append one JSON record as a line. */

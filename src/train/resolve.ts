@@ -39,9 +39,9 @@ export function resolveRun(problemName: string, overrides: readonly Override[]):
   for (const [k, spec] of Object.entries(builtin.params)) params[k] = spec.default;
   const weightSets: [string, number][] = [];
   for (const [key, raw] of overrides) {
-    if (key in TRAIN_SCHEMA) {
+    if (Object.hasOwn(TRAIN_SCHEMA, key)) {
       config[key] = parseValue(key, TRAIN_SCHEMA[key as keyof TrainConfig], raw);
-    } else if (key in builtin.params) {
+    } else if (Object.hasOwn(builtin.params, key)) {
       const spec = builtin.params[key];
       params[key] = parseValue(
         key,

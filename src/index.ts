@@ -1,0 +1,56 @@
+/**
+ * pinnlab's public surface: declare a PDE problem, train a physics-informed neural network on it
+ * with Taylor-mode jets, and measure its error against a classical reference.
+ *
+ * @example
+ * import { startEngine, PROBLEMS, resolveRun, train, predictGrid, relativeL2 } from "pinnlab";
+ * await startEngine();
+ * const run = resolveRun("convection", [["beta", 1]]);
+ * const r = await train({ problem: run.problem, config: run.config, weights: run.weights });
+ */
+export { startEngine, type Precision } from "./engine/index.js";
+export { box, interval, rectangle, timeSpace, linspace, tensorGrid } from "./geometry/box.js";
+export type { Box, Face, Side } from "./geometry/box.js";
+export {
+  initial,
+  initialRate,
+  dirichlet,
+  neumann,
+  periodic,
+  data,
+  type Condition,
+  type PointFn,
+} from "./problem/conditions.js";
+export {
+  defineProblem,
+  type Problem,
+  type ProblemSpec,
+  type ResidualContext,
+  type ResidualFn,
+  type EvalGrid,
+  type Term,
+} from "./problem/problem.js";
+export { jetLayout, MAX_ORDER, type JetLayout, type MultiIndex } from "./jet/multiindex.js";
+export { inputJet, type Jet, type Activation } from "./jet/jet.js";
+export {
+  createNetwork,
+  type Network,
+  type NetConfig,
+  type NetParams,
+  type Arch,
+} from "./nets/network.js";
+export { adamInit, adamUpdate, learningRate, type AdamState, type Schedule } from "./optim/adam.js";
+export { lbfgs, type LbfgsOptions, type LbfgsResult } from "./optim/lbfgs.js";
+export { samplePoints, type SamplerKind } from "./sampling/samplers.js";
+export { TRAIN_SCHEMA, defaultTrainConfig, type TrainConfig } from "./train/config.js";
+export {
+  train,
+  networkFor,
+  type TrainResult,
+  type StepRecord,
+  type TrainOptions,
+} from "./train/trainer.js";
+export { predict, predictGrid, relativeL2 } from "./train/evaluate.js";
+export { resolveRun, type ResolvedRun, type Override } from "./train/resolve.js";
+export { PROBLEMS, getProblem, type BuiltinProblem, type ParamSpec } from "./problems/index.js";
+export * as reference from "./reference/index.js";

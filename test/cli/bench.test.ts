@@ -1,0 +1,37 @@
+// `pinnlab bench step --json`: one JSON object on stdout with the timing and the echoed setup.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { asRecord, runCli, show } from "./helpers.js";
+
+test("bench step --json prints one JSON object with a positive ms_per_step", () => {
+  const r = runCli([
+    "bench",
+    "step",
+    "--problem",
+    "burgers",
+    "--width",
+    "8",
+    "--depth",
+    "2",
+    "--points",
+    "128",
+    "--steps",
+    "3",
+    "--json",
+  ]);
+  assert.equal(r.status, 0, show(r));
+  const lines = r.stdout.split("\n");
+  assert.equal(lines.pop(), "", "stdout ends with a newline");
+  assert.equal(lines.length, 1, `exactly one line on stdout\n${show(r)}`);
+  const o = asRecord(JSON.parse(lines[0]), "bench output");
+  assert.equal(o.problem, "burgers");
+  assert.equal(o.width, 8);
+  assert.equal(o.depth, 2);
+  assert.equal(o.points, 128);
+  assert.equal(o.steps, 3);
+  const ms = o.ms_per_step;
+  assert.ok(typeof ms === "number" && Number.isFinite(ms) && ms > 0, `ms_per_step ${String(ms)}`);
+  const lo = o.ms_min;
+  const hi = o.ms_max;
+  assert.ok(typeof lo === "number" && typeof hi === "number" && lo <= ms && ms <= hi);
+});
