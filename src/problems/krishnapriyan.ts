@@ -26,8 +26,10 @@ function gridOf(f: (t: number, x: number) => number): EvalGrid {
   return { axes: a, values: { u } };
 }
 
+// 48 rather than the paper's 50: jax-js's wasm matmul is ~5x slower when the width is not a
+// multiple of 4 (docs/BENCHMARKS.md)
 const shared = {
-  width: 50,
+  width: 48,
   depth: 4,
   steps: 3000,
   lr: 1e-3,

@@ -1,0 +1,390 @@
+/**
+ * Row-major float32 GEMM in the three shapes a training step needs:
+ *   forward          C (+)= A · B     A [M, K], B [K, N]
+ *   weight gradient  C (+)= Aᵀ · B    A [K, M], B [K, N]
+ *   input gradient   C (+)= A · Bᵀ    A [M, K], B [N, K]
+ * all with C [M, N] and leading dimensions (row strides, in elements) for each operand.
+ *
+ * Structure (BLIS / Goto): cache blocks NC x KC of B are packed into NR-wide panels, MC x KC blocks
+ * of A into MR-tall panels, and a register-blocked micro-kernel multiplies one A panel by one B
+ * panel into an MR x NR tile of C held in MR * NR / 4 f32x4 accumulators. Packing turns both
+ * transposed operands into the same contiguous panel layout, so one micro-kernel serves all three
+ * shapes, and it zero-pads edge panels, so the micro-kernel always runs full tiles; partial tiles
+ * at the right and bottom edges go through a small scratch tile (copy in, compute, copy out).
+ *
+ * Choices measured on V8 11.3 (DESIGN.md, "The fast path"):
+ * - tile 5x8 for plain SIMD (10 accumulators + 2 B vectors + splat + product temp) and 6x8 with
+ *   relaxed FMA (12 accumulators, no temp): V8 has ~15 usable xmm registers and spills beyond;
+ * - the k loop is *not* unrolled (V8 then hoists the loads of the unrolled copies and spills);
+ * - the A element is broadcast with `v128.load32_splat` (one instruction);
+ * - the whole blocked driver runs inside wasm: a JS call per tile would cost more than the tile.
+ */
+import { type KernelRuntime, type SimdVariant, MEMORY_IMPORT } from "./assemble.js";
+import { forLoop, get, i32 } from "./wat.js";
+
+/** Register tile and cache blocking of a GEMM build. */
+export interface GemmConfig {
+  /** Rows of the register tile (A panel height). */
+  readonly mr: number;
+  /** Columns of the register tile (B panel width); a multiple of 4. */
+  readonly nr: number;
+  /** Use `f32x4.relaxed_madd` in the micro-kernel. */
+  readonly relaxed: boolean;
+  /** Cache block of M (rounded up to a multiple of mr). */
+  readonly mc: number;
+  /** Cache block of K. */
+  readonly kc: number;
+  /** Cache block of N (rounded up to a multiple of nr). */
+  readonly nc: number;
+}
+
+/** The default configuration of a variant (see the module comment for why). */
+export function defaultGemmConfig(variant: SimdVariant): GemmConfig {
+  return variant === "relaxed"
+    ? { mr: 6, nr: 8, relaxed: true, mc: 120, kc: 256, nc: 256 }
+    : { mr: 5, nr: 8, relaxed: false, mc: 120, kc: 256, nc: 256 };
+}
+
+function normalise(c: GemmConfig): GemmConfig {
+  if (!Number.isInteger(c.mr) || c.mr < 1 || c.mr > 8)
+    throw new Error(`gemm: mr ${c.mr} not in 1..8`);
+  if (!Number.isInteger(c.nr) || c.nr < 4 || c.nr > 16 || c.nr % 4 !== 0)
+    throw new Error(`gemm: nr ${c.nr} must be 4, 8, 12 or 16`);
+  return {
+    ...c,
+    mc: Math.ceil(c.mc / c.mr) * c.mr,
+    nc: Math.ceil(c.nc / c.nr) * c.nr,
+  };
+}
+
+/** Bytes of packing workspace a configuration needs (packed A block, packed B block, tile). */
+export function gemmWorkBytes(cfg: GemmConfig): number {
+  const c = normalise(cfg);
+  return 4 * (c.mc * c.kc + c.kc * c.nc + c.mr * c.nr);
+}
+
+/** The register-blocked micro-kernel: C[mr x nr] (+)= Ap[kc][mr] · Bp[kc][nr]. */
+function microKernel(c: GemmConfig): string {
+  const { mr, nr } = c;
+  const nv = nr / 4;
+  const acc = (r: number, j: number) => `$c${r}_${j}`;
+  const decl: string[] = ["(local $a v128)", "(local $cr i32)"];
+  for (let j = 0; j < nv; j++) decl.push(`(local $b${j} v128)`);
+  for (let r = 0; r < mr; r++) for (let j = 0; j < nv; j++) decl.push(`(local ${acc(r, j)} v128)`);
+  const loadC: string[] = ["(local.set $cr (local.get $c))"];
+  const storeC: string[] = ["(local.set $cr (local.get $c))"];
+  for (let r = 0; r < mr; r++) {
+    for (let j = 0; j < nv; j++) {
+      loadC.push(`(local.set ${acc(r, j)} (v128.load offset=${16 * j} (local.get $cr)))`);
+      storeC.push(`(v128.store offset=${16 * j} (local.get $cr) (local.get ${acc(r, j)}))`);
+    }
+    if (r < mr - 1) {
+      loadC.push("(local.set $cr (i32.add (local.get $cr) (local.get $ldc)))");
+      storeC.push("(local.set $cr (i32.add (local.get $cr) (local.get $ldc)))");
+    }
+  }
+  const step: string[] = [];
+  for (let j = 0; j < nv; j++)
+    step.push(`(local.set $b${j} (v128.load offset=${16 * j} (local.get $bp)))`);
+  for (let r = 0; r < mr; r++) {
+    step.push(`(local.set $a (v128.load32_splat offset=${4 * r} (local.get $ap)))`);
+    for (let j = 0; j < nv; j++) {
+      const a = acc(r, j);
+      step.push(
+        c.relaxed
+          ? `(local.set ${a} (f32x4.relaxed_madd (local.get $a) (local.get $b${j}) (local.get ${a})))`
+          : `(local.set ${a} (f32x4.add (local.get ${a}) (f32x4.mul (local.get $a) (local.get $b${j}))))`,
+      );
+    }
+  }
+  // Accumulators start at zero (wasm zero-initialises locals) unless C is accumulated into.
+  return `(func $micro (param $kc i32) (param $ap i32) (param $bp i32) (param $c i32) (param $ldc i32) (param $acc i32)
+  ${decl.join(" ")}
+  (if (local.get $acc) (then ${loadC.join("\n")}))
+  (loop $k
+    ${step.join("\n    ")}
+    (local.set $ap (i32.add (local.get $ap) (i32.const ${4 * mr})))
+    (local.set $bp (i32.add (local.get $bp) (i32.const ${4 * nr})))
+    (br_if $k (local.tee $kc (i32.sub (local.get $kc) (i32.const 1)))))
+  ${storeC.join("\n")})`;
+}
+
+/** A partial tile (mr' < MR or nr' < NR): through the scratch tile, so C is never over-written. */
+function edgeKernel(c: GemmConfig): string {
+  const { nr } = c;
+  const copy = (toTile: boolean) => {
+    const src = toTile
+      ? "(i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $ldc)) (local.get $j)) (i32.const 2)))"
+      : `(i32.add (local.get $tile) (i32.shl (i32.add (i32.mul (local.get $r) (i32.const ${nr})) (local.get $j)) (i32.const 2)))`;
+    const dst = toTile
+      ? `(i32.add (local.get $tile) (i32.shl (i32.add (i32.mul (local.get $r) (i32.const ${nr})) (local.get $j)) (i32.const 2)))`
+      : "(i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $ldc)) (local.get $j)) (i32.const 2)))";
+    return forLoop(
+      "$r",
+      i32(0),
+      get("$mr"),
+      i32(1),
+      forLoop("$j", i32(0), get("$nr"), i32(1), `(f32.store ${dst} (f32.load ${src}))`),
+    );
+  };
+  return `(func $edge (param $kc i32) (param $ap i32) (param $bp i32) (param $c i32) (param $ldc i32) (param $acc i32) (param $mr i32) (param $nr i32) (param $tile i32)
+  (local $r i32) (local $j i32)
+  (if (local.get $acc) (then ${copy(true)}))
+  (call $micro (local.get $kc) (local.get $ap) (local.get $bp) (local.get $tile) (i32.const ${4 * nr}) (local.get $acc))
+  ${copy(false)})`;
+}
+
+/**
+ * Pack rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-tall panels Ap[panel][k][r],
+ * zero-padding the last panel. `t` = 0: op(A) = A (row-major, A[i*lda + k]); `t` = 1: op(A) = Aᵀ
+ * (A[k*lda + i]). The same routine packs B's panels with the roles of rows and columns swapped
+ * (B panel = op(B)ᵀ panel), so `packA(t)` serves B with `t` flipped.
+ */
+function packKernel(name: string, w: number, transposed: boolean): string {
+  // Element (row x, depth k) of the operand being packed is at
+  //   transposed ? src[k*ld + x] : src[x*ld + k]
+  // and goes to dst[panel][k][x % w].
+  const full = transposed ? packFullContig(w) : packFullGather(w);
+  const elem = transposed
+    ? "(i32.add (local.get $src) (i32.shl (i32.add (i32.mul (i32.add (local.get $p0) (local.get $k)) (local.get $ld)) (i32.add (local.get $x0) (local.get $x))) (i32.const 2)))"
+    : "(i32.add (local.get $src) (i32.shl (i32.add (i32.mul (i32.add (local.get $x0) (local.get $x)) (local.get $ld)) (i32.add (local.get $p0) (local.get $k))) (i32.const 2)))";
+  const partial = forLoop(
+    "$k",
+    i32(0),
+    get("$kc"),
+    i32(1),
+    `${forLoop(
+      "$x",
+      i32(0),
+      i32(w),
+      i32(1),
+      `(f32.store (local.get $dst)
+        (if (result f32) (i32.lt_s (local.get $x) (local.get $rows))
+          (then (f32.load ${elem})) (else (f32.const 0))))
+       (local.set $dst (i32.add (local.get $dst) (i32.const 4)))`,
+    )}`,
+  );
+  const rowPtrDecls = Array.from({ length: w }, (_, r) => `(local $rp${r} i32)`).join(" ");
+  return `(func $${name} (param $src i32) (param $ld i32) (param $i0 i32) (param $p0 i32) (param $mc i32) (param $kc i32) (param $dst i32)
+  (local $x0 i32) (local $rows i32) (local $k i32) (local $x i32) (local $s i32) ${rowPtrDecls}
+  ${forLoop(
+    "$x0",
+    "(local.get $i0)",
+    "(i32.add (local.get $i0) (local.get $mc))",
+    i32(w),
+    `(local.set $rows (i32.sub (i32.add (local.get $i0) (local.get $mc)) (local.get $x0)))
+     (if (i32.ge_s (local.get $rows) (i32.const ${w}))
+       (then ${full})
+       (else ${partial}))`,
+  )})`;
+}
+
+/** Full panel, operand stored with the panel's w elements contiguous per k (stride ld per k). */
+function packFullContig(w: number): string {
+  // s = &src[p0*ld + x0]; per k copy w floats (v128 chunks, then 2, then 1), s += ld*4
+  const copies: string[] = [];
+  let o = 0;
+  for (; o + 4 <= w; o += 4)
+    copies.push(
+      `(v128.store offset=${4 * o} (local.get $dst) (v128.load offset=${4 * o} (local.get $s)))`,
+    );
+  for (; o + 2 <= w; o += 2)
+    copies.push(
+      `(i64.store offset=${4 * o} (local.get $dst) (i64.load offset=${4 * o} (local.get $s)))`,
+    );
+  for (; o < w; o++)
+    copies.push(
+      `(f32.store offset=${4 * o} (local.get $dst) (f32.load offset=${4 * o} (local.get $s)))`,
+    );
+  return `(local.set $s (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $p0) (local.get $ld)) (local.get $x0)) (i32.const 2))))
+  ${forLoop(
+    "$k",
+    i32(0),
+    get("$kc"),
+    i32(1),
+    `${copies.join("\n")}
+     (local.set $dst (i32.add (local.get $dst) (i32.const ${4 * w})))
+     (local.set $s (i32.add (local.get $s) (i32.shl (local.get $ld) (i32.const 2))))`,
+  )}`;
+}
+
+/** Full panel, operand stored with k contiguous per row: w row pointers, gather one per row. */
+function packFullGather(w: number): string {
+  const init: string[] = [];
+  const body: string[] = [];
+  for (let r = 0; r < w; r++) {
+    init.push(
+      `(local.set $rp${r} (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (i32.add (local.get $x0) (i32.const ${r})) (local.get $ld)) (local.get $p0)) (i32.const 2))))`,
+    );
+    body.push(`(f32.store offset=${4 * r} (local.get $dst) (f32.load (local.get $rp${r})))`);
+    body.push(`(local.set $rp${r} (i32.add (local.get $rp${r}) (i32.const 4)))`);
+  }
+  return `${init.join("\n")}
+  ${forLoop(
+    "$k",
+    i32(0),
+    get("$kc"),
+    i32(1),
+    `${body.join("\n")}
+     (local.set $dst (i32.add (local.get $dst) (i32.const ${4 * w})))`,
+  )}`;
+}
+
+/**
+ * WAT of a GEMM module. Export `gemm(M, N, K, A, lda, B, ldb, C, ldc, beta, work, ta, tb)`:
+ * C = op(A)·op(B) (beta = 0) or C += op(A)·op(B) (beta = 1), op = transpose where the flag is 1.
+ * Pointers are byte offsets into the shared memory, strides are in elements, `work` is a
+ * {@link gemmWorkBytes} scratch area. Requires M, N, K >= 1.
+ */
+export function gemmWat(config: GemmConfig): string {
+  const c = normalise(config);
+  const { mr, nr, mc, kc, nc } = c;
+  const apBytes = 4 * mc * kc;
+  const bpBytes = 4 * kc * nc;
+  const min = (a: string, b: string) => `(select ${a} ${b} (i32.lt_s ${a} ${b}))`;
+  const tile = `(local.set $cp (i32.add (local.get $C) (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc)) (i32.add (local.get $jc) (local.get $jr))) (i32.const 2))))
+    (local.set $mr ${min(`(i32.const ${mr})`, "(i32.sub (local.get $mc) (local.get $ir))")})
+    (if (i32.and (i32.eq (local.get $mr) (i32.const ${mr})) (i32.eq (local.get $nr) (i32.const ${nr})))
+      (then (call $micro (local.get $kc) (i32.add (local.get $ap) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
+        (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
+        (local.get $cp) (i32.shl (local.get $ldc) (i32.const 2)) (local.get $acc)))
+      (else (call $edge (local.get $kc) (i32.add (local.get $ap) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
+        (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
+        (local.get $cp) (local.get $ldc) (local.get $acc) (local.get $mr) (local.get $nr) (local.get $tile))))`;
+  const irLoop = forLoop("$ir", i32(0), get("$mc"), i32(mr), tile);
+  const jrLoop = forLoop(
+    "$jr",
+    i32(0),
+    get("$nc"),
+    i32(nr),
+    `(local.set $nr ${min(`(i32.const ${nr})`, "(i32.sub (local.get $nc) (local.get $jr))")})
+     ${irLoop}`,
+  );
+  const icLoop = forLoop(
+    "$ic",
+    i32(0),
+    get("$M"),
+    i32(mc),
+    `(local.set $mc ${min(`(i32.const ${mc})`, "(i32.sub (local.get $M) (local.get $ic))")})
+     (if (local.get $ta)
+       (then (call $packA_t (local.get $A) (local.get $lda) (local.get $ic) (local.get $pc) (local.get $mc) (local.get $kc) (local.get $ap)))
+       (else (call $packA_n (local.get $A) (local.get $lda) (local.get $ic) (local.get $pc) (local.get $mc) (local.get $kc) (local.get $ap))))
+     ${jrLoop}`,
+  );
+  // B panels: op(B)[k, j] for j in a panel; op(B) = B (tb = 0) stores the panel's j contiguous
+  // per k (the "transposed" packing of the A routine), op(B) = Bᵀ stores k contiguous per j.
+  const pcLoop = forLoop(
+    "$pc",
+    i32(0),
+    get("$K"),
+    i32(kc),
+    `(local.set $kc ${min(`(i32.const ${kc})`, "(i32.sub (local.get $K) (local.get $pc))")})
+     (if (local.get $tb)
+       (then (call $packB_t (local.get $B) (local.get $ldb) (local.get $jc) (local.get $pc) (local.get $nc) (local.get $kc) (local.get $bp)))
+       (else (call $packB_n (local.get $B) (local.get $ldb) (local.get $jc) (local.get $pc) (local.get $nc) (local.get $kc) (local.get $bp))))
+     (local.set $acc (i32.or (local.get $beta) (i32.gt_s (local.get $pc) (i32.const 0))))
+     ${icLoop}`,
+  );
+  const jcLoop = forLoop(
+    "$jc",
+    i32(0),
+    get("$N"),
+    i32(nc),
+    `(local.set $nc ${min(`(i32.const ${nc})`, "(i32.sub (local.get $N) (local.get $jc))")})
+     ${pcLoop}`,
+  );
+  return `(module
+${MEMORY_IMPORT}
+${microKernel(c)}
+${edgeKernel(c)}
+${packKernel("packA_n", mr, false)}
+${packKernel("packA_t", mr, true)}
+${packKernel("packB_n", nr, true)}
+${packKernel("packB_t", nr, false)}
+(func (export "gemm") (param $M i32) (param $N i32) (param $K i32) (param $A i32) (param $lda i32)
+  (param $B i32) (param $ldb i32) (param $C i32) (param $ldc i32) (param $beta i32) (param $work i32)
+  (param $ta i32) (param $tb i32)
+  (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
+  (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32) (local $acc i32)
+  (local $ap i32) (local $bp i32) (local $tile i32) (local $cp i32)
+  (local.set $ap (local.get $work))
+  (local.set $bp (i32.add (local.get $work) (i32.const ${apBytes})))
+  (local.set $tile (i32.add (local.get $bp) (i32.const ${bpBytes})))
+  ${jcLoop}))`;
+}
+
+/** Which operands are transposed: "nn" = A·B, "tn" = Aᵀ·B, "nt" = A·Bᵀ. */
+export type GemmShape = "nn" | "tn" | "nt";
+
+/** Operands of one GEMM call: byte offsets into the runtime's memory plus strides (elements). */
+export interface GemmArgs {
+  /** Rows of C. */
+  readonly m: number;
+  /** Columns of C. */
+  readonly n: number;
+  /** The contracted dimension. */
+  readonly k: number;
+  /** op(A) is [m, k]: A is [m, k] ("nn", "nt") or [k, m] ("tn"). */
+  readonly a: number;
+  /** Row stride of A as stored (default: its column count). */
+  readonly lda?: number;
+  /** op(B) is [k, n]: B is [k, n] ("nn", "tn") or [n, k] ("nt"). */
+  readonly b: number;
+  readonly ldb?: number;
+  /** C [m, n]. */
+  readonly c: number;
+  readonly ldc?: number;
+  /** Accumulate into C instead of overwriting it. */
+  readonly accumulate?: boolean;
+}
+
+/**
+ * A compiled GEMM bound to a runtime (its module, its packing workspace).
+ * @example
+ * const g = Gemm.create(rt, "relaxed");
+ * g.run("tn", { m: 64, n: 64, k: 8192, a: H, b: dZ, c: dW, accumulate: true });
+ */
+export class Gemm {
+  private constructor(
+    private readonly rt: KernelRuntime,
+    private readonly fn: (...args: number[]) => number | undefined,
+    private readonly work: number,
+    /** The configuration this build uses. */
+    readonly config: GemmConfig,
+  ) {}
+
+  /**
+   * Build (or fetch from the runtime's cache) the GEMM of a variant or explicit configuration,
+   * and allocate its packing workspace.
+   */
+  static create(rt: KernelRuntime, variant?: SimdVariant | "auto", config?: GemmConfig): Gemm {
+    const v = rt.variant(variant);
+    const cfg = normalise(config ?? defaultGemmConfig(v));
+    if (cfg.relaxed && !rt.features.relaxedSimd)
+      throw new Error("gemm: relaxed SIMD is not supported by this engine");
+    const key = `gemm:${cfg.mr}x${cfg.nr}:${cfg.mc},${cfg.kc},${cfg.nc}:${cfg.relaxed ? "relaxed" : "plain"}`;
+    const mod = rt.module(key, () => gemmWat(cfg));
+    const work = rt.arena.alloc(gemmWorkBytes(cfg), "gemm packing workspace");
+    return new Gemm(rt, mod.gemm, work, cfg);
+  }
+
+  /**
+   * C (+)= op(A) · op(B) for the shape given.
+   * @param shape "nn": C[m,n] (+)= A[m,k]·B[k,n]; "tn": C (+)= Aᵀ·B with A [k,m]; "nt": C (+)= A·Bᵀ
+   *   with B [n,k]
+   */
+  run(shape: GemmShape, g: GemmArgs): void {
+    const ta = shape === "tn" ? 1 : 0;
+    const tb = shape === "nt" ? 1 : 0;
+    const lda = g.lda ?? (ta ? g.m : g.k);
+    const ldb = g.ldb ?? (tb ? g.k : g.n);
+    const ldc = g.ldc ?? g.n;
+    if (g.m <= 0 || g.n <= 0) return;
+    if (g.k <= 0) {
+      // empty sum: C = 0 (or unchanged when accumulating)
+      if (!g.accumulate) for (let i = 0; i < g.m; i++) this.rt.f32(g.c + 4 * i * ldc, g.n).fill(0);
+      return;
+    }
+    this.fn(g.m, g.n, g.k, g.a, lda, g.b, ldb, g.c, ldc, g.accumulate ? 1 : 0, this.work, ta, tb);
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The loss as a function of the network's *output jets* rather than its parameters: what a
+ * backend that runs the network outside jax-js (the fused wasm kernels) needs. jax-js still does
+ * the residual algebra of every term; the backend chains dL/d(output jets) through the network.
+ */
+import { jit, np, valueAndGrad } from "../engine/index.js";
+import type { Jet } from "../jet/jet.js";
+import type { Problem } from "../problem/problem.js";
+import type { PointsByTerm, TargetsByTerm, WeightsByTerm } from "./loss.js";
+
+/** Output jet channels per term: channels[k] is [rows, fields] for channel k of the term's layout. */
+export type OutputJets = Record<string, np.Array[]>;
+
+/**
+ * A jitted (outputs, X, T, W) -> [stats, dL/d outputs]; stats = [total, loss per term in
+ * problem.termNames order]. Consumes its arguments.
+ */
+export function makeOutputGrad(problem: Problem) {
+  const names = problem.termNames;
+  const loss = (outs: OutputJets, X: PointsByTerm, T: TargetsByTerm, W: WeightsByTerm) => {
+    const parts: Record<string, np.Array> = {};
+    for (const term of problem.terms) {
+      const jet: Jet = { layout: term.layout, ch: outs[term.name] };
+      const r = term.residual(jet, X[term.name], T[term.name] ?? null);
+      parts[term.name] = np.square(r).mean();
+    }
+    let total: np.Array | null = null;
+    for (const n of names) {
+      const wl = parts[n].ref.mul(W[n]);
+      total = total ? total.add(wl) : wl;
+    }
+    return [total as np.Array, parts] as [np.Array, Record<string, np.Array>];
+  };
+  return jit((outs: OutputJets, X: PointsByTerm, T: TargetsByTerm, W: WeightsByTerm) => {
+    const [[total, parts], g] = valueAndGrad(loss, { hasAux: true })(outs, X, T, W);
+    return [np.stack([total, ...names.map((n) => parts[n])]), g] as [np.Array, OutputJets];
+  });
+}

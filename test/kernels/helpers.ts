@@ -1,0 +1,195 @@
+// Shared by the kernel tests: a seeded generator, float64 reference implementations (GEMM, the
+// Faa di Bruno jet rule, the plain-MLP jet forward pass) and error measures.
+import type { JetLayout } from "../../src/jet/multiindex.js";
+
+/** Deterministic uniform numbers in [lo, hi) (a 32-bit LCG; quality is irrelevant here). */
+export function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = lo + (hi - lo) * (s / 2 ** 32);
+  }
+  return out;
+}
+
+/** max |a - b| / max(1, max |b|): the error relative to the array's scale. */
+export function scaledError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let diff = 0;
+  let scale = 1;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+/** max |a - b| / max |b| (norm-wise relative error; b must not be all zero). */
+export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+/** Float64 reference C = op(A)·op(B) plus the entry-wise bound sum_k |a||b| used for tolerances. */
+export function gemmRef(
+  shape: "nn" | "tn" | "nt",
+  m: number,
+  n: number,
+  k: number,
+  A: ArrayLike<number>,
+  B: ArrayLike<number>,
+): { C: Float64Array; absSum: Float64Array } {
+  const C = new Float64Array(m * n);
+  const absSum = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      let t = 0;
+      for (let p = 0; p < k; p++) {
+        const a = shape === "tn" ? A[p * m + i] : A[i * k + p];
+        const b = shape === "nt" ? B[j * k + p] : B[p * n + j];
+        s += a * b;
+        t += Math.abs(a * b);
+      }
+      C[i * n + j] = s;
+      absSum[i * n + j] = t;
+    }
+  }
+  return { C, absSum };
+}
+
+/** Derivatives 0..order of an activation at z, in float64. */
+export function activationDerivs64(act: "tanh" | "sin", z: number, order: number): number[] {
+  if (act === "sin") {
+    const s = Math.sin(z);
+    const c = Math.cos(z);
+    return Array.from({ length: order + 1 }, (_, k) => [s, c, -s, -c][k % 4]);
+  }
+  const t = Math.tanh(z);
+  // p_0 = t, p_{k+1} = p_k'(t) (1 - t^2), as coefficient arrays
+  let p = [0, 1];
+  const out = [t];
+  for (let k = 1; k <= order; k++) {
+    const d = p.slice(1).map((c, i) => c * (i + 1));
+    const next = new Array<number>(d.length + 2).fill(0);
+    d.forEach((c, i) => {
+      next[i] += c;
+      next[i + 2] -= c;
+    });
+    p = next;
+    out.push(p.reduceRight((acc, c) => acc * t + c, 0));
+  }
+  return out;
+}
+
+/** Float64 Faa di Bruno forward on channels [K][E] (arrays of numbers). */
+export function jetActivate64(
+  layout: JetLayout,
+  act: "tanh" | "sin",
+  Z: ArrayLike<number>[],
+): Float64Array[] {
+  const E = Z[0].length;
+  const H = layout.channels.map(() => new Float64Array(E));
+  for (let e = 0; e < E; e++) {
+    const f = activationDerivs64(act, Z[0][e], layout.maxOrder);
+    layout.fdb.forEach((terms, c) => {
+      let s = 0;
+      for (const t of terms) {
+        let p = t.coef * f[t.order];
+        for (const b of t.channels) p *= Z[b][e];
+        s += p;
+      }
+      H[c][e] = s;
+    });
+  }
+  return H;
+}
+
+/** Float64 Leibniz product of two jets [K][E]. */
+export function jetMul64(layout: JetLayout, A: ArrayLike<number>[], B: ArrayLike<number>[]): Float64Array[] {
+  const E = A[0].length;
+  return layout.leibniz.map((terms) => {
+    const out = new Float64Array(E);
+    for (let e = 0; e < E; e++) {
+      let s = 0;
+      for (const t of terms) s += t.coef * A[t.left][e] * B[t.right][e];
+      out[e] = s;
+    }
+    return out;
+  });
+}
+
+/** A plain MLP described by flat float64 parameters in tree order (w then b per layer). */
+export interface Mlp64 {
+  readonly inputs: number;
+  readonly width: number;
+  readonly depth: number;
+  readonly outputs: number;
+  readonly act: "tanh" | "sin";
+  readonly lo: readonly number[];
+  readonly hi: readonly number[];
+}
+
+/** Parameter count of {@link Mlp64}. */
+export function mlpParamCount(m: Mlp64): number {
+  let n = 0;
+  let fin = m.inputs;
+  for (let l = 0; l < m.depth; l++) {
+    n += fin * m.width + m.width;
+    fin = m.width;
+  }
+  return n + fin * m.outputs + m.outputs;
+}
+
+/**
+ * Float64 jet forward pass of a plain MLP (the same maths as `createNetwork(...).applyJet`, with
+ * double-precision tanh/sin): X [N * d] row-major -> output channels [K][N * outputs].
+ */
+export function mlpForward64(m: Mlp64, P: ArrayLike<number>, layout: JetLayout, X: ArrayLike<number>): Float64Array[] {
+  const N = X.length / m.inputs;
+  const K = layout.channels.length;
+  const d = m.inputs;
+  // input jet, normalised to [-1, 1]
+  let H: Float64Array[] = layout.channels.map((mi) => {
+    const ch = new Float64Array(N * d);
+    for (let n = 0; n < N; n++) {
+      for (let i = 0; i < d; i++) {
+        const scale = 2 / (m.hi[i] - m.lo[i]);
+        if (mi.length === 0) ch[n * d + i] = X[n * d + i] * scale + (-1 - m.lo[i] * scale);
+        else if (mi.length === 1 && mi[0] === i) ch[n * d + i] = scale;
+      }
+    }
+    return ch;
+  });
+  let off = 0;
+  let fin = d;
+  const dense = (fout: number, Hin: Float64Array[]): Float64Array[] => {
+    const W = off;
+    const b = off + fin * fout;
+    off = b + fout;
+    return Hin.map((h, c) => {
+      const z = new Float64Array(N * fout);
+      for (let n = 0; n < N; n++)
+        for (let j = 0; j < fout; j++) {
+          let s = c === 0 ? P[b + j] : 0;
+          for (let i = 0; i < fin; i++) s += h[n * fin + i] * P[W + i * fout + j];
+          z[n * fout + j] = s;
+        }
+      return z;
+    });
+  };
+  for (let l = 0; l < m.depth; l++) {
+    const Z = dense(m.width, H);
+    fin = m.width;
+    H = jetActivate64(layout, m.act, Z);
+  }
+  void K;
+  return dense(m.outputs, H);
+}
