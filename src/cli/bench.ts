@@ -3,10 +3,10 @@
  * gradient, update, one sync) on a built-in problem, after warm-up steps that absorb tracing.
  */
 import { parseArgs } from "node:util";
-import { fromData, startEngine, tree } from "../engine/index.js";
-import { adamInit } from "../optim/adam.js";
+import { startEngine } from "../engine/index.js";
+import { jaxBackend } from "../train/backend.js";
 import { resolveRun } from "../train/resolve.js";
-import { makeAdamStep, networkFor, sampleAll, weightArrays } from "../train/trainer.js";
+import { networkFor, sampleBatches } from "../train/trainer.js";
 import { Rng } from "../util/rng.js";
 import { UsageError, asUsage } from "./errors.js";
 
@@ -49,31 +49,16 @@ export async function benchStep(args: string[]): Promise<number> {
   await startEngine();
   const { problem, config: c } = run;
   const net = networkFor(problem, c);
-  const step = makeAdamStep(problem, net);
-  let params = net.init(c.seed);
-  let opt = adamInit(params);
+  const backend = jaxBackend(problem, net, c, net.init(c.seed));
   const rng = new Rng(c.seed);
   const times: number[] = [];
   for (let k = 0; k < warm + steps; k++) {
     const t0 = performance.now();
     // resampling is part of a real step, so it is timed too
-    const [X, T] = sampleAll(problem, c, rng, c.points);
-    const [p2, s2, stats] = step(
-      params,
-      opt,
-      X,
-      T,
-      weightArrays(problem, run.weights, c),
-      fromData([c.lr], [], c.precision),
-    );
-    params = p2;
-    opt = s2;
-    await stats.data();
+    await backend.step(sampleBatches(problem, c, rng, c.points), run.weights, c.lr);
     if (k >= warm) times.push(performance.now() - t0);
   }
-  tree.dispose(params);
-  tree.dispose(opt);
-  step.dispose();
+  backend.dispose();
   const result = {
     problem: problem.name,
     width: c.width,
@@ -81,6 +66,7 @@ export async function benchStep(args: string[]): Promise<number> {
     points: c.points,
     arch: c.arch,
     precision: c.precision,
+    backend: backend.kind,
     steps,
     ms_per_step: median(times),
     ms_min: Math.min(...times),

@@ -8,6 +8,9 @@
  *   1 - 2 / (exp(2|x|) + 1) with Cephes' `expf` (Cody-Waite reduction, degree-6 polynomial, the
  *   power of two built in the exponent bits). Both branches are evaluated and blended by a mask:
  *   branch-free SIMD.
+ * - gelu = z Phi(z): Phi by Abramowitz & Stegun 26.2.17 (|error| < 7.5e-8):
+ *   Phi(-|z|) = phi(z) t (b1 + t (b2 + ... b5)), t = 1 / (1 + p |z|), with phi(z) = exp(-z^2/2) /
+ *   sqrt(2 pi) from the same expf; Phi(z) = 1 - Phi(-z) for z > 0.
  * - sin/cos: Cody-Waite reduction by pi/2 (three-part constant, exact for |n| < 2^16), Cephes'
  *   minimax polynomials on [-pi/4, pi/4], quadrant by swap and sign-bit xor.
  *
@@ -15,16 +18,18 @@
  * (1 - t^2) q_k(t) with q_k = p_{k-1}' (p_k the k-th derivative polynomial), which keeps the common
  * factor 1 - t^2 explicit; sin's are sin/cos with signs. So the backward pass needs nothing but the
  * forward value (tanh) or the value and cos (sin): no pre-activation transcendental is recomputed.
+ * gelu's derivatives are phi(z) times polynomials in z (p_2 = 2 - z^2, p_{k+1} = p_k' - z p_k); its
+ * backward pass recomputes phi and Phi from z (one exp) rather than saving two more arrays.
  */
 import type { Activation } from "../jet/jet.js";
 import type { FnBuilder, Lane } from "./wat.js";
 
-/** Activations the kernels implement. */
-export type KernelActivation = Extract<Activation, "tanh" | "sin">;
+/** Activations the kernels implement (all of jet.ts's). */
+export type KernelActivation = Extract<Activation, "tanh" | "sin" | "gelu">;
 
 /** Is `a` implemented by the kernels? */
 export function isKernelActivation(a: string): a is KernelActivation {
-  return a === "tanh" || a === "sin";
+  return a === "tanh" || a === "sin" || a === "gelu";
 }
 
 /** exp(y) for y in [-87, 88] (lane-generic, ~1 ulp): Cephes expf. */
@@ -66,7 +71,7 @@ export function sinCosLane(f: FnBuilder, L: Lane, x: string): [string, string] {
   const n = f.let(t, L.nearest(L.mul(x, L.c(2 / Math.PI))), "n");
   let r = f.let(t, L.madd(n, L.c(-1.5703125), x), "r");
   r = f.let(t, L.madd(n, L.c(-4.837512969970703125e-4), r), "r");
-  r = f.let(t, L.madd(n, L.c(-7.54978995489188216e-8), r), "r");
+  r = f.let(t, L.madd(n, L.c(-7.549789954891882e-8), r), "r");
   const z = f.let(t, L.mul(r, r), "z");
   const sp = L.madd(
     L.madd(L.c(-1.9515295891e-4), z, L.c(8.3321608736e-3)),
@@ -172,6 +177,43 @@ function sinDerivs(f: FnBuilder, L: Lane, s: string, c: string, order: number): 
   return out;
 }
 
+/** [Phi(z), phi(z)]: the standard normal CDF (|error| ~1e-7) and density. */
+export function normalLane(f: FnBuilder, L: Lane, z: string): [string, string] {
+  const t = L.type;
+  // exp(-z^2/2) clamped at exp(-87): below that expf would leave the normal float range
+  const e = expLane(f, L, L.max(L.mul(L.mul(z, z), L.c(-0.5)), L.c(-87)));
+  const phi = f.let(t, L.mul(e, L.c(1 / Math.sqrt(2 * Math.PI))), "phi");
+  const u = f.let(t, L.div(L.c(1), L.madd(L.c(0.2316419), L.abs(z), L.c(1))), "u");
+  let q = L.c(1.330274429);
+  for (const b of [-1.821255978, 1.781477937, -0.356563782, 0.31938153]) q = L.madd(q, u, L.c(b));
+  const tail = f.let(t, L.mul(phi, L.mul(q, u)), "tail"); // Phi(-|z|)
+  const Phi = f.let(t, L.select(L.lt(z, L.c(0)), tail, L.sub(L.c(1), tail)), "Phi");
+  return [Phi, phi];
+}
+
+/** Coefficients (ascending in z) of p_k with gelu^(k)(z) = phi(z) p_k(z), k >= 2. */
+export function geluP(k: number): number[] {
+  let p = [2, 0, -1];
+  for (let j = 2; j < k; j++) {
+    const next = new Array<number>(p.length + 1).fill(0);
+    p.slice(1).forEach((c, i) => (next[i] += c * (i + 1)));
+    p.forEach((c, i) => (next[i + 1] -= c));
+    p = next;
+  }
+  return p;
+}
+
+/** gelu and its derivatives 0..order at z. */
+function geluDerivs(f: FnBuilder, L: Lane, z: string, order: number): string[] {
+  const [Phi, phi] = normalLane(f, L, z);
+  const out = [f.let(L.type, L.mul(z, Phi), "gelu")];
+  if (order >= 1) out.push(f.let(L.type, L.madd(z, phi, Phi), "f1_"));
+  const z2 = order >= 2 ? f.let(L.type, L.mul(z, z), "z2") : "";
+  for (let k = 2; k <= order; k++)
+    out.push(f.let(L.type, L.mul(phi, polyLane(f, L, geluP(k), z, z2)), `f${k}_`));
+  return out;
+}
+
 /**
  * How a jet rule evaluates an activation: in the forward pass from z (also naming the values it
  * saves for the backward pass), in the backward pass from the saved values.
@@ -179,12 +221,17 @@ function sinDerivs(f: FnBuilder, L: Lane, s: string, c: string, order: number): 
 export interface ActivationCode {
   /** Number of per-element float32 values saved besides the output value channel. */
   readonly saves: number;
+  /** Does the backward pass read the pre-activation value z0? */
+  readonly needsZ0: boolean;
   /**
    * Forward: derivatives 0..order at z0 (expressions; index 0 is f(z0)), and the saved values.
    */
   forward(f: FnBuilder, L: Lane, z0: string, order: number): { derivs: string[]; save: string[] };
-  /** Backward: derivatives 0..order from h0 = f(z0) and the saved values. */
-  fromSaved(f: FnBuilder, L: Lane, h0: string, save: string[], order: number): string[];
+  /**
+   * Backward: derivatives 0..order from h0 = f(z0), the saved values, and z0 (an empty string
+   * unless {@link needsZ0}).
+   */
+  fromSaved(f: FnBuilder, L: Lane, h0: string, save: string[], z0: string, order: number): string[];
 }
 
 /** The code generator of an activation. */
@@ -193,19 +240,28 @@ export function activationCode(a: KernelActivation): ActivationCode {
     case "tanh":
       return {
         saves: 0,
+        needsZ0: false,
         forward(f, L, z0, order) {
           return { derivs: tanhDerivs(f, L, tanhLane(f, L, z0), order), save: [] };
         },
-        fromSaved: (f, L, h0, _save, order) => tanhDerivs(f, L, h0, order),
+        fromSaved: (f, L, h0, _save, _z0, order) => tanhDerivs(f, L, h0, order),
       };
     case "sin":
       return {
         saves: 1,
+        needsZ0: false,
         forward(f, L, z0, order) {
           const [s, c] = sinCosLane(f, L, z0);
           return { derivs: sinDerivs(f, L, s, c, order), save: [c] };
         },
-        fromSaved: (f, L, h0, save, order) => sinDerivs(f, L, h0, save[0], order),
+        fromSaved: (f, L, h0, save, _z0, order) => sinDerivs(f, L, h0, save[0], order),
+      };
+    case "gelu":
+      return {
+        saves: 0,
+        needsZ0: true,
+        forward: (f, L, z0, order) => ({ derivs: geluDerivs(f, L, z0, order), save: [] }),
+        fromSaved: (f, L, _h0, _save, z0, order) => geluDerivs(f, L, z0, order),
       };
     default: {
       const never: never = a;

@@ -200,6 +200,7 @@ export class Arena {
         throw new Error(
           `kernel arena: could not grow WebAssembly memory to ${formatBytes(have + pages * PAGE_BYTES)} ` +
             `for ${what} (${bytes} bytes): ${(e as Error).message}`,
+          { cause: e },
         );
       }
     }
@@ -309,7 +310,9 @@ export class KernelRuntime {
     try {
       bytes = assembleWat(this.wabt, `${key}.wat`, text);
     } catch (e) {
-      throw new Error(`kernel ${key}: WAT did not assemble: ${(e as Error).message}`);
+      throw new Error(`kernel ${key}: WAT did not assemble: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     const api = wasmApi();
     const inst = new api.Instance(new api.Module(bytes), { env: { memory: this.memory } });

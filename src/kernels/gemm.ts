@@ -12,9 +12,14 @@
  * shapes, and it zero-pads edge panels, so the micro-kernel always runs full tiles; partial tiles
  * at the right and bottom edges go through a small scratch tile (copy in, compute, copy out).
  *
- * Choices measured on V8 11.3 (DESIGN.md, "The fast path"):
- * - tile 5x8 for plain SIMD (10 accumulators + 2 B vectors + splat + product temp) and 6x8 with
- *   relaxed FMA (12 accumulators, no temp): V8 has ~15 usable xmm registers and spills beyond;
+ * Choices measured on V8 11.3 (DESIGN.md, "The fast path", and re-measured for this rewrite):
+ * - tile 2x16 for plain SIMD and 4x8 with relaxed FMA. V8 has ~15 usable xmm registers, and its
+ *   TurboFan scheduler hoists all of an iteration's A broadcasts above the multiply-adds, so a
+ *   tile needs room for MR*NR/4 accumulators + NR/4 B vectors + MR broadcasts at once: 2x16 and
+ *   4x8 take 14 registers. The 5x8 and 6x8 tiles DESIGN.md mentions spilled accumulators to the
+ *   stack every iteration here (seen in --print-wasm-code) and ran at ~23-26 GFLOP/s against
+ *   ~44-46 for 2x16 / 4x8 (interleaved runs, shared machine, sum of the three training shapes at
+ *   8192x64x64);
  * - the k loop is *not* unrolled (V8 then hoists the loads of the unrolled copies and spills);
  * - the A element is broadcast with `v128.load32_splat` (one instruction);
  * - the whole blocked driver runs inside wasm: a JS call per tile would cost more than the tile.
@@ -41,8 +46,8 @@ export interface GemmConfig {
 /** The default configuration of a variant (see the module comment for why). */
 export function defaultGemmConfig(variant: SimdVariant): GemmConfig {
   return variant === "relaxed"
-    ? { mr: 6, nr: 8, relaxed: true, mc: 120, kc: 256, nc: 256 }
-    : { mr: 5, nr: 8, relaxed: false, mc: 120, kc: 256, nc: 256 };
+    ? { mr: 4, nr: 8, relaxed: true, mc: 120, kc: 256, nc: 256 }
+    : { mr: 2, nr: 16, relaxed: false, mc: 120, kc: 256, nc: 256 };
 }
 
 function normalise(c: GemmConfig): GemmConfig {
@@ -231,6 +236,169 @@ function packFullGather(w: number): string {
 }
 
 /**
+ * Skinny products (n < 4 columns of C: a network's output layer with 1-3 fields), where every
+ * register tile of the blocked path would be an edge tile wasting 7/8 of its work:
+ * - `nn_skinny`: C[i, j] = dot(A[i, :], B[:, j]) with B's columns packed contiguous, four rows at
+ *   a time (four independent accumulator chains hide the multiply-add latency);
+ * - `tn_skinny`: C[:, j] = sum_k A[k, :] B[k, j], i.e. axpy-like sweeps down A's rows with 8
+ *   vector accumulators (32 columns of C) held across the whole k loop.
+ * Same arguments as `gemm` (without the transpose flags).
+ */
+function skinnyKernels(relaxed: boolean): string {
+  const madd = (a: string, b: string, c: string) =>
+    relaxed ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add (f32x4.mul ${a} ${b}) ${c})`;
+  const hsum = (v: string) =>
+    `(f32.add (f32.add (f32x4.extract_lane 0 ${v}) (f32x4.extract_lane 1 ${v})) (f32.add (f32x4.extract_lane 2 ${v}) (f32x4.extract_lane 3 ${v})))`;
+  // C element store with optional accumulation; select avoids touching NaN garbage when beta = 0
+  const storeC = (addr: string, x: string) =>
+    `(f32.store ${addr} (f32.add ${x} (select (f32.load ${addr}) (f32.const 0) (local.get $beta))))`;
+  const cAddr = (row: string) =>
+    `(i32.add (local.get $C) (i32.shl (i32.add (i32.mul ${row} (local.get $ldc)) (local.get $j)) (i32.const 2)))`;
+
+  // nn: R rows at a time
+  const nnRows = (R: number) => {
+    const init: string[] = [];
+    const zero: string[] = [];
+    const vbody: string[] = [
+      "(local.set $b (v128.load (i32.add (local.get $bt) (local.get $kk))))",
+    ];
+    const sbody: string[] = [
+      "(local.set $bs (f32.load (i32.add (local.get $bt) (local.get $kk))))",
+    ];
+    const fin: string[] = [];
+    for (let r = 0; r < R; r++) {
+      init.push(
+        `(local.set $r${r} (i32.add (local.get $A) (i32.shl (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $lda)) (i32.const 2))))`,
+      );
+      zero.push(`(local.set $a${r} (v128.const i32x4 0 0 0 0))`);
+      vbody.push(
+        `(local.set $a${r} ${madd(`(v128.load (i32.add (local.get $r${r}) (local.get $kk)))`, "(local.get $b)", `(local.get $a${r})`)})`,
+      );
+      zero.push(`(local.set $s${r} (f32.const 0))`);
+      sbody.push(
+        `(local.set $s${r} (f32.add (local.get $s${r}) (f32.mul (f32.load (i32.add (local.get $r${r}) (local.get $kk))) (local.get $bs))))`,
+      );
+      fin.push(
+        storeC(
+          cAddr(`(i32.add (local.get $i) (i32.const ${r}))`),
+          `(f32.add ${hsum(`(local.get $a${r})`)} (local.get $s${r}))`,
+        ),
+      );
+    }
+    return `${init.join("\n")}
+      ${forLoop(
+        "$j",
+        i32(0),
+        get("$N"),
+        i32(1),
+        `(local.set $bt (i32.add (local.get $work) (i32.shl (i32.mul (local.get $j) (local.get $K)) (i32.const 2))))
+         ${zero.join("\n")}
+         ${forLoop("$kk", i32(0), get("$k4"), i32(16), vbody.join("\n"))}
+         ${forLoop("$kk", get("$k4"), get("$kb"), i32(4), sbody.join("\n"))}
+         ${fin.join("\n")}`,
+      )}`;
+  };
+  const decls = (n: number, t: string, p: string) =>
+    Array.from({ length: n }, (_, r) => `(local $${p}${r} ${t})`).join(" ");
+  const nn = `(func (export "nn_skinny") (param $M i32) (param $N i32) (param $K i32) (param $A i32) (param $lda i32)
+  (param $B i32) (param $ldb i32) (param $C i32) (param $ldc i32) (param $beta i32) (param $work i32)
+  (local $i i32) (local $j i32) (local $k i32) (local $kk i32) (local $k4 i32) (local $kb i32) (local $bt i32)
+  (local $b v128) (local $bs f32) ${decls(4, "i32", "r")} ${decls(4, "v128", "a")} ${decls(4, "f32", "s")}
+  ;; Bt[j][k] = B[k, j]
+  ${forLoop(
+    "$j",
+    i32(0),
+    get("$N"),
+    i32(1),
+    forLoop(
+      "$k",
+      i32(0),
+      get("$K"),
+      i32(1),
+      `(f32.store (i32.add (local.get $work) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $K)) (local.get $k)) (i32.const 2)))
+         (f32.load (i32.add (local.get $B) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $ldb)) (local.get $j)) (i32.const 2)))))`,
+    ),
+  )}
+  (local.set $k4 (i32.shl (i32.and (local.get $K) (i32.const -4)) (i32.const 2)))
+  (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
+  (local.set $i (i32.const 0))
+  (block $d4 (loop $l4
+    (br_if $d4 (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $M)))
+    ${nnRows(4)}
+    (local.set $i (i32.add (local.get $i) (i32.const 4)))
+    (br $l4)))
+  (block $d1 (loop $l1
+    (br_if $d1 (i32.ge_u (local.get $i) (local.get $M)))
+    ${nnRows(1)}
+    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    (br $l1))))`;
+
+  // tn: chunks of V vectors of C's column j
+  const tnChunk = (V: number) => {
+    const zero: string[] = [];
+    const body: string[] = ["(local.set $b (v128.load32_splat (local.get $bp)))"];
+    const fin: string[] = [];
+    for (let q = 0; q < V; q++) {
+      zero.push(`(local.set $a${q} (v128.const i32x4 0 0 0 0))`);
+      body.push(
+        `(local.set $a${q} ${madd(`(v128.load offset=${16 * q} (local.get $ap))`, "(local.get $b)", `(local.get $a${q})`)})`,
+      );
+      for (let l = 0; l < 4; l++)
+        fin.push(
+          storeC(
+            cAddr(`(i32.add (local.get $i) (i32.const ${4 * q + l}))`),
+            `(f32x4.extract_lane ${l} (local.get $a${q}))`,
+          ),
+        );
+    }
+    return `(block $d${V} (loop $l${V}
+      (br_if $d${V} (i32.gt_u (i32.add (local.get $i) (i32.const ${4 * V})) (local.get $M)))
+      ${zero.join("\n")}
+      (local.set $ap (i32.add (local.get $A) (i32.shl (local.get $i) (i32.const 2))))
+      (local.set $bp (i32.add (local.get $B) (i32.shl (local.get $j) (i32.const 2))))
+      (local.set $k (local.get $K))
+      (loop $k${V}
+        ${body.join("\n")}
+        (local.set $ap (i32.add (local.get $ap) (local.get $ldab)))
+        (local.set $bp (i32.add (local.get $bp) (local.get $ldbb)))
+        (br_if $k${V} (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+      ${fin.join("\n")}
+      (local.set $i (i32.add (local.get $i) (i32.const ${4 * V})))
+      (br $l${V})))`;
+  };
+  const tn = `(func (export "tn_skinny") (param $M i32) (param $N i32) (param $K i32) (param $A i32) (param $lda i32)
+  (param $B i32) (param $ldb i32) (param $C i32) (param $ldc i32) (param $beta i32) (param $work i32)
+  (local $i i32) (local $j i32) (local $k i32) (local $ap i32) (local $bp i32) (local $ldab i32) (local $ldbb i32)
+  (local $b v128) (local $s f32) ${decls(8, "v128", "a")}
+  (local.set $ldab (i32.shl (local.get $lda) (i32.const 2)))
+  (local.set $ldbb (i32.shl (local.get $ldb) (i32.const 2)))
+  ${forLoop(
+    "$j",
+    i32(0),
+    get("$N"),
+    i32(1),
+    `(local.set $i (i32.const 0))
+     ${tnChunk(8)}
+     ${tnChunk(1)}
+     (block $d0 (loop $l0
+       (br_if $d0 (i32.ge_u (local.get $i) (local.get $M)))
+       (local.set $s (f32.const 0))
+       (local.set $ap (i32.add (local.get $A) (i32.shl (local.get $i) (i32.const 2))))
+       (local.set $bp (i32.add (local.get $B) (i32.shl (local.get $j) (i32.const 2))))
+       (local.set $k (local.get $K))
+       (loop $k0
+         (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $ap)) (f32.load (local.get $bp)))))
+         (local.set $ap (i32.add (local.get $ap) (local.get $ldab)))
+         (local.set $bp (i32.add (local.get $bp) (local.get $ldbb)))
+         (br_if $k0 (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+       ${storeC(cAddr("(local.get $i)"), "(local.get $s)")}
+       (local.set $i (i32.add (local.get $i) (i32.const 1)))
+       (br $l0)))`,
+  )})`;
+  return `${nn}\n${tn}`;
+}
+
+/**
  * WAT of a GEMM module. Export `gemm(M, N, K, A, lda, B, ldb, C, ldc, beta, work, ta, tb)`:
  * C = op(A)·op(B) (beta = 0) or C += op(A)·op(B) (beta = 1), op = transpose where the flag is 1.
  * Pointers are byte offsets into the shared memory, strides are in elements, `work` is a
@@ -301,6 +469,7 @@ ${packKernel("packA_n", mr, false)}
 ${packKernel("packA_t", mr, true)}
 ${packKernel("packB_n", nr, true)}
 ${packKernel("packB_t", nr, false)}
+${skinnyKernels(c.relaxed)}
 (func (export "gemm") (param $M i32) (param $N i32) (param $K i32) (param $A i32) (param $lda i32)
   (param $B i32) (param $ldb i32) (param $C i32) (param $ldc i32) (param $beta i32) (param $work i32)
   (param $ta i32) (param $tb i32)
@@ -312,6 +481,9 @@ ${packKernel("packB_t", nr, false)}
   (local.set $tile (i32.add (local.get $bp) (i32.const ${bpBytes})))
   ${jcLoop}))`;
 }
+
+/** C with fewer columns than this goes through the skinny kernels ("nn" and "tn"). */
+export const SKINNY_N = 4;
 
 /** Which operands are transposed: "nn" = A·B, "tn" = Aᵀ·B, "nt" = A·Bᵀ. */
 export type GemmShape = "nn" | "tn" | "nt";
@@ -348,7 +520,10 @@ export class Gemm {
   private constructor(
     private readonly rt: KernelRuntime,
     private readonly fn: (...args: number[]) => number | undefined,
+    private readonly nnSkinny: (...args: number[]) => number | undefined,
+    private readonly tnSkinny: (...args: number[]) => number | undefined,
     private readonly work: number,
+    private readonly workFloats: number,
     /** The configuration this build uses. */
     readonly config: GemmConfig,
   ) {}
@@ -365,7 +540,7 @@ export class Gemm {
     const key = `gemm:${cfg.mr}x${cfg.nr}:${cfg.mc},${cfg.kc},${cfg.nc}:${cfg.relaxed ? "relaxed" : "plain"}`;
     const mod = rt.module(key, () => gemmWat(cfg));
     const work = rt.arena.alloc(gemmWorkBytes(cfg), "gemm packing workspace");
-    return new Gemm(rt, mod.gemm, work, cfg);
+    return new Gemm(rt, mod.gemm, mod.nn_skinny, mod.tn_skinny, work, gemmWorkBytes(cfg) / 4, cfg);
   }
 
   /**
@@ -385,6 +560,13 @@ export class Gemm {
       if (!g.accumulate) for (let i = 0; i < g.m; i++) this.rt.f32(g.c + 4 * i * ldc, g.n).fill(0);
       return;
     }
-    this.fn(g.m, g.n, g.k, g.a, lda, g.b, ldb, g.c, ldc, g.accumulate ? 1 : 0, this.work, ta, tb);
+    const beta = g.accumulate ? 1 : 0;
+    if (g.n < SKINNY_N && shape === "tn") {
+      this.tnSkinny(g.m, g.n, g.k, g.a, lda, g.b, ldb, g.c, ldc, beta, this.work);
+    } else if (g.n < SKINNY_N && shape === "nn" && g.n * g.k <= this.workFloats) {
+      this.nnSkinny(g.m, g.n, g.k, g.a, lda, g.b, ldb, g.c, ldc, beta, this.work);
+    } else {
+      this.fn(g.m, g.n, g.k, g.a, lda, g.b, ldb, g.c, ldc, beta, this.work, ta, tb);
+    }
   }
 }

@@ -225,7 +225,8 @@ export function jetRuleWat(
       vals.set(`z${c}`, bf.let(L.type, L.load(at(bzp[c], off)), `z${c}_`));
     const h0 = bf.let(L.type, L.load(at(h0p[0], off)), "h0_");
     const saved = bsp.map((p, s) => bf.let(L.type, L.load(at(p, off)), `sv${s}_`));
-    const derivs = act.fromSaved(bf, L, h0, saved, order + 1);
+    const z0 = act.needsZ0 ? bf.let(L.type, L.load(at(bzp[0], off)), "z0_") : "";
+    const derivs = act.fromSaved(bf, L, h0, saved, z0, order + 1);
     derivs.forEach((d, k) => vals.set(`f${k}`, d));
     const em = new PolyEmitter(bf, L, (n) => {
       const v = vals.get(n);

@@ -26,7 +26,6 @@
  * channels) and would fill H0 with more columns; random weight factorisation would keep an
  * effective-weight buffer W = V diag(exp(s)) refreshed after each update and chain dV, ds from dW.
  */
-import type { Jet } from "../jet/jet.js";
 import type { JetLayout } from "../jet/multiindex.js";
 import type { NetConfig } from "../nets/network.js";
 import { type AdamConstants, ADAM_KERNEL_DEFAULTS, AdamKernel } from "./adam.js";
@@ -34,8 +33,6 @@ import { KernelRuntime, type SimdVariant } from "./assemble.js";
 import { Gemm, type GemmConfig } from "./gemm.js";
 import { BiasKernels, JetRule, layoutKey } from "./jetrule.js";
 import { isKernelActivation } from "./activation.js";
-
-void (null as Jet | null); // the jet type documents what `forward` mirrors
 
 /** Where one dense layer's parameters sit in the flat vector (element offsets). */
 export interface DenseSlot {

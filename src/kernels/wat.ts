@@ -96,6 +96,7 @@ export interface Lane {
   mul(a: string, b: string): string;
   div(a: string, b: string): string;
   min(a: string, b: string): string;
+  max(a: string, b: string): string;
   neg(a: string): string;
   abs(a: string): string;
   sqrt(a: string): string;
@@ -145,6 +146,7 @@ export function vectorLane(pool: ConstPool, relaxed: boolean): Lane {
     mul: (a, b) => `(f32x4.mul ${a} ${b})`,
     div: (a, b) => `(f32x4.div ${a} ${b})`,
     min: (a, b) => `(f32x4.min ${a} ${b})`,
+    max: (a, b) => `(f32x4.max ${a} ${b})`,
     neg: (a) => `(f32x4.neg ${a})`,
     abs: (a) => `(f32x4.abs ${a})`,
     sqrt: (a) => `(f32x4.sqrt ${a})`,
@@ -182,6 +184,7 @@ export function scalarLane(pool: ConstPool): Lane {
     mul: (a, b) => `(f32.mul ${a} ${b})`,
     div: (a, b) => `(f32.div ${a} ${b})`,
     min: (a, b) => `(f32.min ${a} ${b})`,
+    max: (a, b) => `(f32.max ${a} ${b})`,
     neg: (a) => `(f32.neg ${a})`,
     abs: (a) => `(f32.abs ${a})`,
     sqrt: (a) => `(f32.sqrt ${a})`,

@@ -9,9 +9,10 @@
 import { fromData, jit, np, tree, valueAndGrad } from "../engine/index.js";
 import { type NetConfig, type NetParams, type Network, createNetwork } from "../nets/network.js";
 import { lbfgs } from "../optim/lbfgs.js";
-import { type AdamState, adamInit, adamUpdate, learningRate } from "../optim/adam.js";
-import { type Problem, batchArrays } from "../problem/problem.js";
+import { learningRate } from "../optim/adam.js";
+import type { Problem } from "../problem/problem.js";
 import { Rng } from "../util/rng.js";
+import { type Batches, jaxBackend, uploadBatches, weightArrays } from "./backend.js";
 import type { TrainConfig } from "./config.js";
 import { type PointsByTerm, type TargetsByTerm, type WeightsByTerm, weightedLoss } from "./loss.js";
 
@@ -80,63 +81,17 @@ export function networkFor(problem: Problem, c: TrainConfig): Network {
   return createNetwork(config, c.seed);
 }
 
-/** The jitted Adam step: (params, state, X, T, W, lr) -> [params, state, stats [1 + terms]]. */
-export type AdamStep = ReturnType<typeof makeAdamStep>;
-
-/**
- * One jitted training step: jets at every term's points, weighted loss, its gradient and the Adam
- * update. stats = [total, loss of each term in problem.termNames order].
- */
-export function makeAdamStep(problem: Problem, net: Network) {
-  const names = problem.termNames;
-  const lossFn = (p: NetParams, X: PointsByTerm, T: TargetsByTerm, W: WeightsByTerm) =>
-    weightedLoss(problem, net, p, X, T, W);
-  return jit(
-    (
-      p: NetParams,
-      s: AdamState<NetParams>,
-      X: PointsByTerm,
-      T: TargetsByTerm,
-      W: WeightsByTerm,
-      lr: np.Array,
-    ) => {
-      const [[total, parts], g] = valueAndGrad(lossFn, { hasAux: true })(tree.ref(p), X, T, W);
-      const [p2, s2] = adamUpdate(g, s, p, lr);
-      return [p2, s2, np.stack([total, ...names.map((n) => parts[n])])] as [
-        NetParams,
-        AdamState<NetParams>,
-        np.Array,
-      ];
-    },
-  );
-}
-
-/** Draw a batch for every term and upload it. */
-export function sampleAll(
+/** Draw a host-side batch for every term (residual terms get nResidual points). */
+export function sampleBatches(
   problem: Problem,
   c: TrainConfig,
   rng: Rng,
   nResidual: number,
-): [PointsByTerm, TargetsByTerm] {
-  const X: PointsByTerm = {};
-  const T: TargetsByTerm = {};
-  const dims = problem.domain.inputs.length;
+): Batches {
+  const out: Batches = {};
   for (const term of problem.terms) {
-    const n = term.kind === "residual" ? nResidual : c.bcPoints;
-    const b = batchArrays(term.sample(rng, n, c.sampler), dims, c.precision);
-    X[term.name] = b.X;
-    if (b.target) T[term.name] = b.target;
+    out[term.name] = term.sample(rng, term.kind === "residual" ? nResidual : c.bcPoints, c.sampler);
   }
-  return [X, T];
-}
-
-export function weightArrays(
-  problem: Problem,
-  w: Readonly<Record<string, number>>,
-  c: TrainConfig,
-): WeightsByTerm {
-  const out: WeightsByTerm = {};
-  for (const n of problem.termNames) out[n] = fromData([w[n] ?? 1], [], c.precision);
   return out;
 }
 
@@ -181,28 +136,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
   const adamSteps = c.optimizer === "lbfgs" ? 0 : c.steps;
   if (adamSteps > 0) {
-    const step = makeAdamStep(problem, net);
-    let opt = adamInit(params);
-    let [X, T] = sampleAll(problem, c, rng, c.points);
+    const backend = jaxBackend(problem, net, c, params);
+    let batches = sampleBatches(problem, c, rng, c.points);
     const sched = { lr: c.lr, warmup: c.warmup, decayRate: c.decayRate, decaySteps: c.decaySteps };
     for (let k = 0; k < adamSteps; k++) {
       if (k > 0 && c.resampleEvery > 0 && k % c.resampleEvery === 0) {
-        tree.dispose(X);
-        tree.dispose(T);
-        [X, T] = sampleAll(problem, c, rng, c.points);
+        batches = sampleBatches(problem, c, rng, c.points);
       }
       const lr = learningRate(sched, k);
-      const [p2, s2, statsArr] = step(
-        params,
-        opt,
-        tree.ref(X),
-        tree.ref(T),
-        weightArrays(problem, weights, c),
-        fromData([lr], [], c.precision),
-      );
-      params = p2;
-      opt = s2;
-      const stats = await statsArr.data();
+      const stats = await backend.step(batches, weights, lr);
       steps++;
       const { loss, terms } = unpack(stats);
       finalTerms = terms;
@@ -222,14 +164,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         });
       }
     }
-    tree.dispose(X);
-    tree.dispose(T);
-    tree.dispose(opt);
-    step.dispose();
+    params = backend.params();
+    backend.dispose();
   }
 
   if (status === "completed" && c.optimizer !== "adam" && c.lbfgsSteps > 0) {
-    const [X, T] = sampleAll(problem, c, rng, c.lbfgsPoints);
+    const [X, T] = uploadBatches(problem, sampleBatches(problem, c, rng, c.lbfgsPoints), c);
     const W = weightArrays(problem, weights, c);
     const [leaves, treedef] = tree.flatten(params);
     const shapes = leaves.map((l) => l.shape);

@@ -38,7 +38,13 @@ for (const o of [ADAM_DEFAULTS, { b1: 0.8, b2: 0.99, eps: 1e-6 }] as AdamOptions
       b1t = Math.fround(b1t * o.b1);
       b2t = Math.fround(b2t * o.b2);
       kernel.step(P, M, V, G, total, lrs[step], Math.fround(1 - b1t), Math.fround(1 - b2t), o);
-      [params, state] = adamUpdate(split(g), state, params, np.array(lrs[step], { dtype: np.float32 }), o);
+      [params, state] = adamUpdate(
+        split(g),
+        state,
+        params,
+        np.array(lrs[step], { dtype: np.float32 }),
+        o,
+      );
     }
     const want = [...params.a.ref.dataSync(), ...params.b.ref.dataSync()];
     const wantM = [...state.mu.a.ref.dataSync(), ...state.mu.b.ref.dataSync()];
@@ -50,11 +56,24 @@ for (const o of [ADAM_DEFAULTS, { b1: 0.8, b2: 0.99, eps: 1e-6 }] as AdamOptions
     // Same float32 operations in the same order: equal up to one rounding per step in the
     // scalars (lr / c1, sqrt(c2)), i.e. a few float32 ulps of the values.
     for (let i = 0; i < total; i++) {
-      assert.ok(Math.abs(got[i] - want[i]) <= 4e-7 * Math.max(1, Math.abs(want[i])), `p[${i}] ${got[i]} vs ${want[i]}`);
+      assert.ok(
+        Math.abs(got[i] - want[i]) <= 4e-7 * Math.max(1, Math.abs(want[i])),
+        `p[${i}] ${got[i]} vs ${want[i]}`,
+      );
       assert.ok(Math.abs(gotM[i] - wantM[i]) <= 2e-7 * Math.abs(wantM[i]) + 1e-12, `m[${i}]`);
       assert.ok(Math.abs(gotV[i] - wantV[i]) <= 2e-7 * Math.abs(wantV[i]) + 1e-12, `v[${i}]`);
     }
-    for (const a of [params.a, params.b, state.mu.a, state.mu.b, state.nu.a, state.nu.b, state.count, state.b1t, state.b2t])
+    for (const a of [
+      params.a,
+      params.b,
+      state.mu.a,
+      state.mu.b,
+      state.nu.a,
+      state.nu.b,
+      state.count,
+      state.b1t,
+      state.b2t,
+    ])
       a.dispose();
   });
 }

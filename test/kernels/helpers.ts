@@ -3,7 +3,7 @@
 import type { JetLayout } from "../../src/jet/multiindex.js";
 
 /** Deterministic uniform numbers in [lo, hi) (a 32-bit LCG; quality is irrelevant here). */
-export function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+export function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array<ArrayBuffer> {
   let s = seed >>> 0 || 1;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -113,7 +113,11 @@ export function jetActivate64(
 }
 
 /** Float64 Leibniz product of two jets [K][E]. */
-export function jetMul64(layout: JetLayout, A: ArrayLike<number>[], B: ArrayLike<number>[]): Float64Array[] {
+export function jetMul64(
+  layout: JetLayout,
+  A: ArrayLike<number>[],
+  B: ArrayLike<number>[],
+): Float64Array[] {
   const E = A[0].length;
   return layout.leibniz.map((terms) => {
     const out = new Float64Array(E);
@@ -152,7 +156,12 @@ export function mlpParamCount(m: Mlp64): number {
  * Float64 jet forward pass of a plain MLP (the same maths as `createNetwork(...).applyJet`, with
  * double-precision tanh/sin): X [N * d] row-major -> output channels [K][N * outputs].
  */
-export function mlpForward64(m: Mlp64, P: ArrayLike<number>, layout: JetLayout, X: ArrayLike<number>): Float64Array[] {
+export function mlpForward64(
+  m: Mlp64,
+  P: ArrayLike<number>,
+  layout: JetLayout,
+  X: ArrayLike<number>,
+): Float64Array[] {
   const N = X.length / m.inputs;
   const K = layout.channels.length;
   const d = m.inputs;

@@ -22,7 +22,15 @@ const LAYOUTS: [string, number, MultiIndex[]][] = [
   ["2d mixed order 2", 2, [[0, 1]]],
   ["2d kdv (t, xxx)", 2, [[0], [1, 1, 1]]],
   ["2d mixed order 4 (xxyy)", 2, [[0, 0, 1, 1]]],
-  ["3d laplacian", 3, [[0, 0], [1, 1], [2, 2]]],
+  [
+    "3d laplacian",
+    3,
+    [
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ],
+  ],
   ["3d mixed order 3", 3, [[0, 1, 2]]],
   ["3d mixed order 4", 3, [[0, 1, 2, 2]]],
 ];
@@ -39,11 +47,13 @@ function download(p: number, K: number, E: number): Float32Array[] {
 }
 
 /** Random pre-activation channels: z0 in [-3, 3] (both tanh branches, several sin quadrants), rest in [-1.5, 1.5]. */
-function randomJet(K: number, E: number, seed: number): Float32Array[] {
-  return Array.from({ length: K }, (_, c) => rand(E, seed + 17 * c, c === 0 ? -3 : -1.5, c === 0 ? 3 : 1.5));
+function randomJet(K: number, E: number, seed: number): Float32Array<ArrayBuffer>[] {
+  return Array.from({ length: K }, (_, c) =>
+    rand(E, seed + 17 * c, c === 0 ? -3 : -1.5, c === 0 ? 3 : 1.5),
+  );
 }
 
-function jaxJet(layout: JetLayout, chs: Float32Array[], n: number, w: number): Jet {
+function jaxJet(layout: JetLayout, chs: Float32Array<ArrayBuffer>[], n: number, w: number): Jet {
   return { layout, ch: chs.map((c) => np.array(c, { shape: [n, w], dtype: np.float32 })) };
 }
 
@@ -141,7 +151,10 @@ for (const [name, dims, wanted] of LAYOUTS) {
 
 test("jet rule backward passes a float64 finite-difference dot-product test", () => {
   // <dH, J v> == <dZ, v>: J v by central differences of the float64 forward reference
-  const layout = jetLayout(2, [[0, 0, 1, 1], [0, 1, 1]]);
+  const layout = jetLayout(2, [
+    [0, 0, 1, 1],
+    [0, 1, 1],
+  ]);
   const K = layout.channels.length;
   const E = 13;
   for (const act of ["tanh", "sin"] as const) {
@@ -195,10 +208,14 @@ test("Leibniz product rule: forward vs jax-js mulJets, backward vs vjp, overwrit
     const A = randomJet(K, E, 1);
     const B = randomJet(K, E, 2);
     const dP = randomJet(K, E, 3);
-    const toJ = (chs: Float32Array[]) => chs.map((c) => np.array(c, { shape: [n, w], dtype: np.float32 }));
-    const pJax = mulJets({ layout, ch: toJ(A) }, { layout, ch: toJ(B) }).ch.map((c) => (c as np.Array).dataSync());
+    const toJ = (chs: Float32Array<ArrayBuffer>[]) =>
+      chs.map((c) => np.array(c, { shape: [n, w], dtype: np.float32 }));
+    const pJax = mulJets({ layout, ch: toJ(A) }, { layout, ch: toJ(B) }).ch.map((c) =>
+      (c as np.Array).dataSync(),
+    );
     const [out, vjpFn] = vjp(
-      (a: np.Array[], b: np.Array[]) => mulJets({ layout, ch: a }, { layout, ch: b }).ch as np.Array[],
+      (a: np.Array[], b: np.Array[]) =>
+        mulJets({ layout, ch: a }, { layout, ch: b }).ch as np.Array[],
       [toJ(A), toJ(B)],
     );
     for (const o of out) o.dispose();
@@ -231,8 +248,20 @@ test("Leibniz product rule: forward vs jax-js mulJets, backward vs vjp, overwrit
         assert.ok(scaledError(dA[c], dAJax[c]) < 2e-6, `dA ${c}`);
         assert.ok(scaledError(dB[c], dBJax[c]) < 2e-6, `dB ${c}`);
         // accumulate mode added to the initial 0.5 / -0.25
-        assert.ok(scaledError(dAacc[c].map((x) => x - 0.5), dA[c]) < 1e-6, `dA acc ${c}`);
-        assert.ok(scaledError(dBacc[c].map((x) => x + 0.25), dB[c]) < 1e-6, `dB acc ${c}`);
+        assert.ok(
+          scaledError(
+            dAacc[c].map((x) => x - 0.5),
+            dA[c],
+          ) < 1e-6,
+          `dA acc ${c}`,
+        );
+        assert.ok(
+          scaledError(
+            dBacc[c].map((x) => x + 0.25),
+            dB[c],
+          ) < 1e-6,
+          `dB acc ${c}`,
+        );
       }
     }
   }

@@ -8,15 +8,16 @@ import type { NetParams } from "../../src/nets/network.js";
 import { adamInit } from "../../src/optim/adam.js";
 import { weightedLoss } from "../../src/train/loss.js";
 import { type Override, type ResolvedRun, resolveRun } from "../../src/train/resolve.js";
-import {
-  type TrainResult,
-  makeAdamStep,
-  networkFor,
-  sampleAll,
-  train,
-  weightArrays,
-} from "../../src/train/trainer.js";
+import { makeAdamStep, uploadBatches, weightArrays } from "../../src/train/backend.js";
+import type { TrainConfig } from "../../src/train/config.js";
+import type { Problem } from "../../src/problem/problem.js";
+import { type TrainResult, networkFor, sampleBatches, train } from "../../src/train/trainer.js";
 import { Rng } from "../../src/util/rng.js";
+
+/** Sample and upload a batch for every term. */
+function sampleAll(problem: Problem, c: TrainConfig, rng: Rng, n: number) {
+  return uploadBatches(problem, sampleBatches(problem, c, rng, n), c);
+}
 
 // A probe of jax-js's WebAssembly linear memory. Its allocator bumps a pointer and grows the
 // memory to exactly the pages it needs, reusing freed blocks of the same size class, so the

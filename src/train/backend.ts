@@ -1,0 +1,141 @@
+/**
+ * Step backends: what runs one Adam step of the network. `jax` runs the whole step (jets, loss,
+ * gradient, update) as one jitted jax-js function. A backend receives host-side batches and
+ * returns the step's stats; it owns the parameters and optimiser state between steps.
+ */
+import { fromData, jit, np, tree, valueAndGrad } from "../engine/index.js";
+import type { NetParams, Network } from "../nets/network.js";
+import { adamInit, adamUpdate, type AdamState } from "../optim/adam.js";
+import { type Problem, type TermBatch, batchArrays } from "../problem/problem.js";
+import type { TrainConfig } from "./config.js";
+import { type PointsByTerm, type TargetsByTerm, type WeightsByTerm, weightedLoss } from "./loss.js";
+
+/** One batch per term name. */
+export type Batches = Record<string, TermBatch>;
+
+/** Runs Adam steps for one network. */
+export interface StepBackend {
+  readonly kind: "jax" | "kernels";
+  /**
+   * One Adam step on the given batches.
+   * @param lr learning rate of this step
+   * @returns [total, loss of each term in problem.termNames order]
+   */
+  step(
+    batches: Batches,
+    weights: Readonly<Record<string, number>>,
+    lr: number,
+  ): Promise<Float64Array>;
+  /** The current parameters as a jax-js tree (a new reference the caller owns). */
+  params(): NetParams;
+  /** Free everything the backend holds. */
+  dispose(): void;
+}
+
+/** Upload a batch per term. */
+export function uploadBatches(
+  problem: Problem,
+  batches: Batches,
+  c: TrainConfig,
+): [PointsByTerm, TargetsByTerm] {
+  const X: PointsByTerm = {};
+  const T: TargetsByTerm = {};
+  const dims = problem.domain.inputs.length;
+  for (const term of problem.terms) {
+    const b = batchArrays(batches[term.name], dims, c.precision);
+    X[term.name] = b.X;
+    if (b.target) T[term.name] = b.target;
+  }
+  return [X, T];
+}
+
+/** Weights as scalar arrays, every term present (missing names weigh 1). */
+export function weightArrays(
+  problem: Problem,
+  w: Readonly<Record<string, number>>,
+  c: TrainConfig,
+): WeightsByTerm {
+  const out: WeightsByTerm = {};
+  for (const n of problem.termNames) out[n] = fromData([w[n] ?? 1], [], c.precision);
+  return out;
+}
+
+/** The jitted Adam step: (params, state, X, T, W, lr) -> [params, state, stats [1 + terms]]. */
+export type AdamStep = ReturnType<typeof makeAdamStep>;
+
+/**
+ * One jitted training step: jets at every term's points, weighted loss, its gradient and the Adam
+ * update. stats = [total, loss of each term in problem.termNames order].
+ */
+export function makeAdamStep(problem: Problem, net: Network) {
+  const names = problem.termNames;
+  const lossFn = (p: NetParams, X: PointsByTerm, T: TargetsByTerm, W: WeightsByTerm) =>
+    weightedLoss(problem, net, p, X, T, W);
+  return jit(
+    (
+      p: NetParams,
+      s: AdamState<NetParams>,
+      X: PointsByTerm,
+      T: TargetsByTerm,
+      W: WeightsByTerm,
+      lr: np.Array,
+    ) => {
+      const [[total, parts], g] = valueAndGrad(lossFn, { hasAux: true })(tree.ref(p), X, T, W);
+      const [p2, s2] = adamUpdate(g, s, p, lr);
+      return [p2, s2, np.stack([total, ...names.map((n) => parts[n])])] as [
+        NetParams,
+        AdamState<NetParams>,
+        np.Array,
+      ];
+    },
+  );
+}
+
+/** The all-jax-js backend: one jitted function per step. */
+export function jaxBackend(
+  problem: Problem,
+  net: Network,
+  c: TrainConfig,
+  init: NetParams,
+): StepBackend {
+  const step = makeAdamStep(problem, net);
+  let params = init;
+  let opt: AdamState<NetParams> = adamInit(params);
+  // uploaded arrays are reused while the batches object is the same (resampleEvery > 1)
+  let cache: { batches: Batches; X: PointsByTerm; T: TargetsByTerm } | null = null;
+  const drop = () => {
+    if (cache) {
+      tree.dispose(cache.X);
+      tree.dispose(cache.T);
+    }
+    cache = null;
+  };
+  return {
+    kind: "jax",
+    async step(batches, weights, lr) {
+      if (cache?.batches !== batches) {
+        drop();
+        const [X, T] = uploadBatches(problem, batches, c);
+        cache = { batches, X, T };
+      }
+      const [p2, s2, stats] = step(
+        params,
+        opt,
+        tree.ref(cache.X),
+        tree.ref(cache.T),
+        weightArrays(problem, weights, c),
+        fromData([lr], [], c.precision),
+      );
+      params = p2;
+      opt = s2;
+      return Float64Array.from(await stats.data());
+    },
+    params: () => tree.ref(params),
+    dispose() {
+      drop();
+      tree.dispose(params);
+      tree.dispose(opt);
+      step.dispose();
+    },
+  };
+}
