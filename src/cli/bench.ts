@@ -1,11 +1,15 @@
 /**
- * `pinnlab bench step`: the median wall time of one jitted Adam training step (jets, loss,
- * gradient, update, one sync) on a built-in problem, after warm-up steps that absorb tracing.
+ * `pinnlab bench step`: the median wall time of one Adam training step (sampling, jets of every
+ * term, loss, gradient, update, one sync) on a built-in problem, after warm-up steps that absorb
+ * tracing and V8's tier-up. `--backend` picks the engine; `--compare` runs the jax and kernel
+ * backends interleaved, step by step, in one process, so both see the same machine load.
  */
 import { parseArgs } from "node:util";
 import { startEngine } from "../engine/index.js";
-import { jaxBackend } from "../train/backend.js";
+import type { StepBackend } from "../train/backend.js";
+import type { TrainConfig } from "../train/config.js";
 import { resolveRun } from "../train/resolve.js";
+import { createBackend } from "../train/selectBackend.js";
 import { networkFor, sampleBatches } from "../train/trainer.js";
 import { Rng } from "../util/rng.js";
 import { UsageError, asUsage } from "./errors.js";
@@ -14,6 +18,13 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function positiveInt(flag: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${flag} ${v}: must be an integer >= ${min}`);
+  return n;
 }
 
 /** Parse the bench arguments, run, print. */
@@ -29,6 +40,8 @@ export async function benchStep(args: string[]): Promise<number> {
       warmup: { type: "string", default: "5" },
       arch: { type: "string" },
       precision: { type: "string" },
+      backend: { type: "string" },
+      compare: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
     },
   });
@@ -39,44 +52,82 @@ export async function benchStep(args: string[]): Promise<number> {
   ];
   if (values.arch) sets.push(["arch", values.arch]);
   if (values.precision) sets.push(["precision", values.precision]);
+  if (values.backend) sets.push(["backend", values.backend]);
   const run = asUsage(() => resolveRun(values.problem, sets));
-  const steps = Number(values.steps);
-  const warm = Number(values.warmup);
-  if (!Number.isInteger(steps) || steps < 1)
-    throw new UsageError(`--steps ${values.steps}: must be a positive integer`);
-  if (!Number.isInteger(warm) || warm < 0)
-    throw new UsageError(`--warmup ${values.warmup}: must be >= 0`);
+  const steps = positiveInt("steps", values.steps, 1);
+  const warm = positiveInt("warmup", values.warmup, 0);
+  if (values.compare && values.backend)
+    throw new UsageError("--compare runs both backends; drop --backend");
   await startEngine();
-  const { problem, config: c } = run;
-  const net = networkFor(problem, c);
-  const backend = jaxBackend(problem, net, c, net.init(c.seed));
-  const rng = new Rng(c.seed);
-  const times: number[] = [];
-  for (let k = 0; k < warm + steps; k++) {
-    const t0 = performance.now();
-    // resampling is part of a real step, so it is timed too
-    await backend.step(sampleBatches(problem, c, rng, c.points), run.weights, c.lr);
-    if (k >= warm) times.push(performance.now() - t0);
+  const { problem, config } = run;
+  const kinds: TrainConfig["backend"][] = values.compare ? ["jax", "kernels"] : [config.backend];
+  const lanes: { backend: StepBackend; rng: Rng; times: number[]; c: TrainConfig }[] = [];
+  for (const kind of kinds) {
+    const c = { ...config, backend: kind };
+    const net = networkFor(problem, c);
+    const note = (m: string) => process.stderr.write(`pinnlab: ${m}\n`);
+    const backend = await asyncUsage(() => createBackend(problem, net, c, net.init(c.seed), note));
+    lanes.push({ backend, rng: new Rng(c.seed), times: [], c });
   }
-  backend.dispose();
-  const result = {
-    problem: problem.name,
-    width: c.width,
-    depth: c.depth,
-    points: c.points,
-    arch: c.arch,
-    precision: c.precision,
-    backend: backend.kind,
-    steps,
-    ms_per_step: median(times),
-    ms_min: Math.min(...times),
-    ms_max: Math.max(...times),
-    node: process.version,
-  };
-  if (values.json) console.log(JSON.stringify(result));
-  else
-    console.log(
-      `${problem.name} width ${c.width} depth ${c.depth} points ${c.points}: ${result.ms_per_step.toFixed(2)} ms/step (median of ${steps})`,
-    );
+  // interleaved: step k of every backend before step k + 1 of any
+  for (let k = 0; k < warm + steps; k++) {
+    for (const lane of lanes) {
+      const t0 = performance.now();
+      // resampling is part of a real step, so it is timed too
+      await lane.backend.step(
+        sampleBatches(problem, lane.c, lane.rng, lane.c.points),
+        run.weights,
+        lane.c.lr,
+      );
+      if (k >= warm) lane.times.push(performance.now() - t0);
+    }
+  }
+  const results = lanes.map((lane) => {
+    lane.backend.dispose();
+    return {
+      problem: problem.name,
+      width: config.width,
+      depth: config.depth,
+      points: config.points,
+      arch: config.arch,
+      precision: config.precision,
+      backend: lane.backend.kind,
+      steps,
+      ms_per_step: median(lane.times),
+      ms_min: Math.min(...lane.times),
+      ms_max: Math.max(...lane.times),
+      node: process.version,
+    };
+  });
+  const out =
+    results.length === 1
+      ? results[0]
+      : {
+          ...results[1],
+          ms_per_step_jax: results[0].ms_per_step,
+          speedup: results[0].ms_per_step / results[1].ms_per_step,
+          compare: results,
+        };
+  if (values.json) console.log(JSON.stringify(out));
+  else {
+    for (const r of results) {
+      console.log(
+        `${r.problem} width ${r.width} depth ${r.depth} points ${r.points} [${r.backend}]: ${r.ms_per_step.toFixed(2)} ms/step (median of ${steps})`,
+      );
+    }
+    if (results.length === 2)
+      console.log(
+        `kernels are ${(results[0].ms_per_step / results[1].ms_per_step).toFixed(2)}x faster than jax`,
+      );
+  }
   return 0;
+}
+
+/** Like asUsage, for a promise: a rejected validation is the user's input error. */
+async function asyncUsage<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }

@@ -23,6 +23,8 @@ export interface RunMetrics {
   train_wall_s: number;
   /** Final unweighted loss per term; null where it was not finite (a diverged run). */
   final_loss: Record<string, number | null>;
+  /** Which engine ran the Adam steps. */
+  backend: string;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function runTraining(run: ResolvedRun, dir: string): Promise<number
     problem,
     config,
     weights: run.weights,
+    onNote: (m) => process.stderr.write(`pinnlab: ${m}\n`),
     onRecord: (r) => {
       appendRecord(historyPath, r);
       progress.update(r);
@@ -79,6 +82,7 @@ export async function runTraining(run: ResolvedRun, dir: string): Promise<number
     steps: result.steps,
     wall_s: (performance.now() - t0) / 1000,
     train_wall_s: result.wall_s,
+    backend: result.backend,
     final_loss: Object.fromEntries(
       Object.entries(result.finalTerms).map(([k, v]) => [k, Number.isFinite(v) ? v : null]),
     ),

@@ -39,6 +39,16 @@ export function layoutKey(layout: JetLayout): string {
   return `${layout.dims}:${layout.channels.map((c) => `[${miKey(c)}]`).join("")}`;
 }
 
+/**
+ * Factor order inside products: channel values first, adjoints ("d...") last, so the prefix
+ * products of channel values (memoised) are shared by every adjoint that multiplies them.
+ */
+function factorOrder(a: string, b: string): number {
+  const ra = a.startsWith("d") ? 1 : 0;
+  const rb = b.startsWith("d") ? 1 : 0;
+  return ra - rb || (a < b ? -1 : a > b ? 1 : 0);
+}
+
 /** A monomial: coef * prod(factors), factors named by string keys. */
 interface Mono {
   coef: number;
@@ -60,7 +70,7 @@ class PolyEmitter {
   /** Product of factors (sorted key), memoised; null for the empty product. */
   product(factors: string[]): string | null {
     if (factors.length === 0) return null;
-    const sorted = [...factors].sort();
+    const sorted = [...factors].sort(factorOrder);
     const key = sorted.join("*");
     const have = this.memo.get(key);
     if (have) return have;
@@ -75,10 +85,11 @@ class PolyEmitter {
   sum(monos: Mono[]): string | null {
     const merged = new Map<string, Mono>();
     for (const m of monos) {
-      const key = [...m.factors].sort().join("*");
+      const sorted = [...m.factors].sort(factorOrder);
+      const key = sorted.join("*");
       const have = merged.get(key);
       if (have) have.coef += m.coef;
-      else merged.set(key, { coef: m.coef, factors: [...m.factors].sort() });
+      else merged.set(key, { coef: m.coef, factors: sorted });
     }
     const L = this.L;
     let acc: string | null = null;
@@ -449,7 +460,7 @@ export class JetRule {
   ): JetRule {
     if (!isKernelActivation(activation))
       throw new Error(
-        `kernels: activation "${activation}" has no fused jet rule (tanh and sin do)`,
+        `kernels: activation "${activation}" has no fused jet rule (tanh, sin and gelu do)`,
       );
     const v = rt.variant(variant);
     const key = `jet:${activation}:${v}:${layoutKey(layout)}`;

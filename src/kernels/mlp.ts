@@ -65,7 +65,7 @@ export function mlpParamLayout(c: NetConfig): { layers: DenseSlot[]; count: numb
 export function kernelMlpUnsupported(c: NetConfig): string | null {
   if (c.arch !== "mlp") return `arch "${c.arch}" (only "mlp" has kernels so far)`;
   if (!isKernelActivation(c.activation))
-    return `activation "${c.activation}" (tanh and sin have kernels)`;
+    return `activation "${c.activation}" (tanh, sin and gelu have kernels)`;
   if (c.periodic.length > 0) return "the periodic embedding";
   if (c.fourier) return "Fourier features";
   if (c.rwf) return "random weight factorisation";

@@ -36,6 +36,8 @@ export interface TrainConfig {
   /** Draw new points every k Adam steps (0: keep the first batch). */
   resampleEvery: number;
   precision: "float32" | "float64";
+  /** Who runs the network's jets and the Adam step: fused wasm kernels, jax-js, or kernels where supported. */
+  backend: "auto" | "kernels" | "jax";
   seed: number;
   logEvery: number;
 }
@@ -85,6 +87,12 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
     choices: ["float32", "float64"],
     default: "float32",
     doc: "floating point",
+  },
+  backend: {
+    kind: "enum",
+    choices: ["auto", "kernels", "jax"],
+    default: "auto",
+    doc: "network step engine (auto: kernels where supported)",
   },
   seed: { kind: "int", min: 0, default: 0, doc: "random seed" },
   logEvery: { kind: "int", min: 1, default: 100, doc: "log a record every k steps" },

@@ -13,7 +13,9 @@ export type OutputJets = Record<string, np.Array[]>;
 
 /**
  * A jitted (outputs, X, T, W) -> [stats, dL/d outputs]; stats = [total, loss per term in
- * problem.termNames order]. Consumes its arguments.
+ * problem.termNames order]; the gradients come back as one flat array (terms in problem.terms
+ * order, channels in layout order, each [rows * fields]) so the host reads them with one sync.
+ * Consumes its arguments.
  */
 export function makeOutputGrad(problem: Problem) {
   const names = problem.termNames;
@@ -33,6 +35,10 @@ export function makeOutputGrad(problem: Problem) {
   };
   return jit((outs: OutputJets, X: PointsByTerm, T: TargetsByTerm, W: WeightsByTerm) => {
     const [[total, parts], g] = valueAndGrad(loss, { hasAux: true })(outs, X, T, W);
-    return [np.stack([total, ...names.map((n) => parts[n])]), g] as [np.Array, OutputJets];
+    const flat = problem.terms.flatMap((t) => g[t.name].map((a) => a.reshape([-1])));
+    return [np.stack([total, ...names.map((n) => parts[n])]), np.concatenate(flat, 0)] as [
+      np.Array,
+      np.Array,
+    ];
   });
 }

@@ -12,7 +12,8 @@ import { lbfgs } from "../optim/lbfgs.js";
 import { learningRate } from "../optim/adam.js";
 import type { Problem } from "../problem/problem.js";
 import { Rng } from "../util/rng.js";
-import { type Batches, jaxBackend, uploadBatches, weightArrays } from "./backend.js";
+import { type Batches, uploadBatches, weightArrays } from "./backend.js";
+import { createBackend } from "./selectBackend.js";
 import type { TrainConfig } from "./config.js";
 import { type PointsByTerm, type TargetsByTerm, type WeightsByTerm, weightedLoss } from "./loss.js";
 
@@ -37,6 +38,8 @@ export interface TrainResult {
   wall_s: number;
   status: "completed" | "diverged";
   message: string;
+  /** The Adam-phase backend that ran ("none" when there was no Adam phase). */
+  backend: "jax" | "kernels" | "none";
   finalTerms: Record<string, number>;
 }
 
@@ -47,6 +50,8 @@ export interface TrainOptions {
   /** Fixed weight per term name (missing names weigh 1). */
   weights?: Readonly<Record<string, number>>;
   onRecord?: (r: StepRecord) => void;
+  /** One-line notes about choices made for the user (e.g. a backend fallback). */
+  onNote?: (msg: string) => void;
 }
 
 /** The network a problem and configuration call for. */
@@ -124,6 +129,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   let status: TrainResult["status"] = "completed";
   let message = "";
   let steps = 0;
+  let backendKind: TrainResult["backend"] = "none";
   const record = (r: StepRecord) => {
     history.push(r);
     o.onRecord?.(r);
@@ -136,7 +142,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
   const adamSteps = c.optimizer === "lbfgs" ? 0 : c.steps;
   if (adamSteps > 0) {
-    const backend = jaxBackend(problem, net, c, params);
+    const backend = await createBackend(problem, net, c, params, (m) => o.onNote?.(m));
     let batches = sampleBatches(problem, c, rng, c.points);
     const sched = { lr: c.lr, warmup: c.warmup, decayRate: c.decayRate, decaySteps: c.decaySteps };
     for (let k = 0; k < adamSteps; k++) {
@@ -165,6 +171,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       }
     }
     params = backend.params();
+    backendKind = backend.kind;
     backend.dispose();
   }
 
@@ -253,5 +260,6 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     status,
     message,
     finalTerms,
+    backend: backendKind,
   };
 }

@@ -65,8 +65,44 @@ export function gemmRef(
   return { C, absSum };
 }
 
+/** The kernels' activations. */
+export type Act = "tanh" | "sin" | "gelu";
+
+/**
+ * The standard normal CDF in float64 (~1e-15 absolute): Phi(z) = (1 + erf(z / sqrt 2)) / 2 with
+ * erf(x) = 2/sqrt(pi) exp(-x^2) sum_n 2^n x^(2n+1) / (1 * 3 * ... * (2n+1)), a series of positive
+ * terms (no cancellation) that converges for every x.
+ */
+export function normalCdf64(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  if (x > 9) return z > 0 ? 1 : 0;
+  let term = x;
+  let sum = x;
+  for (let n = 1; n < 400 && term > 1e-17 * sum; n++) {
+    term *= (2 * x * x) / (2 * n + 1);
+    sum += term;
+  }
+  const erf = (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * sum;
+  return 0.5 * (1 + (z < 0 ? -erf : erf));
+}
+
 /** Derivatives 0..order of an activation at z, in float64. */
-export function activationDerivs64(act: "tanh" | "sin", z: number, order: number): number[] {
+export function activationDerivs64(act: Act, z: number, order: number): number[] {
+  if (act === "gelu") {
+    const Phi = normalCdf64(z);
+    const phi = Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+    const out = [z * Phi, Phi + z * phi];
+    // gelu^(k) = phi p_k(z), p_2 = 2 - z^2, p_{k+1} = p_k' - z p_k
+    let p = [2, 0, -1];
+    for (let k = 2; k <= order; k++) {
+      out.push(phi * p.reduceRight((acc, c) => acc * z + c, 0));
+      const next = new Array<number>(p.length + 1).fill(0);
+      p.slice(1).forEach((c, i) => (next[i] += c * (i + 1)));
+      p.forEach((c, i) => (next[i + 1] -= c));
+      p = next;
+    }
+    return out.slice(0, order + 1);
+  }
   if (act === "sin") {
     const s = Math.sin(z);
     const c = Math.cos(z);
@@ -90,11 +126,7 @@ export function activationDerivs64(act: "tanh" | "sin", z: number, order: number
 }
 
 /** Float64 Faa di Bruno forward on channels [K][E] (arrays of numbers). */
-export function jetActivate64(
-  layout: JetLayout,
-  act: "tanh" | "sin",
-  Z: ArrayLike<number>[],
-): Float64Array[] {
+export function jetActivate64(layout: JetLayout, act: Act, Z: ArrayLike<number>[]): Float64Array[] {
   const E = Z[0].length;
   const H = layout.channels.map(() => new Float64Array(E));
   for (let e = 0; e < E; e++) {
@@ -136,7 +168,7 @@ export interface Mlp64 {
   readonly width: number;
   readonly depth: number;
   readonly outputs: number;
-  readonly act: "tanh" | "sin";
+  readonly act: Act;
   readonly lo: readonly number[];
   readonly hi: readonly number[];
 }
@@ -154,7 +186,7 @@ export function mlpParamCount(m: Mlp64): number {
 
 /**
  * Float64 jet forward pass of a plain MLP (the same maths as `createNetwork(...).applyJet`, with
- * double-precision tanh/sin): X [N * d] row-major -> output channels [K][N * outputs].
+ * double-precision activations): X [N * d] row-major -> output channels [K][N * outputs].
  */
 export function mlpForward64(
   m: Mlp64,

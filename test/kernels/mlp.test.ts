@@ -85,6 +85,7 @@ const CASES: [string, Partial<NetConfig>, number, MultiIndex[]][] = [
   ["tanh, value only", {}, 37, []],
   ["tanh, burgers (t, x, xx)", {}, 37, [[0], [1, 1]]],
   ["sin, burgers", { activation: "sin" }, 21, [[0], [1, 1]]],
+  ["gelu, burgers", { activation: "gelu" }, 19, [[0], [1, 1]]],
   [
     "tanh, order 4 mixed",
     { width: 7, depth: 3 },
@@ -144,7 +145,7 @@ for (const [name, patch, N, wanted] of CASES) {
         width: c.width,
         depth: c.depth,
         outputs: c.outputs,
-        act: c.activation as "tanh" | "sin",
+        act: c.activation,
         lo: c.lo,
         hi: c.hi,
       },
@@ -197,6 +198,7 @@ test("KernelMlp gradient vs float64 finite differences on a tiny network (width 
   for (const [act, width] of [
     ["tanh", 3],
     ["sin", 4],
+    ["gelu", 4],
   ] as const) {
     const c = config({ width, depth: 2, outputs: 1, activation: act });
     const layout = jetLayout(2, [[0], [1, 1]]);
@@ -318,7 +320,6 @@ test("KernelMlp.adamStep follows adamUpdate on the same gradients", () => {
 test("KernelMlp rejects configurations it has no kernels for, naming the feature", () => {
   const bad: [Partial<NetConfig>, RegExp][] = [
     [{ arch: "modified-mlp" }, /arch "modified-mlp"/],
-    [{ activation: "gelu" }, /activation "gelu"/],
     [{ periodic: [{ input: 1, period: 3 }] }, /periodic embedding/],
     [{ fourier: { features: 4, scale: 1 } }, /Fourier features/],
     [{ rwf: { mean: 1, std: 0.1 } }, /weight factorisation/],
@@ -331,4 +332,13 @@ test("KernelMlp rejects configurations it has no kernels for, naming the feature
     () => km.forward(jetLayout(3, []), new Float32Array(4), 2),
     /layout has 3 inputs, network 2/,
   );
+  // a workspace over the 4 GiB wasm32 limit is refused before anything is allocated
+  const wide = KernelMlp.withRuntime(rt, config({ width: 1024, depth: 8 }));
+  const used = rt.arena.used;
+  const N = 200_000;
+  assert.throws(
+    () => wide.forward(jetLayout(2, [[0], [1, 1]]), new Float32Array(2 * N), N),
+    /jet workspace \(4 channels x 200000 points\) need [\d.]+ GiB/,
+  );
+  assert.equal(rt.arena.used, used);
 });

@@ -1,0 +1,96 @@
+/**
+ * The fused-kernel backend: the network's jet forward and backward pass and the Adam update run in
+ * pinnlab's own WebAssembly SIMD kernels (src/kernels); jax-js keeps the residual algebra. One
+ * step is: kernel forward per term -> jax-js loss and dL/d(output jets) (one jit, one sync) ->
+ * kernel backward per term (gradients accumulate) -> kernel Adam.
+ */
+import { fromData, np, tree } from "../engine/index.js";
+import { KernelMlp, kernelMlpUnsupported } from "../kernels/mlp.js";
+import type { NetParams, Network } from "../nets/network.js";
+import type { Problem } from "../problem/problem.js";
+import { type StepBackend, weightArrays } from "./backend.js";
+import type { TrainConfig } from "./config.js";
+import type { PointsByTerm, TargetsByTerm } from "./loss.js";
+import { type OutputJets, makeOutputGrad } from "./outputGrad.js";
+
+/** Why the kernels cannot run this configuration, or null when they can. */
+export function kernelUnsupported(net: Network): string | null {
+  return kernelMlpUnsupported(net.config);
+}
+
+/**
+ * Build the kernel backend, starting from `init` (consumed).
+ * @throws when the configuration is unsupported (check {@link kernelUnsupported} first)
+ */
+export async function kernelBackend(
+  problem: Problem,
+  net: Network,
+  c: TrainConfig,
+  init: NetParams,
+): Promise<StepBackend> {
+  const why = kernelUnsupported(net);
+  if (why) throw new Error(`backend=kernels does not support ${why}`);
+  const mlp = await KernelMlp.create(net.config);
+  const [leaves, treedef] = tree.flatten(init);
+  const shapes = leaves.map((l) => l.shape);
+  const flat = new Float32Array(mlp.paramCount);
+  let off = 0;
+  for (const l of leaves) {
+    const d = await l.data();
+    flat.set(d, off);
+    off += d.length;
+  }
+  if (off !== mlp.paramCount) throw new Error(`kernel parameter count ${mlp.paramCount} != ${off}`);
+  mlp.loadParams(flat);
+  const lossGrad = makeOutputGrad(problem);
+  const dims = problem.domain.inputs.length;
+  const m = net.config.outputs;
+  return {
+    kind: "kernels",
+    async step(batches, weights, lr) {
+      mlp.zeroGrad();
+      const outs: OutputJets = {};
+      const X: PointsByTerm = {};
+      const T: TargetsByTerm = {};
+      for (const term of problem.terms) {
+        const b = batches[term.name];
+        const ch = mlp.forward(term.layout, b.X, b.rows, term.name);
+        outs[term.name] = ch.map((a) =>
+          np.array(a as Float32Array<ArrayBuffer>, { shape: [b.rows, m] }),
+        );
+        X[term.name] = fromData(b.X, [b.rows, dims], "float32");
+        if (b.target) T[term.name] = fromData(b.target, [b.rows], "float32");
+      }
+      const [stats, g] = lossGrad(outs, X, T, weightArrays(problem, weights, c));
+      const grads = await g.data();
+      const s = Float64Array.from(await stats.data());
+      if (Number.isFinite(s[0])) {
+        let o = 0;
+        for (const term of problem.terms) {
+          const size = batches[term.name].rows * m;
+          const dOut = term.layout.channels.map((_, k) =>
+            grads.subarray(o + k * size, o + (k + 1) * size),
+          );
+          o += term.layout.channels.length * size;
+          mlp.backward(dOut, term.name);
+        }
+        mlp.adamStep(lr);
+      }
+      return s;
+    },
+    params() {
+      const p = mlp.params();
+      let o = 0;
+      const arrs = shapes.map((sh) => {
+        const n = sh.reduce((a, b) => a * b, 1);
+        const a = np.array(p.slice(o, o + n), { shape: sh });
+        o += n;
+        return a;
+      });
+      return tree.unflatten(treedef, arrs) as NetParams;
+    },
+    dispose() {
+      lossGrad.dispose();
+    },
+  };
+}
