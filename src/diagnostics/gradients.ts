@@ -55,7 +55,14 @@ export function makeTermGradients(problem: Problem, net: Network) {
     for (const name of problem.termNames) {
       const f = termLoss(name);
       const t = T[name] ?? null;
-      const [loss, g] = valueAndGrad(f)(tree.ref(p), X[name].ref, t ? t.ref : null);
+      // grad takes arrays only: a term without targets closes over null instead
+      const [loss, g] = t
+        ? valueAndGrad((pp: NetParams, x: np.Array, tt: np.Array) => f(pp, x, tt))(
+            tree.ref(p),
+            X[name].ref,
+            t.ref,
+          )
+        : valueAndGrad((pp: NetParams, x: np.Array) => f(pp, x, null))(tree.ref(p), X[name].ref);
       losses.push(loss);
       rows.push(
         np.concatenate(

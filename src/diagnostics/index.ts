@@ -1,0 +1,9 @@
+/**
+ * Diagnostics of loss-term imbalance: per-term gradient statistics (Wang, Teng & Perdikaris
+ * 2021), per-term NTK blocks and spectra (Wang, Yu & Perdikaris 2022), and the float64
+ * eigen-solvers behind them.
+ */
+export * from "./layout.js";
+export * from "./eigen.js";
+export * from "./gradients.js";
+export * from "./ntk.js";
