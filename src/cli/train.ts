@@ -23,6 +23,8 @@ export interface RunMetrics {
   train_wall_s: number;
   /** Final unweighted loss per term; null where it was not finite (a diverged run). */
   final_loss: Record<string, number | null>;
+  /** Loss weight per term at the end of training (adaptive schemes change them). */
+  final_weights: Record<string, number>;
   /** Which engine ran the Adam steps. */
   backend: string;
 }
@@ -82,6 +84,7 @@ export async function runTraining(run: ResolvedRun, dir: string): Promise<number
     steps: result.steps,
     wall_s: (performance.now() - t0) / 1000,
     train_wall_s: result.wall_s,
+    final_weights: result.finalWeights,
     backend: result.backend,
     final_loss: Object.fromEntries(
       Object.entries(result.finalTerms).map(([k, v]) => [k, Number.isFinite(v) ? v : null]),

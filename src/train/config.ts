@@ -36,6 +36,9 @@ export interface TrainConfig {
   /** Draw new points every k Adam steps (0: keep the first batch). */
   resampleEvery: number;
   precision: "float32" | "float64";
+  /** Loss weighting scheme (src/weighting) and how often it updates the weights. */
+  weighting: "fixed" | "gradnorm" | "gradnorm-jaxpi" | "ntk" | "relobralo";
+  weightEvery: number;
   /** Who runs the network's jets and the Adam step: fused wasm kernels, jax-js, or kernels where supported. */
   backend: "auto" | "kernels" | "jax";
   seed: number;
@@ -88,6 +91,13 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
     default: "float32",
     doc: "floating point",
   },
+  weighting: {
+    kind: "enum",
+    choices: ["fixed", "gradnorm", "gradnorm-jaxpi", "ntk", "relobralo"],
+    default: "fixed",
+    doc: "loss weighting (gradnorm: learning-rate annealing, Wang, Teng & Perdikaris 2021)",
+  },
+  weightEvery: { kind: "int", min: 1, default: 100, doc: "steps between weight updates" },
   backend: {
     kind: "enum",
     choices: ["auto", "kernels", "jax"],

@@ -30,7 +30,7 @@ export async function kernelBackend(
 ): Promise<StepBackend> {
   const why = kernelUnsupported(net);
   if (why) throw new Error(`backend=kernels does not support ${why}`);
-  const mlp = await KernelMlp.create(net.config);
+  const mlp = await KernelMlp.create(net.config, { constants: net.constants });
   const [leaves, treedef] = tree.flatten(init);
   const shapes = leaves.map((l) => l.shape);
   const flat = new Float32Array(mlp.paramCount);

@@ -14,6 +14,7 @@ import type { Problem } from "../problem/problem.js";
 import { Rng } from "../util/rng.js";
 import { type Batches, uploadBatches, weightArrays } from "./backend.js";
 import { createBackend } from "./selectBackend.js";
+import { createWeightController } from "./weights.js";
 import type { TrainConfig } from "./config.js";
 import { type PointsByTerm, type TargetsByTerm, type WeightsByTerm, weightedLoss } from "./loss.js";
 
@@ -25,6 +26,8 @@ export interface StepRecord {
   /** Unweighted mean-square loss per term name. */
   terms: Record<string, number>;
   lr: number;
+  /** Loss weight per term name in force at this step. */
+  weights: Record<string, number>;
   wall_s: number;
 }
 
@@ -40,7 +43,10 @@ export interface TrainResult {
   message: string;
   /** The Adam-phase backend that ran ("none" when there was no Adam phase). */
   backend: "jax" | "kernels" | "none";
+  /** Unweighted loss per term at the end. */
   finalTerms: Record<string, number>;
+  /** Loss weight per term at the end (the adaptive schemes' last update). */
+  finalWeights: Record<string, number>;
 }
 
 /** Inputs of `train`. */
@@ -130,6 +136,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   let message = "";
   let steps = 0;
   let backendKind: TrainResult["backend"] = "none";
+  let finalWeights: Record<string, number> = { ...weights };
   const record = (r: StepRecord) => {
     history.push(r);
     o.onRecord?.(r);
@@ -142,6 +149,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
   const adamSteps = c.optimizer === "lbfgs" ? 0 : c.steps;
   if (adamSteps > 0) {
+    const ctl = createWeightController(problem, net, c, weights);
     const backend = await createBackend(problem, net, c, params, (m) => o.onNote?.(m));
     let batches = sampleBatches(problem, c, rng, c.points);
     const sched = { lr: c.lr, warmup: c.warmup, decayRate: c.decayRate, decaySteps: c.decaySteps };
@@ -150,7 +158,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         batches = sampleBatches(problem, c, rng, c.points);
       }
       const lr = learningRate(sched, k);
-      const stats = await backend.step(batches, weights, lr);
+      const w = { ...ctl.weights };
+      const stats = await backend.step(batches, w, lr);
       steps++;
       const { loss, terms } = unpack(stats);
       finalTerms = terms;
@@ -166,10 +175,14 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           loss,
           terms,
           lr,
+          weights: w,
           wall_s: (performance.now() - t0) / 1000,
         });
       }
+      await ctl.maybeUpdate(k + 1, terms, backend, batches);
     }
+    finalWeights = { ...ctl.weights };
+    ctl.dispose();
     params = backend.params();
     backendKind = backend.kind;
     backend.dispose();
@@ -177,7 +190,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
   if (status === "completed" && c.optimizer !== "adam" && c.lbfgsSteps > 0) {
     const [X, T] = uploadBatches(problem, sampleBatches(problem, c, rng, c.lbfgsPoints), c);
-    const W = weightArrays(problem, weights, c);
+    // L-BFGS keeps the weights Adam ended with (fixed: the configured ones)
+    const W = weightArrays(problem, finalWeights, c);
     const [leaves, treedef] = tree.flatten(params);
     const shapes = leaves.map((l) => l.shape);
     const sizes = leaves.map((l) => l.size);
@@ -232,6 +246,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
               loss: f,
               terms: lastTerms,
               lr: 0,
+              weights: finalWeights,
               wall_s: (performance.now() - t0) / 1000,
             });
           }
@@ -260,6 +275,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     status,
     message,
     finalTerms,
+    finalWeights,
     backend: backendKind,
   };
 }

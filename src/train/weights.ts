@@ -1,0 +1,108 @@
+/**
+ * Adaptive loss weights in the training loop: every `weightEvery` Adam steps the configured
+ * scheme (src/weighting) receives what it needs (losses; per-term gradient statistics for
+ * gradnorm; NTK traces for ntk), measured on the current parameters and batch, and returns new
+ * weights that the following steps use.
+ */
+import { gradientStats, makeTermGradients, readTermGradients } from "../diagnostics/gradients.js";
+import { paramLayout } from "../diagnostics/layout.js";
+import { makeNtkTraces, subsampleBatch } from "../diagnostics/ntk.js";
+import type { Network } from "../nets/network.js";
+import type { Problem } from "../problem/problem.js";
+import {
+  type WeightingConfig,
+  type WeightingInputs,
+  type WeightingState,
+  makeWeighting,
+} from "../weighting/index.js";
+import { type Batches, type StepBackend, uploadBatches } from "./backend.js";
+import type { TrainConfig } from "./config.js";
+
+/** Weighting choices the trainer wires in (self-adaptive per-point weights are not yet). */
+export type WeightingKind = TrainConfig["weighting"];
+
+/** The scheme configuration of a `weighting` key. */
+export function weightingConfig(kind: WeightingKind, seed = 0): WeightingConfig {
+  switch (kind) {
+    case "fixed":
+      return { kind: "fixed" };
+    case "gradnorm":
+      return { kind: "gradnorm", variant: "lra" };
+    case "gradnorm-jaxpi":
+      return { kind: "gradnorm", variant: "norm" };
+    case "ntk":
+      return { kind: "ntk" };
+    case "relobralo":
+      return { kind: "relobralo", seed };
+    default: {
+      const never: never = kind;
+      throw new Error(`unknown weighting ${String(never)}`);
+    }
+  }
+}
+
+/** Owns the weighting state of one run. */
+export interface WeightController {
+  /** The weights the next step uses. */
+  readonly weights: Readonly<Record<string, number>>;
+  /** Update the weights if `step` is due; returns true when they changed. */
+  maybeUpdate(
+    step: number,
+    losses: Readonly<Record<string, number>>,
+    backend: StepBackend,
+    batches: Batches,
+  ): Promise<boolean>;
+  dispose(): void;
+}
+
+/** Build the controller for a run. */
+export function createWeightController(
+  problem: Problem,
+  net: Network,
+  c: TrainConfig,
+  initial: Readonly<Record<string, number>>,
+): WeightController {
+  const scheme = makeWeighting(weightingConfig(c.weighting, c.seed));
+  let state: WeightingState = scheme.init(problem.terms, initial);
+  const needsGrads = c.weighting === "gradnorm" || c.weighting === "gradnorm-jaxpi";
+  const grads = needsGrads ? makeTermGradients(problem, net) : null;
+  const traces = c.weighting === "ntk" ? makeNtkTraces(problem, net) : null;
+  return {
+    get weights() {
+      return state.weights;
+    },
+    async maybeUpdate(step, losses, backend, batches) {
+      if (c.weighting === "fixed" || step === 0 || step % c.weightEvery !== 0) return false;
+      const inputs: { -readonly [K in keyof WeightingInputs]: WeightingInputs[K] } = {
+        step,
+        losses,
+      };
+      if (grads) {
+        const params = backend.params();
+        const layout = paramLayout(params);
+        const [X, T] = uploadBatches(problem, batches, c);
+        const [G, L] = grads(params, X, T);
+        const tg = await readTermGradients(problem.termNames, G, L);
+        inputs.gradStats = gradientStats(tg.grads, layout, problem.terms).terms;
+      }
+      if (traces) {
+        // equal-sized subsamples, and per-point means, so terms with different batch sizes compare
+        const sub: Batches = {};
+        for (const term of problem.terms)
+          sub[term.name] = subsampleBatch(problem, term, batches[term.name], 128);
+        const [X, T] = uploadBatches(problem, sub, c);
+        const tr = await traces(backend.params(), X, T).data();
+        const per: Record<string, number> = {};
+        problem.termNames.forEach((n, i) => (per[n] = tr[i] / sub[n].rows));
+        inputs.ntkTraces = per;
+      }
+      const [, s2] = scheme.update(inputs, state);
+      state = s2;
+      return true;
+    },
+    dispose() {
+      grads?.dispose();
+      traces?.dispose();
+    },
+  };
+}

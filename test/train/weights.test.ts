@@ -1,0 +1,67 @@
+// The trainer's adaptive weights: the first update must equal the scheme's formula applied to
+// statistics measured independently on the same parameters and batch.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { startEngine, tree } from "../../src/engine/index.js";
+import {
+  gradientStats,
+  makeTermGradients,
+  readTermGradients,
+} from "../../src/diagnostics/gradients.js";
+import { paramLayout } from "../../src/diagnostics/layout.js";
+import { type Batches, uploadBatches } from "../../src/train/backend.js";
+import { type Override, resolveRun } from "../../src/train/resolve.js";
+import { networkFor, sampleBatches, train } from "../../src/train/trainer.js";
+import { Rng } from "../../src/util/rng.js";
+
+await startEngine();
+
+const base: Override[] = [
+  ["optimizer", "adam"],
+  ["width", 16],
+  ["depth", 2],
+  ["points", 64],
+  ["bcPoints", 32],
+  ["logEvery", 1],
+  ["seed", 4],
+];
+
+test("weighting=gradnorm: the first update is learning-rate annealing of the measured gradients", async () => {
+  const every = 5;
+  // weights stay 1 until the first update, so a fixed-weight run of `every` steps reaches the
+  // same parameters the gradnorm run has when it first updates
+  const fixed = resolveRun("helmholtz2d", [...base, ["steps", every]]);
+  const r5 = await train({ problem: fixed.problem, config: fixed.config });
+  // replay the sampler to the batch of the last of those steps
+  const rng = new Rng(fixed.config.seed);
+  let batch: Batches = sampleBatches(fixed.problem, fixed.config, rng, fixed.config.points);
+  for (let k = 1; k < every; k++)
+    batch = sampleBatches(fixed.problem, fixed.config, rng, fixed.config.points);
+  const net = networkFor(fixed.problem, fixed.config);
+  const layout = paramLayout(r5.params);
+  const [X, T] = uploadBatches(fixed.problem, batch, fixed.config);
+  const [G, L] = makeTermGradients(fixed.problem, net)(r5.params, X, T);
+  const tg = await readTermGradients(fixed.problem.termNames, G, L);
+  const ratio = gradientStats(tg.grads, layout, fixed.problem.terms).imbalance[0].ratio;
+  // Wang, Teng & Perdikaris (2021) eq. 41 with alpha = 0.9 from lambda = 1
+  const want = 0.1 * 1 + 0.9 * ratio;
+
+  const adaptive = resolveRun("helmholtz2d", [
+    ...base,
+    ["steps", every + 1],
+    ["weighting", "gradnorm"],
+    ["weightEvery", every],
+  ]);
+  const r6 = await train({ problem: adaptive.problem, config: adaptive.config });
+  tree.dispose(r6.params);
+  assert.deepEqual(
+    r6.history[every - 1].weights,
+    { res: 1, bc: 1 },
+    "weights fixed before the update",
+  );
+  const got = r6.history[every].weights.bc;
+  // float32 gradients (kernel backend vs jax-js for the measurement): ~1e-5 relative
+  assert.ok(Math.abs(got - want) <= 1e-3 * want, `bc weight ${got}, formula ${want}`);
+  assert.equal(r6.history[every].weights.res, 1, "the residual keeps weight 1");
+  assert.ok(want > 10, `helmholtz's boundary gradients are weaker than the residual's (${want})`);
+});
