@@ -1,7 +1,9 @@
 /**
  * Fused WebAssembly SIMD kernels (float32) for the network's jet forward and backward pass:
  * runtime and memory (assemble.ts), GEMM (gemm.ts), element-wise jet rules (jetrule.ts, with the
- * activations of activation.ts), Adam (adam.ts), and the plain MLP built from them (mlp.ts).
+ * activations of activation.ts), jet sums (elementwise.ts), Adam (adam.ts), and the networks built
+ * from them (mlp.ts: plain and modified MLP, periodic embedding, Fourier features, weight
+ * factorisation).
  * Every kernel is WAT generated in TypeScript, assembled at run time with wabt and cached per
  * configuration; DESIGN.md "The fast path" records the measurements behind the design.
  */
@@ -38,10 +40,14 @@ export {
   leibnizWat,
 } from "./jetrule.js";
 export { ADAM_KERNEL_DEFAULTS, AdamKernel, adamWat, type AdamConstants } from "./adam.js";
+export { ElementwiseKernels, elementwiseWat } from "./elementwise.js";
 export {
   KernelMlp,
+  embedWidth,
+  featureWidth,
   kernelMlpUnsupported,
   mlpParamLayout,
   type DenseSlot,
   type KernelMlpOptions,
+  type ParamLayout,
 } from "./mlp.js";

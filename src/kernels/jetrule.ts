@@ -262,7 +262,9 @@ ${MEMORY_IMPORT}
  * WAT of the Leibniz product rule P = A * B of two jets on a layout. Exports
  * - `fwd(A, B, P, E)`: P_c = sum_t coef_t A_{l_t} B_{r_t};
  * - `bwd(dP, A, B, dA, dB, E)`: dA_l = sum coef dP_c B_r, dB_r = sum coef dP_c A_l (overwrite);
- * - `bwd_acc(...)`: the same, added to dA and dB.
+ * - `bwd_acc(...)`: the same, added to dA and dB;
+ * - `bwd_acc_b(...)`: dA overwritten, dB added to (the modified MLP's gate: dA feeds the
+ *   activation's adjoint, dB sums over the layers).
  * dA and dB may alias dP (all loads of an element precede its stores), not each other.
  */
 export function leibnizWat(layout: JetLayout, relaxed: boolean, pool: ConstPool): string {
@@ -298,7 +300,7 @@ export function leibnizWat(layout: JetLayout, relaxed: boolean, pool: ConstPool)
       gradB[t.right].push({ coef: t.coef, factors: [`dp${c}`, `a${t.left}`] });
     }
   });
-  const bwdFn = (accumulate: boolean): string => {
+  const bwdFn = (name: string, accA: boolean, accB: boolean): string => {
     const f = new FnBuilder();
     const dpp = channelPointers(f, get("$dP"), K, stride, "dpp");
     const a2 = channelPointers(f, get("$A"), K, stride, "ap");
@@ -317,15 +319,15 @@ export function leibnizWat(layout: JetLayout, relaxed: boolean, pool: ConstPool)
       const outB = gradB.map((m) => em.sum(m) ?? L.c(0));
       // all loads first (aliasing), then read-modify-write of the outputs
       const finalA = outA.map((v, c) =>
-        accumulate ? f.let(L.type, L.add(L.load(at(dap[c], off)), v), "oa") : v,
+        accA ? f.let(L.type, L.add(L.load(at(dap[c], off)), v), "oa") : v,
       );
       const finalB = outB.map((v, c) =>
-        accumulate ? f.let(L.type, L.add(L.load(at(dbp[c], off)), v), "ob") : v,
+        accB ? f.let(L.type, L.add(L.load(at(dbp[c], off)), v), "ob") : v,
       );
       finalA.forEach((v, c) => f.emit(L.store(at(dap[c], off), v)));
       finalB.forEach((v, c) => f.emit(L.store(at(dbp[c], off), v)));
     });
-    return `(func (export "${accumulate ? "bwd_acc" : "bwd"}") (param $dP i32) (param $A i32) (param $B i32) (param $dA i32) (param $dB i32) (param $E i32)
+    return `(func (export "${name}") (param $dP i32) (param $A i32) (param $B i32) (param $dA i32) (param $dB i32) (param $E i32)
   ${f.locals}
   ${loop})`;
   };
@@ -335,8 +337,9 @@ ${MEMORY_IMPORT}
 (func (export "fwd") (param $A i32) (param $B i32) (param $P i32) (param $E i32)
   ${fwd.locals}
   ${fwdLoop})
-${bwdFn(false)}
-${bwdFn(true)})`;
+${bwdFn("bwd", false, false)}
+${bwdFn("bwd_acc", true, true)}
+${bwdFn("bwd_acc_b", false, true)})`;
 }
 
 /**
@@ -488,6 +491,7 @@ export class LeibnizRule {
     private readonly fwdFn: Fn,
     private readonly bwdFn: Fn,
     private readonly bwdAccFn: Fn,
+    private readonly bwdAccBFn: Fn,
   ) {}
 
   /** Build (or fetch from the runtime's cache) the product rule of `layout`. */
@@ -496,7 +500,7 @@ export class LeibnizRule {
     const mod = rt.module(`leibniz:${v}:${layoutKey(layout)}`, () =>
       leibnizWat(layout, v === "relaxed", rt),
     );
-    return new LeibnizRule(mod.fwd, mod.bwd, mod.bwd_acc);
+    return new LeibnizRule(mod.fwd, mod.bwd, mod.bwd_acc, mod.bwd_acc_b);
   }
 
   /** P [K][E] = A [K][E] * B [K][E] (jet product). */
@@ -515,6 +519,14 @@ export class LeibnizRule {
     accumulate = false,
   ): void {
     (accumulate ? this.bwdAccFn : this.bwdFn)(dp, a, b, da, db, e);
+  }
+
+  /**
+   * dA [K][E] overwritten and dB [K][E] added to, from dP [K][E]. dA may be dP (the adjoint is
+   * then replaced in place); dB must be a third buffer.
+   */
+  backwardAccumulateB(dp: number, a: number, b: number, da: number, db: number, e: number): void {
+    this.bwdAccBFn(dp, a, b, da, db, e);
   }
 }
 

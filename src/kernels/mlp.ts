@@ -1,74 +1,116 @@
 /**
- * `KernelMlp`: the jet forward and backward pass of the plain MLP of `src/nets/network.ts`
- * (arch "mlp"), plus Adam, on the fused WebAssembly kernels. It computes the same function as
- * `createNetwork(config).applyJet` (same parameters, same input normalisation, same jet layout)
- * and the parameter gradient of any loss through its output channels.
+ * `KernelMlp`: the jet forward and backward pass of every network of `src/nets/network.ts`, plus
+ * Adam, on the fused WebAssembly kernels: the plain MLP and the modified MLP, each with or without
+ * the periodic embedding, random Fourier features and random weight factorisation. It computes the
+ * same function as `createNetwork(config).applyJet` (same parameters, same embedding, same jet
+ * layout) and the parameter gradient of any loss through its output channels.
  *
  * Data layout: a jet over N points of width w is K channel blocks of [N, w] row-major, stacked
  * into one [K * N, w] matrix, so every linear layer is one GEMM over all channels at once
  * (DESIGN.md: "the key to speed"). The bias is added to the value channel (the first N rows) only.
  *
- *   forward, per hidden layer l:   Z_l = H_{l-1} W_l (GEMM nn);  Z_l[0] += b_l;  H_l = f(Z_l) (jet rule)
- *   output:                        Out = H_D W_out;  Out[0] += b_out
- *   backward:                      dW += Hᵀ dZ (GEMM tn, accumulated straight into the gradient),
- *                                  db += colsum(dZ[0]),  dH_prev = dZ Wᵀ (GEMM nt),
- *                                  dZ = jet-rule adjoint of dH (in place)
+ * Embedding (no parameters, so no backward pass): E0 [K][N, e] holds the normalised non-periodic
+ * inputs, then (cos, sin)(2 pi x_i / P) per periodic input (network.ts's column order), written
+ * from the points in JS (the periodic columns' jets are c^m cos^(m), c^m sin^(m) of one angle).
+ * With Fourier features, Zf = E0 [B | B] (one GEMM), Zf[0] += [pi/2 .. pi/2, 0 .. 0] and the sin
+ * jet rule gives the features [cos z, sin z] in one pass. The body's input F is E0 or that result.
+ *
+ *   plain, per hidden layer l:  Z_l = H_{l-1} W_l (GEMM nn);  Z_l[0] += b_l;  H_l = f(Z_l) (jet rule)
+ *   modified MLP:               U = f(F Wu + bu), V = f(F Wv + bv), D = V - U, and per layer
+ *                               A_l = f(H_{l-1} W_l + b_l),  H_l = U + A_l * D  (Leibniz rule)
+ *                               which is network.ts's (1 - A) * U + A * V
+ *   output:                     Out = H_D W_out;  Out[0] += b_out
+ *   backward:                   dW += Hᵀ dZ (GEMM tn), db += colsum(dZ[0]), dH_prev = dZ Wᵀ (GEMM nt),
+ *                               dZ = jet-rule adjoint of dH (in place); the modified MLP's gate
+ *                               gives dA_l (Leibniz adjoint, in place) and sums dH_l and dD_l over
+ *                               the layers: dU = sum dH_l - sum dD_l, dV = sum dD_l.
+ *   weight factorisation:       the GEMMs use W = w * exp(s) (per output column), refreshed after
+ *                               every parameter change; dw = dW * exp(s), ds = colsum(dW * w) * exp(s).
  *
  * Memory: parameters, gradient and Adam moments are flat float32 arrays in the tree order of
- * jax-js's `tree.leaves(NetParams)`, i.e. hidden[0].w, hidden[0].b, ..., out.w, out.b (object keys
- * in insertion order, w before b: checked in the tests), so `loadParams`/`grad` exchange data
- * with the jax-js side without any reordering. Workspaces (every layer's Z and H, saved values,
- * adjoint ping-pong buffers) are allocated once per (slot, layout, N) and reused by every step, so
- * memory stays flat over training.
- *
- * Extension points (not implemented yet): Fourier features and the periodic embedding are jets of
- * the input computed before the body (a GEMM by the fixed B plus the sin jet rule on shifted
- * channels) and would fill H0 with more columns; random weight factorisation would keep an
- * effective-weight buffer W = V diag(exp(s)) refreshed after each update and chain dV, ds from dW.
+ * jax-js's `tree.leaves(NetParams)` (object keys in insertion order, checked in the tests):
+ * hidden[0], ..., hidden[D-1], out, then encU, encV for the modified MLP, each dense layer w, b and
+ * (weight factorisation) s. So `loadParams`/`grad` exchange data with the jax-js side without any
+ * reordering. Workspaces (every layer's jets, saved values, adjoint buffers) are allocated once per
+ * (slot, layout, N), the effective weights and constants once per network, and reused by every
+ * step, so memory stays flat over training.
  */
-import type { JetLayout } from "../jet/multiindex.js";
-import type { NetConfig } from "../nets/network.js";
+import type { JetLayout, MultiIndex } from "../jet/multiindex.js";
+import type { NetConfig, NetConstants } from "../nets/network.js";
 import { type AdamConstants, ADAM_KERNEL_DEFAULTS, AdamKernel } from "./adam.js";
 import { KernelRuntime, type SimdVariant } from "./assemble.js";
+import { ElementwiseKernels } from "./elementwise.js";
 import { Gemm, type GemmConfig } from "./gemm.js";
-import { BiasKernels, JetRule, layoutKey } from "./jetrule.js";
+import { BiasKernels, JetRule, LeibnizRule, layoutKey } from "./jetrule.js";
 import { isKernelActivation } from "./activation.js";
 
 /** Where one dense layer's parameters sit in the flat vector (element offsets). */
 export interface DenseSlot {
-  /** Offset of W [fanIn, fanOut] (row-major). */
+  /** Offset of w [fanIn, fanOut] (row-major); the weight itself without factorisation. */
   readonly w: number;
   /** Offset of b [fanOut]. */
   readonly b: number;
+  /** Offset of the factorisation's s [fanOut] (W = w * exp(s) per column), or -1 without it. */
+  readonly s: number;
   readonly fanIn: number;
   readonly fanOut: number;
 }
 
-/**
- * The flat parameter layout of a plain MLP in `tree.leaves` order: hidden layers, then the output
- * layer, each W then b.
- */
-export function mlpParamLayout(c: NetConfig): { layers: DenseSlot[]; count: number } {
-  const layers: DenseSlot[] = [];
-  let off = 0;
-  let fin = c.inputs;
-  for (let l = 0; l <= c.depth; l++) {
-    const fout = l < c.depth ? c.width : c.outputs;
-    layers.push({ w: off, b: off + fin * fout, fanIn: fin, fanOut: fout });
-    off += fin * fout + fout;
-    fin = fout;
-  }
-  return { layers, count: off };
+/** The flat parameter layout of a network, in `tree.leaves` order. */
+export interface ParamLayout {
+  /** Every dense layer in tree order: hidden layers, the output layer, then encU, encV. */
+  readonly layers: readonly DenseSlot[];
+  readonly hidden: readonly DenseSlot[];
+  readonly out: DenseSlot;
+  /** The modified MLP's encoders (null for the plain MLP). */
+  readonly encU: DenseSlot | null;
+  readonly encV: DenseSlot | null;
+  /** Total number of parameters. */
+  readonly count: number;
 }
 
-/** Why a configuration cannot run on the kernels, or null when it can. */
+/** Width of the embedded inputs (normalised inputs, a (cos, sin) pair per periodic input). */
+export function embedWidth(c: NetConfig): number {
+  return c.inputs + c.periodic.length;
+}
+
+/** Width of the features entering the body (2 * features with Fourier features). */
+export function featureWidth(c: NetConfig): number {
+  return c.fourier ? 2 * c.fourier.features : embedWidth(c);
+}
+
+/**
+ * The flat parameter layout of a network in `tree.leaves` order: hidden layers, the output layer,
+ * then (modified MLP) the encoders U and V; each dense layer w, b, then s with weight
+ * factorisation (network.ts builds `{ w, b, s }` in that order).
+ */
+export function mlpParamLayout(c: NetConfig): ParamLayout {
+  let off = 0;
+  const slot = (fanIn: number, fanOut: number): DenseSlot => {
+    const w = off;
+    const b = w + fanIn * fanOut;
+    const s = c.rwf ? b + fanOut : -1;
+    off = b + fanOut * (c.rwf ? 2 : 1);
+    return { w, b, s, fanIn, fanOut };
+  };
+  const fw = featureWidth(c);
+  const hidden: DenseSlot[] = [];
+  for (let l = 0; l < c.depth; l++) hidden.push(slot(l === 0 ? fw : c.width, c.width));
+  const out = slot(c.depth > 0 ? c.width : fw, c.outputs);
+  const modified = c.arch === "modified-mlp";
+  const encU = modified ? slot(fw, c.width) : null;
+  const encV = modified ? slot(fw, c.width) : null;
+  const layers = [...hidden, out, ...(encU && encV ? [encU, encV] : [])];
+  return { layers, hidden, out, encU, encV, count: off };
+}
+
+/**
+ * Why a configuration cannot run on the kernels, or null when it can: every architecture and
+ * embedding of network.ts is supported; float64 and activations without a fused jet rule are not.
+ */
 export function kernelMlpUnsupported(c: NetConfig): string | null {
-  if (c.arch !== "mlp") return `arch "${c.arch}" (only "mlp" has kernels so far)`;
   if (!isKernelActivation(c.activation))
     return `activation "${c.activation}" (tanh, sin and gelu have kernels)`;
-  if (c.periodic.length > 0) return "the periodic embedding";
-  if (c.fourier) return "Fourier features";
-  if (c.rwf) return "random weight factorisation";
   if (c.precision !== "float32") return `precision ${c.precision} (the kernels are float32)`;
   return null;
 }
@@ -79,6 +121,29 @@ export interface KernelMlpOptions {
   readonly variant?: SimdVariant | "auto";
   /** Override the GEMM tile and blocking (for experiments). */
   readonly gemm?: GemmConfig;
+  /**
+   * The network's constants (`createNetwork(...).constants`): required with Fourier features,
+   * whose matrix B [embedWidth, features] (row-major) they hold.
+   */
+  readonly constants?: NetConstants;
+}
+
+/** A dense layer as the kernels see it: its slot, the weight the GEMMs read, exp(s). */
+interface DenseKernel {
+  readonly slot: DenseSlot;
+  /** Byte offset of the weight the GEMMs use: w itself, or the effective w * exp(s). */
+  readonly weight: number;
+  /** exp(s) per output column (float32, as the forward pass used it); null without factorisation. */
+  readonly expS: Float32Array | null;
+}
+
+/** A periodic input's columns in the embedding. */
+interface PeriodicColumn {
+  readonly input: number;
+  /** Column of cos; sin is the next one. */
+  readonly col: number;
+  /** 2 pi / period, rounded to float32 as jax-js rounds the scalar. */
+  readonly freq: number;
 }
 
 interface Workspace {
@@ -86,50 +151,95 @@ interface Workspace {
   readonly K: number;
   readonly N: number;
   readonly rule: JetRule;
-  /** Input jet H0 [K][N, inputs]. */
-  readonly h0: number;
-  /** Per hidden layer: Z [K][N, width], H [K][N, width], saved values [saves][N, width]. */
+  /** The sin rule of the Fourier features (null without them). */
+  readonly sinRule: JetRule | null;
+  /** The Leibniz rule of the modified MLP's gate (null for the plain MLP). */
+  readonly gate: LeibnizRule | null;
+  /** Per periodic column: the derivative channels (k >= 1) that differentiate only its input. */
+  readonly pure: readonly (readonly { k: number; m: number }[])[];
+  /** Embedded inputs E0 [K][N, e]. */
+  readonly e0: number;
+  /** Fourier pre-activation [K][N, 2F], the sin rule's saves, features [K][N, 2F] (0 without). */
+  readonly fz: number;
+  readonly fs: number;
+  /** The body's input: e0 or the Fourier features. */
+  readonly feats: number;
+  /** Per hidden layer: Z [K][N, width], activation A [K][N, width], saved values. */
   readonly z: number[];
-  readonly h: number[];
+  readonly a: number[];
   readonly s: number[];
+  /** Per hidden layer, modified MLP: the gated H = U + A * D (plain MLP: the same as `a`). */
+  readonly h: number[];
+  /** Modified MLP: encoder jets and saves, D = V - U (0 for the plain MLP). */
+  readonly zu: number;
+  readonly u: number;
+  readonly su: number;
+  readonly zv: number;
+  readonly v: number;
+  readonly sv: number;
+  readonly d: number;
   /** Output jet [K][N, outputs] and its adjoint. */
   readonly out: number;
   readonly dout: number;
-  /** Adjoint ping-pong buffers [K][N, width]. */
+  /** Adjoint ping-pong buffers [K][N, width]; modified MLP: the sums of dH and dD. */
   readonly da: number;
   readonly db: number;
+  readonly sumH: number;
+  readonly sumD: number;
   /** Has a forward pass run since the workspace was made (backward needs one). */
   ran: boolean;
 }
 
 /**
- * A plain MLP on the fused kernels: jet forward, parameter gradient by the hand-derived adjoint,
+ * A network on the fused kernels: jet forward, parameter gradient by the hand-derived adjoint,
  * Adam in place.
  * @example
- * const net = await KernelMlp.create(config);
- * net.loadParams(flat);                         // tree.leaves order, float32
- * const out = net.forward(layout, X, N);        // [K][N * outputs]
- * net.zeroGrad();
- * net.backward(dLoss_dOut);                     // [K][N * outputs]
- * net.adamStep(1e-3);
+ * const net = createNetwork(config, seed);
+ * const km = await KernelMlp.create(config, { constants: net.constants });
+ * km.loadParams(flat);                          // tree.leaves order, float32
+ * const out = km.forward(layout, X, N);         // [K][N * outputs]
+ * km.zeroGrad();
+ * km.backward(dLoss_dOut);                      // [K][N * outputs]
+ * km.adamStep(1e-3);
  */
 export class KernelMlp {
-  /** The network configuration (arch "mlp"). */
+  /** The network configuration. */
   readonly config: NetConfig;
   /** Number of float32 parameters. */
   readonly paramCount: number;
-  /** Parameter slots per layer (hidden layers, then the output layer). */
+  /** Parameter slots of every dense layer in tree order (hidden, output, then encU, encV). */
   readonly layers: readonly DenseSlot[];
+  /** The whole parameter layout. */
+  readonly paramLayout: ParamLayout;
   /** The SIMD variant in use. */
   readonly variant: SimdVariant;
   readonly runtime: KernelRuntime;
   private readonly gemm: Gemm;
   private readonly bias: BiasKernels;
+  private readonly ew: ElementwiseKernels;
   private readonly adam: AdamKernel;
   private readonly P: number;
   private readonly G: number;
   private readonly M: number;
   private readonly V: number;
+  private readonly hidden: DenseKernel[];
+  private readonly outLayer: DenseKernel;
+  private readonly encU: DenseKernel | null;
+  private readonly encV: DenseKernel | null;
+  private readonly dense: DenseKernel[];
+  /** Scratch for a factorised layer's dW before it is chained to dw and ds (0 without). */
+  private readonly dwScratch: number;
+  private readonly colAcc: Float64Array;
+  /** The effective weights need recomputing (parameters changed since). */
+  private stale = true;
+  /** Embedding: kept (non-periodic) inputs in column order, periodic columns, widths. */
+  private readonly keep: readonly number[];
+  private readonly periodicCols: readonly PeriodicColumn[];
+  private readonly e: number;
+  private readonly fw: number;
+  /** Fourier: [B | B] [e, 2F] and the value-channel shift [2F] (0 without). */
+  private readonly fourierB: number;
+  private readonly fourierShift: number;
   private readonly workspaces = new Map<string, Workspace>();
   private readonly lastBySlot = new Map<string, Workspace>();
   private lastSlot: string | undefined;
@@ -140,31 +250,110 @@ export class KernelMlp {
   private constructor(rt: KernelRuntime, config: NetConfig, opts: KernelMlpOptions) {
     const why = kernelMlpUnsupported(config);
     if (why) throw new Error(`KernelMlp: unsupported configuration: ${why}`);
+    const c = config;
+    if (c.arch === "modified-mlp" && c.depth < 1)
+      throw new Error("KernelMlp: modified-mlp needs depth >= 1");
+    const periodicInputs = c.periodic.map((p) => p.input);
+    if (new Set(periodicInputs).size !== periodicInputs.length)
+      throw new Error("KernelMlp: an input is listed twice in the periodic embedding");
+    for (const i of periodicInputs)
+      if (!Number.isInteger(i) || i < 0 || i >= c.inputs)
+        throw new Error(`KernelMlp: periodic input ${i} out of range`);
     this.runtime = rt;
     this.config = config;
     this.variant = rt.variant(opts.variant);
-    const { layers, count } = mlpParamLayout(config);
-    this.layers = layers;
+    const layout = mlpParamLayout(config);
+    this.paramLayout = layout;
+    this.layers = layout.layers;
+    const count = layout.count;
     this.paramCount = count;
+    this.keep = [...Array(c.inputs).keys()].filter((i) => !periodicInputs.includes(i));
+    this.periodicCols = c.periodic.map((p, q) => ({
+      input: p.input,
+      col: this.keep.length + 2 * q,
+      freq: Math.fround((2 * Math.PI) / p.period),
+    }));
+    this.e = embedWidth(c);
+    this.fw = featureWidth(c);
+    let B: Float64Array | null = null;
+    if (c.fourier) {
+      B = opts.constants?.fourierB ?? null;
+      if (!B)
+        throw new Error(
+          "KernelMlp: Fourier features need the network's constants (KernelMlp.create(config, { constants: net.constants }))",
+        );
+      if (B.length !== this.e * c.fourier.features)
+        throw new Error(
+          `KernelMlp: fourierB has ${B.length} values, expected ${this.e}x${c.fourier.features}`,
+        );
+    }
+
     this.gemm = Gemm.create(rt, this.variant, opts.gemm);
     this.bias = BiasKernels.create(rt);
+    this.ew = ElementwiseKernels.create(rt);
     this.adam = AdamKernel.create(rt);
-    rt.arena.check(16 * count, "network parameters, gradient and Adam moments");
+    const rwfSlots = c.rwf ? layout.layers : [];
+    const effFloats = rwfSlots.reduce((n, L) => n + L.fanIn * L.fanOut, 0);
+    const scratchFloats = rwfSlots.reduce((n, L) => Math.max(n, L.fanIn * L.fanOut), 0);
+    const fourierFloats = B ? 3 * this.fw * this.e : 0;
+    rt.arena.check(
+      16 * count + 4 * (effFloats + scratchFloats + fourierFloats) + 16 * 8,
+      "network parameters, gradient, Adam moments and effective weights",
+    );
     this.P = rt.arena.allocF32(count, "parameters");
     this.G = rt.arena.allocF32(count, "gradient");
     this.M = rt.arena.allocF32(count, "Adam first moment");
     this.V = rt.arena.allocF32(count, "Adam second moment");
+    this.dwScratch = scratchFloats > 0 ? rt.arena.allocF32(scratchFloats, "dW scratch") : 0;
+    this.colAcc = new Float64Array(rwfSlots.reduce((n, L) => Math.max(n, L.fanOut), 0));
+    const kernelOf = (slot: DenseSlot): DenseKernel =>
+      slot.s < 0
+        ? { slot, weight: this.P + 4 * slot.w, expS: null }
+        : {
+            slot,
+            weight: rt.arena.allocF32(slot.fanIn * slot.fanOut, "effective weights"),
+            expS: new Float32Array(slot.fanOut),
+          };
+    this.hidden = layout.hidden.map(kernelOf);
+    this.outLayer = kernelOf(layout.out);
+    this.encU = layout.encU ? kernelOf(layout.encU) : null;
+    this.encV = layout.encV ? kernelOf(layout.encV) : null;
+    this.dense = [
+      ...this.hidden,
+      this.outLayer,
+      ...(this.encU && this.encV ? [this.encU, this.encV] : []),
+    ];
+    if (B && c.fourier) {
+      const F = c.fourier.features;
+      const e = this.e;
+      this.fourierB = rt.arena.allocF32(e * 2 * F, "Fourier matrix [B | B]");
+      this.fourierShift = rt.arena.allocF32(2 * F, "Fourier phase shift");
+      const bb = this.view(this.fourierB, e * 2 * F);
+      for (let r = 0; r < e; r++)
+        for (let j = 0; j < F; j++) {
+          bb[r * 2 * F + j] = B[r * F + j];
+          bb[r * 2 * F + F + j] = B[r * F + j];
+        }
+      // cos z = sin(z + pi/2), with pi/2 rounded to float32 as jax-js adds it
+      this.view(this.fourierShift, 2 * F)
+        .fill(0)
+        .fill(Math.fround(Math.PI / 2), 0, F);
+    } else {
+      this.fourierB = 0;
+      this.fourierShift = 0;
+    }
   }
 
   /**
-   * A kernel MLP with its own runtime (memory, arena, module cache).
+   * A kernel network with its own runtime (memory, arena, module cache).
+   * @param opts `constants` (the network's) is required with Fourier features
    * @throws when the configuration is not supported (see {@link kernelMlpUnsupported})
    */
   static async create(config: NetConfig, opts: KernelMlpOptions = {}): Promise<KernelMlp> {
     return new KernelMlp(await KernelRuntime.create(), config, opts);
   }
 
-  /** A kernel MLP sharing an existing runtime (and its compiled modules). */
+  /** A kernel network sharing an existing runtime (and its compiled modules). */
   static withRuntime(rt: KernelRuntime, config: NetConfig, opts: KernelMlpOptions = {}): KernelMlp {
     return new KernelMlp(rt, config, opts);
   }
@@ -180,6 +369,7 @@ export class KernelMlp {
         `KernelMlp.loadParams: expected ${this.paramCount} values, got ${flat.length}`,
       );
     this.view(this.P, this.paramCount).set(flat);
+    this.stale = true;
   }
 
   /** A copy of the parameters (flat, tree.leaves order). */
@@ -222,6 +412,24 @@ export class KernelMlp {
     const c1 = Math.fround(1 - this.b1t);
     const c2 = Math.fround(1 - this.b2t);
     this.adam.step(this.P, this.M, this.V, this.G, this.paramCount, lr, c1, c2, o);
+    this.stale = true;
+  }
+
+  /** Recompute the factorised layers' W = w * exp(s) (float32, as jax-js's `weight`) if stale. */
+  private refreshWeights(): void {
+    if (!this.stale) return;
+    this.stale = false;
+    for (const D of this.dense) {
+      const { slot: L, expS } = D;
+      if (!expS) continue;
+      const fo = L.fanOut;
+      const s = this.view(this.P + 4 * L.s, fo);
+      for (let j = 0; j < fo; j++) expS[j] = Math.exp(s[j]);
+      const w = this.view(this.P + 4 * L.w, L.fanIn * fo);
+      const W = this.view(D.weight, L.fanIn * fo);
+      for (let i = 0, idx = 0; i < L.fanIn; i++)
+        for (let j = 0; j < fo; j++, idx++) W[idx] = w[idx] * expS[j];
+    }
   }
 
   private workspace(layout: JetLayout, N: number, slot: string): Workspace {
@@ -231,53 +439,192 @@ export class KernelMlp {
     const c = this.config;
     if (layout.dims !== c.inputs)
       throw new Error(`KernelMlp.forward: layout has ${layout.dims} inputs, network ${c.inputs}`);
-    const rule = JetRule.create(this.runtime, layout, c.activation, this.variant);
+    const rt = this.runtime;
+    const rule = JetRule.create(rt, layout, c.activation, this.variant);
+    const sinRule = c.fourier ? JetRule.create(rt, layout, "sin", this.variant) : null;
     const K = layout.channels.length;
     const W = c.width;
     const chW = K * N * W;
-    const floats =
-      K * N * c.inputs + c.depth * (2 * chW + rule.saves * N * W) + 2 * K * N * c.outputs + 2 * chW;
-    const arena = this.runtime.arena;
-    arena.check(4 * floats + 16 * (2 * c.depth + 6), `jet workspace (${K} channels x ${N} points)`);
-    const h0 = arena.allocF32(K * N * c.inputs, "input jet");
-    const z: number[] = [];
-    const h: number[] = [];
-    const s: number[] = [];
-    for (let l = 0; l < c.depth; l++) {
-      z.push(arena.allocF32(chW, "pre-activation jet"));
-      h.push(arena.allocF32(chW, "activation jet"));
-      s.push(arena.allocF32(Math.max(1, rule.saves * N * W), "saved activation values"));
+    const actSave = Math.max(1, rule.saves * N * W);
+    const modified = c.arch === "modified-mlp";
+    const F2 = this.fw;
+    // every buffer, sized first so an impossible request fails before anything is allocated
+    const plan: [string, number][] = [["input jet", K * N * this.e]];
+    if (sinRule) {
+      plan.push(["Fourier pre-activation jet", K * N * F2]);
+      plan.push(["Fourier saved values", Math.max(1, sinRule.saves * N * F2)]);
+      plan.push(["Fourier feature jet", K * N * F2]);
     }
+    for (let l = 0; l < c.depth; l++) {
+      plan.push(["pre-activation jet", chW], ["activation jet", chW]);
+      plan.push(["saved activation values", actSave]);
+      if (modified) plan.push(["gated jet", chW]);
+    }
+    if (modified) {
+      for (const part of ["U", "V"]) {
+        plan.push([`encoder ${part} pre-activation jet`, chW], [`encoder ${part} jet`, chW]);
+        plan.push([`encoder ${part} saved values`, actSave]);
+      }
+      plan.push(["V - U jet", chW], ["gate adjoint sum", chW], ["gate adjoint sum", chW]);
+    }
+    plan.push(["output jet", K * N * c.outputs], ["output adjoint", K * N * c.outputs]);
+    plan.push(["adjoint buffer", chW], ["adjoint buffer", chW]);
+    const floats = plan.reduce((n, [, f]) => n + f, 0);
+    rt.arena.check(4 * floats + 16 * plan.length, `jet workspace (${K} channels x ${N} points)`);
+    let next = 0;
+    const take = (): number => {
+      const [what, n] = plan[next++];
+      return rt.arena.allocF32(n, what);
+    };
+    const e0 = take();
+    const [fz, fs, fFeats] = sinRule ? [take(), take(), take()] : [0, 0, 0];
+    const z: number[] = [];
+    const a: number[] = [];
+    const s: number[] = [];
+    const h: number[] = [];
+    for (let l = 0; l < c.depth; l++) {
+      z.push(take());
+      a.push(take());
+      s.push(take());
+      h.push(modified ? take() : a[l]);
+    }
+    const [zu, u, su, zv, v, sv, d, sumH, sumD] = modified
+      ? [take(), take(), take(), take(), take(), take(), take(), take(), take()]
+      : [0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const [out, dout, da, db] = [take(), take(), take(), take()];
     const ws: Workspace = {
       layout,
       K,
       N,
       rule,
-      h0,
+      sinRule,
+      gate: modified ? LeibnizRule.create(rt, layout, this.variant) : null,
+      pure: this.periodicCols.map((p) =>
+        layout.channels.flatMap((mi: MultiIndex, k) =>
+          k > 0 && mi.every((i) => i === p.input) ? [{ k, m: mi.length }] : [],
+        ),
+      ),
+      e0,
+      fz,
+      fs,
+      feats: sinRule ? fFeats : e0,
       z,
-      h,
+      a,
       s,
-      out: arena.allocF32(K * N * c.outputs, "output jet"),
-      dout: arena.allocF32(K * N * c.outputs, "output adjoint"),
-      da: arena.allocF32(chW, "adjoint buffer"),
-      db: arena.allocF32(chW, "adjoint buffer"),
+      h,
+      zu,
+      u,
+      su,
+      zv,
+      v,
+      sv,
+      d,
+      out,
+      dout,
+      da,
+      db,
+      sumH,
+      sumD,
       ran: false,
     };
-    // the input jet's derivative channels are constant: d/dx_i of the normalised input is
-    // scale_i e_i, higher derivatives vanish (inputJet + embed of network.ts)
-    const d = c.inputs;
+    // the derivative channels of the normalised columns are constant: d/dx_i of the normalised
+    // input is scale_i e_i, higher derivatives vanish (inputJet + embed of network.ts); the
+    // periodic columns' derivative channels are rewritten by every forward pass (zero elsewhere)
+    const e = this.e;
     layout.channels.forEach((mi, k) => {
       if (k === 0) return;
-      const ch = this.view(h0 + 4 * k * N * d, N * d);
+      const ch = this.view(e0 + 4 * k * N * e, N * e);
       ch.fill(0);
-      if (mi.length === 1) {
-        const i = mi[0];
-        const scale = Math.fround(2 / (c.hi[i] - c.lo[i]));
-        for (let n = 0; n < N; n++) ch[n * d + i] = scale;
-      }
+      if (mi.length !== 1) return;
+      const col = this.keep.indexOf(mi[0]);
+      if (col < 0) return;
+      const scale = Math.fround(2 / (c.hi[mi[0]] - c.lo[mi[0]]));
+      for (let n = 0; n < N; n++) ch[n * e + col] = scale;
     });
     this.workspaces.set(key, ws);
     return ws;
+  }
+
+  /** The embedded input jet E0 from the points (value channel and periodic columns). */
+  private embed(ws: Workspace, X: ArrayLike<number>): void {
+    const c = this.config;
+    const { N } = ws;
+    const d = c.inputs;
+    const e = this.e;
+    const x0 = this.view(ws.e0, N * e);
+    // normalised columns: x * scale + shift, in float32 operations as embed() does them
+    this.keep.forEach((i, col) => {
+      const scale = Math.fround(2 / (c.hi[i] - c.lo[i]));
+      const shift = Math.fround(-1 - c.lo[i] * (2 / (c.hi[i] - c.lo[i])));
+      for (let n = 0; n < N; n++)
+        x0[n * e + col] = Math.fround(Math.fround(X[n * d + i] * scale) + shift);
+    });
+    // periodic columns, angle a = x * 2 pi / P: d^m/dx^m cos(a) = freq^m cos(a + m pi/2), sin alike
+    this.periodicCols.forEach((p, q) => {
+      const chans = ws.pure[q].map(({ k, m }) => ({
+        ch: this.view(ws.e0 + 4 * k * N * e, N * e),
+        m,
+        fm: p.freq ** m,
+      }));
+      for (let n = 0; n < N; n++) {
+        const ang = Math.fround(X[n * d + p.input] * p.freq);
+        const cs = Math.cos(ang);
+        const sn = Math.sin(ang);
+        const at = n * e + p.col;
+        x0[at] = cs;
+        x0[at + 1] = sn;
+        for (const { ch, m, fm } of chans) {
+          // cos^(m) = cos, -sin, -cos, sin; sin^(m) = sin, cos, -sin, -cos
+          const r = m % 4;
+          ch[at] = fm * (r === 0 ? cs : r === 1 ? -sn : r === 2 ? -cs : sn);
+          ch[at + 1] = fm * (r === 0 ? sn : r === 1 ? cs : r === 2 ? -sn : -cs);
+        }
+      }
+    });
+  }
+
+  /** Z = X W (+ b on the value channel) for all K channels at once. */
+  private denseForward(D: DenseKernel, x: number, z: number, K: number, N: number): void {
+    const L = D.slot;
+    this.gemm.run("nn", { m: K * N, n: L.fanOut, k: L.fanIn, a: x, b: D.weight, c: z });
+    this.bias.add(z, this.P + 4 * L.b, N, L.fanOut);
+  }
+
+  /** Gradient of a dense layer from its input jet x and output adjoint dz: dW (chained), db. */
+  private denseGrad(D: DenseKernel, x: number, dz: number, K: number, N: number): void {
+    const L = D.slot;
+    const G = this.G;
+    if (!D.expS) {
+      this.gemm.run("tn", {
+        m: L.fanIn,
+        n: L.fanOut,
+        k: K * N,
+        a: x,
+        b: dz,
+        c: G + 4 * L.w,
+        accumulate: true,
+      });
+    } else {
+      // dW of the effective weight, then dw = dW * exp(s), ds = colsum(dW * w) * exp(s)
+      const fi = L.fanIn;
+      const fo = L.fanOut;
+      this.gemm.run("tn", { m: fi, n: fo, k: K * N, a: x, b: dz, c: this.dwScratch });
+      const dW = this.view(this.dwScratch, fi * fo);
+      const w = this.view(this.P + 4 * L.w, fi * fo);
+      const gw = this.view(G + 4 * L.w, fi * fo);
+      const gs = this.view(G + 4 * L.s, fo);
+      const ex = D.expS;
+      const acc = this.colAcc;
+      acc.fill(0, 0, fo);
+      for (let i = 0, idx = 0; i < fi; i++)
+        for (let j = 0; j < fo; j++, idx++) {
+          const g = dW[idx];
+          gw[idx] += g * ex[j];
+          acc[j] += g * w[idx];
+        }
+      for (let j = 0; j < fo; j++) gs[j] += acc[j] * ex[j];
+    }
+    this.bias.grad(dz, G + 4 * L.b, N, L.fanOut);
   }
 
   /**
@@ -295,40 +642,41 @@ export class KernelMlp {
     if (X.length !== N * d)
       throw new Error(`KernelMlp.forward: X has ${X.length} values, expected ${N}x${d}`);
     const ws = this.workspace(layout, N, slot);
+    this.refreshWeights();
     const { K } = ws;
-    // value channel: x * scale + shift, in float32 operations as embed() does them
-    const x0 = this.view(ws.h0, N * d);
-    for (let i = 0; i < d; i++) {
-      const scale = Math.fround(2 / (c.hi[i] - c.lo[i]));
-      const shift = Math.fround(-1 - c.lo[i] * (2 / (c.hi[i] - c.lo[i])));
-      for (let n = 0; n < N; n++)
-        x0[n * d + i] = Math.fround(Math.fround(X[n * d + i] * scale) + shift);
+    const E = N * c.width;
+    this.embed(ws, X);
+    if (ws.sinRule) {
+      const F2 = this.fw;
+      this.gemm.run("nn", { m: K * N, n: F2, k: this.e, a: ws.e0, b: this.fourierB, c: ws.fz });
+      this.bias.add(ws.fz, this.fourierShift, N, F2);
+      ws.sinRule.forward(ws.fz, ws.feats, ws.fs, N * F2);
     }
-    let prev = ws.h0;
-    for (let l = 0; l < c.depth; l++) {
-      const L = this.layers[l];
-      this.gemm.run("nn", {
-        m: K * N,
-        n: L.fanOut,
-        k: L.fanIn,
-        a: prev,
-        b: this.P + 4 * L.w,
-        c: ws.z[l],
-      });
-      this.bias.add(ws.z[l], this.P + 4 * L.b, N, L.fanOut);
-      ws.rule.forward(ws.z[l], ws.h[l], ws.s[l], N * L.fanOut);
-      prev = ws.h[l];
+    let prev = ws.feats;
+    if (ws.gate) {
+      const gate = ws.gate;
+      const [U, V] = [this.encU, this.encV] as [DenseKernel, DenseKernel];
+      this.denseForward(U, ws.feats, ws.zu, K, N);
+      ws.rule.forward(ws.zu, ws.u, ws.su, E);
+      this.denseForward(V, ws.feats, ws.zv, K, N);
+      ws.rule.forward(ws.zv, ws.v, ws.sv, E);
+      this.ew.sub(ws.v, ws.u, ws.d, K * E);
+      for (let l = 0; l < c.depth; l++) {
+        this.denseForward(this.hidden[l], prev, ws.z[l], K, N);
+        ws.rule.forward(ws.z[l], ws.a[l], ws.s[l], E);
+        gate.forward(ws.a[l], ws.d, ws.h[l], E);
+        this.ew.add(ws.h[l], ws.u, ws.h[l], K * E);
+        prev = ws.h[l];
+      }
+    } else {
+      for (let l = 0; l < c.depth; l++) {
+        this.denseForward(this.hidden[l], prev, ws.z[l], K, N);
+        ws.rule.forward(ws.z[l], ws.a[l], ws.s[l], E);
+        prev = ws.h[l];
+      }
     }
-    const O = this.layers[c.depth];
-    this.gemm.run("nn", {
-      m: K * N,
-      n: O.fanOut,
-      k: O.fanIn,
-      a: prev,
-      b: this.P + 4 * O.w,
-      c: ws.out,
-    });
-    this.bias.add(ws.out, this.P + 4 * O.b, N, O.fanOut);
+    const O = this.outLayer.slot;
+    this.denseForward(this.outLayer, prev, ws.out, K, N);
     ws.ran = true;
     this.lastBySlot.set(slot, ws);
     this.lastSlot = slot;
@@ -350,7 +698,7 @@ export class KernelMlp {
       throw new Error(`KernelMlp.backward: no forward pass in slot "${s ?? "main"}"`);
     const c = this.config;
     const { K, N } = ws;
-    const O = this.layers[c.depth];
+    const O = this.outLayer.slot;
     if (dOut.length !== K)
       throw new Error(`KernelMlp.backward: ${dOut.length} channels, layout has ${K}`);
     for (let k = 0; k < K; k++) {
@@ -360,43 +708,44 @@ export class KernelMlp {
         );
       this.view(ws.dout + 4 * k * N * O.fanOut, N * O.fanOut).set(dOut[k]);
     }
-    const G = this.G;
-    const P = this.P;
-    const last = c.depth > 0 ? ws.h[c.depth - 1] : ws.h0;
-    // output layer
-    this.gemm.run("tn", {
-      m: O.fanIn,
-      n: O.fanOut,
-      k: K * N,
-      a: last,
-      b: ws.dout,
-      c: G + 4 * O.w,
-      accumulate: true,
-    });
-    this.bias.grad(ws.dout, G + 4 * O.b, N, O.fanOut);
+    this.refreshWeights();
+    const { gate } = ws;
+    const E = N * c.width;
+    const last = c.depth > 0 ? ws.h[c.depth - 1] : ws.feats;
+    this.denseGrad(this.outLayer, last, ws.dout, K, N);
     if (c.depth === 0) return;
     let da = ws.da;
     let db = ws.db;
-    this.gemm.run("nt", { m: K * N, n: O.fanIn, k: O.fanOut, a: ws.dout, b: P + 4 * O.w, c: da });
+    const outW = this.outLayer.weight;
+    this.gemm.run("nt", { m: K * N, n: O.fanIn, k: O.fanOut, a: ws.dout, b: outW, c: da });
+    if (gate) {
+      this.view(ws.sumH, K * E).fill(0);
+      this.view(ws.sumD, K * E).fill(0);
+    }
     for (let l = c.depth - 1; l >= 0; l--) {
-      const L = this.layers[l];
-      // dH -> dZ in place
-      ws.rule.backward(da, ws.z[l], ws.h[l], ws.s[l], da, N * L.fanOut);
-      const hin = l > 0 ? ws.h[l - 1] : ws.h0;
-      this.gemm.run("tn", {
-        m: L.fanIn,
-        n: L.fanOut,
-        k: K * N,
-        a: hin,
-        b: da,
-        c: G + 4 * L.w,
-        accumulate: true,
-      });
-      this.bias.grad(da, G + 4 * L.b, N, L.fanOut);
+      const D = this.hidden[l];
+      if (gate) {
+        // H_l = U + A_l * D: dU gets dH_l, then dH_l -> dA_l in place while dD accumulates
+        this.ew.add(ws.sumH, da, ws.sumH, K * E);
+        gate.backwardAccumulateB(da, ws.a[l], ws.d, da, ws.sumD, E);
+      }
+      // dA -> dZ in place
+      ws.rule.backward(da, ws.z[l], ws.a[l], ws.s[l], da, E);
+      this.denseGrad(D, l > 0 ? ws.h[l - 1] : ws.feats, da, K, N);
       if (l > 0) {
-        this.gemm.run("nt", { m: K * N, n: L.fanIn, k: L.fanOut, a: da, b: P + 4 * L.w, c: db });
+        const L = D.slot;
+        this.gemm.run("nt", { m: K * N, n: L.fanIn, k: L.fanOut, a: da, b: D.weight, c: db });
         [da, db] = [db, da];
       }
+    }
+    if (gate) {
+      // D = V - U: dV = sum dD, dU = sum dH - sum dD
+      const [U, V] = [this.encU, this.encV] as [DenseKernel, DenseKernel];
+      this.ew.sub(ws.sumH, ws.sumD, ws.sumH, K * E);
+      ws.rule.backward(ws.sumH, ws.zu, ws.u, ws.su, ws.sumH, E);
+      this.denseGrad(U, ws.feats, ws.sumH, K, N);
+      ws.rule.backward(ws.sumD, ws.zv, ws.v, ws.sv, ws.sumD, E);
+      this.denseGrad(V, ws.feats, ws.sumD, K, N);
     }
   }
 }

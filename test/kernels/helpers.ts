@@ -1,5 +1,5 @@
 // Shared by the kernel tests: a seeded generator, float64 reference implementations (GEMM, the
-// Faa di Bruno jet rule, the plain-MLP jet forward pass) and error measures.
+// Faa di Bruno jet rule, the plain-MLP and the any-network jet forward pass) and error measures.
 import type { JetLayout } from "../../src/jet/multiindex.js";
 
 /** Deterministic uniform numbers in [lo, hi) (a 32-bit LCG; quality is irrelevant here). */
@@ -233,4 +233,150 @@ export function mlpForward64(
   }
   void K;
   return dense(m.outputs, H);
+}
+
+/**
+ * Any network of `createNetwork` described for the float64 reference: body, embedding and weight
+ * factorisation (`fourierB` row-major [inputs + periodic.length, features], or null).
+ */
+export interface Net64 {
+  readonly arch: "mlp" | "modified-mlp";
+  readonly inputs: number;
+  readonly width: number;
+  readonly depth: number;
+  readonly outputs: number;
+  readonly act: Act;
+  readonly lo: readonly number[];
+  readonly hi: readonly number[];
+  readonly periodic: readonly { readonly input: number; readonly period: number }[];
+  readonly fourierB: ArrayLike<number> | null;
+  readonly rwf: boolean;
+}
+
+/** A jet in float64: channels [K] of row-major [N, w]. */
+interface J64 {
+  readonly w: number;
+  readonly ch: Float64Array[];
+}
+
+/** Columns side by side (network.ts's concatJets). */
+function concat64(parts: J64[], N: number): J64 {
+  const w = parts.reduce((s, p) => s + p.w, 0);
+  const ch = parts[0].ch.map((_, c) => {
+    const out = new Float64Array(N * w);
+    let off = 0;
+    for (const p of parts) {
+      for (let n = 0; n < N; n++)
+        for (let j = 0; j < p.w; j++) out[n * w + off + j] = p.ch[c][n * p.w + j];
+      off += p.w;
+    }
+    return out;
+  });
+  return { w, ch };
+}
+
+/** x W (+ b on the value channel) on every channel; W [fin, fout] row-major. */
+function linear64(x: J64, W: ArrayLike<number>, b: ArrayLike<number> | null, fout: number): J64 {
+  const fin = x.w;
+  const N = x.ch[0].length / fin;
+  const ch = x.ch.map((h, c) => {
+    const z = new Float64Array(N * fout);
+    for (let n = 0; n < N; n++)
+      for (let j = 0; j < fout; j++) {
+        let s = c === 0 && b ? b[j] : 0;
+        for (let i = 0; i < fin; i++) s += h[n * fin + i] * W[i * fout + j];
+        z[n * fout + j] = s;
+      }
+    return z;
+  });
+  return { w: fout, ch };
+}
+
+/** sin (shift 0) or cos (shift pi/2) of a jet by Faa di Bruno. */
+function sinJet64(layout: JetLayout, x: J64, shift: number): J64 {
+  const z = x.ch.map((c, k) => (k === 0 ? c.map((v) => v + shift) : c));
+  return { w: x.w, ch: jetActivate64(layout, "sin", z) };
+}
+
+/**
+ * Float64 jet forward pass of any network of network.ts (the same maths as `applyJet`, written
+ * independently, with double-precision activations). Parameters are flat in tree.leaves order:
+ * hidden[], out, encU, encV, each w, b (, s).
+ */
+export function netForward64(
+  m: Net64,
+  P: ArrayLike<number>,
+  layout: JetLayout,
+  X: ArrayLike<number>,
+): Float64Array[] {
+  const d = m.inputs;
+  const N = X.length / d;
+  const column = (i: number, scale: number, shift: number): J64 => ({
+    w: 1,
+    ch: layout.channels.map((mi) => {
+      const ch = new Float64Array(N);
+      for (let n = 0; n < N; n++) {
+        if (mi.length === 0) ch[n] = X[n * d + i] * scale + shift;
+        else if (mi.length === 1 && mi[0] === i) ch[n] = scale;
+      }
+      return ch;
+    }),
+  });
+  const parts: J64[] = [];
+  for (let i = 0; i < d; i++) {
+    if (m.periodic.some((p) => p.input === i)) continue;
+    const scale = 2 / (m.hi[i] - m.lo[i]);
+    parts.push(column(i, scale, -1 - m.lo[i] * scale));
+  }
+  for (const p of m.periodic) {
+    const a = column(p.input, (2 * Math.PI) / p.period, 0);
+    parts.push(sinJet64(layout, a, Math.PI / 2), sinJet64(layout, a, 0));
+  }
+  let feats = concat64(parts, N);
+  if (m.fourierB) {
+    const F = m.fourierB.length / feats.w;
+    const z = linear64(feats, m.fourierB, null, F);
+    feats = concat64([sinJet64(layout, z, Math.PI / 2), sinJet64(layout, z, 0)], N);
+  }
+  let off = 0;
+  const dense = (x: J64, fout: number): J64 => {
+    const fin = x.w;
+    const W = Array.from({ length: fin * fout }, (_, k) => P[off + k]);
+    const b = Array.from({ length: fout }, (_, j) => P[off + fin * fout + j]);
+    off += fin * fout + fout;
+    if (m.rwf) {
+      for (let k = 0; k < W.length; k++) W[k] *= Math.exp(P[off + (k % fout)]);
+      off += fout;
+    }
+    return linear64(x, W, b, fout);
+  };
+  const act = (x: J64): J64 => ({ w: x.w, ch: jetActivate64(layout, m.act, x.ch) });
+  let h = feats;
+  if (m.arch === "mlp") {
+    for (let l = 0; l < m.depth; l++) h = act(dense(h, m.width));
+    return dense(h, m.outputs).ch;
+  }
+  // modified MLP: tree order is hidden[], out, encU, encV, so find the offsets first
+  const size = (fin: number, fout: number) => fin * fout + fout * (m.rwf ? 2 : 1);
+  const hiddenAt: number[] = [];
+  let at = 0;
+  for (let l = 0; l < m.depth; l++) {
+    hiddenAt.push(at);
+    at += size(l === 0 ? feats.w : m.width, m.width);
+  }
+  const outOff = at;
+  off = outOff + size(m.width, m.outputs);
+  const U = act(dense(feats, m.width));
+  const V = act(dense(feats, m.width));
+  for (let l = 0; l < m.depth; l++) {
+    off = hiddenAt[l];
+    const A = act(dense(h, m.width));
+    // h = (1 - A) * U + A * V
+    const oneMinus = A.ch.map((c, k) => c.map((v) => (k === 0 ? 1 - v : -v)));
+    const p1 = jetMul64(layout, oneMinus, U.ch);
+    const p2 = jetMul64(layout, A.ch, V.ch);
+    h = { w: m.width, ch: p1.map((c, k) => c.map((v, i) => v + p2[k][i])) };
+  }
+  off = outOff;
+  return dense(h, m.outputs).ch;
 }

@@ -1,12 +1,14 @@
 // The fused jet rules: activation accuracy, Faa di Bruno forward vs jax-js `activate` and a
 // float64 reference, backward vs jax-js `vjp` of `activate` and a float64 finite-difference
-// dot-product test, the Leibniz product rule, and the bias kernels; plain and relaxed builds.
+// dot-product test, the Leibniz product rule, element-wise sums and the bias kernels; plain and
+// relaxed builds.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { grad, np, startEngine, vjp } from "../../src/engine/index.js";
 import { type Jet, activate, mulJets } from "../../src/jet/jet.js";
 import { type JetLayout, type MultiIndex, jetLayout } from "../../src/jet/multiindex.js";
 import { KernelRuntime, type SimdVariant } from "../../src/kernels/assemble.js";
+import { ElementwiseKernels } from "../../src/kernels/elementwise.js";
 import { BiasKernels, JetRule, LeibnizRule } from "../../src/kernels/jetrule.js";
 import { activationDerivs64, jetActivate64, jetMul64, rand, scaledError } from "./helpers.js";
 
@@ -197,7 +199,7 @@ test("jet rule backward passes a float64 finite-difference dot-product test", ()
   }
 });
 
-test("Leibniz product rule: forward vs jax-js mulJets, backward vs vjp, overwrite and accumulate", () => {
+test("Leibniz product rule: forward vs jax-js mulJets, backward vs vjp, overwrite, accumulate, mixed", () => {
   for (const [dims, wanted] of [
     [1, [[0, 0, 0, 0]]],
     [2, [[0], [1, 1]]],
@@ -244,6 +246,11 @@ test("Leibniz product rule: forward vs jax-js mulJets, backward vs vjp, overwrit
       rule.backward(dpp, ap, bp, dap, dbp, E);
       const dA = download(dap, K, E);
       const dB = download(dbp, K, E);
+      // mixed mode (the modified MLP's gate): dA replaces dP in place, dB is added to
+      const dbp2 = upload(Array.from({ length: K }, () => new Float32Array(E).fill(-0.25)));
+      rule.backwardAccumulateB(dpp, ap, bp, dpp, dbp2, E);
+      const dAmix = download(dpp, K, E);
+      const dBmix = download(dbp2, K, E);
       rt.arena.release(mark);
       for (let c = 0; c < K; c++) {
         assert.ok(scaledError(P[c], p64[c]) < 1e-6, `fwd ${c}`);
@@ -265,8 +272,35 @@ test("Leibniz product rule: forward vs jax-js mulJets, backward vs vjp, overwrit
           ) < 1e-6,
           `dB acc ${c}`,
         );
+        assert.deepEqual(dAmix[c], dA[c], `dA in place ${c}`);
+        assert.deepEqual(dBmix[c], dBacc[c], `dB accumulated ${c}`);
       }
     }
+  }
+});
+
+test("element-wise add and sub on lengths with and without a scalar tail, in place", () => {
+  const ew = ElementwiseKernels.create(rt);
+  for (const n of [1, 4, 7, 64, 1003]) {
+    const a = rand(n, 3 + n);
+    const b = rand(n, 5 + n);
+    const mark = rt.arena.mark();
+    const [ap, bp] = [upload([a]), upload([b])];
+    const cp = rt.arena.allocF32(n);
+    ew.add(ap, bp, cp, n);
+    const sum = download(cp, 1, n)[0];
+    ew.sub(ap, bp, ap, n);
+    const diff = download(ap, 1, n)[0];
+    rt.arena.release(mark);
+    // float32 sums of float32 numbers: exactly what Math.fround of the float64 sum gives
+    assert.deepEqual(
+      sum,
+      a.map((x, i) => Math.fround(x + b[i])),
+    );
+    assert.deepEqual(
+      diff,
+      a.map((x, i) => Math.fround(x - b[i])),
+    );
   }
 });
 

@@ -1,6 +1,7 @@
 // KernelMlp against the jax-js network: parameter order, the jet forward pass vs applyJet, the
 // parameter gradient vs valueAndGrad through applyJet and vs float64 finite differences, slots,
-// flat memory over repeated steps, Adam steps vs adamUpdate, and unsupported configurations.
+// flat memory over repeated steps, Adam steps vs adamUpdate, and unsupported configurations. The
+// other network kinds (Fourier, periodic, factorised, modified MLP) are in network.test.ts.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fromData, np, startEngine, tree, valueAndGrad } from "../../src/engine/index.js";
@@ -62,6 +63,10 @@ test("parameter layout is jax-js's tree.leaves order (hidden[i].w, hidden[i].b, 
   const leaves = tree.leaves(params) as np.Array[];
   const { layers, count } = mlpParamLayout(c);
   const expected = layers.flatMap((L) => [[L.fanIn, L.fanOut], [L.fanOut]]);
+  assert.ok(
+    layers.every((L) => L.s === -1),
+    "no factorisation: no s arrays",
+  );
   assert.deepEqual(
     leaves.map((a) => a.shape),
     expected,
@@ -272,7 +277,10 @@ test("KernelMlp: slots keep separate tapes, gradients accumulate, memory stays f
     km.backward(da, "res");
     const g = km.grad();
     for (let i = 0; i < g.length; i++)
-      assert.ok(Math.abs(g[i] - (ga[i] + gb[i])) < 1e-6 * (1 + Math.abs(g[i])));
+      assert.ok(
+        Math.abs(g[i] - (ga[i] + gb[i])) < 1e-6 * (1 + Math.abs(g[i])),
+        `step ${step} parameter ${i}: ${g[i]} vs ${ga[i]} + ${gb[i]}`,
+      );
     if (step === 0) before = used();
     else assert.equal(used(), before, "workspaces are reused, nothing is allocated per step");
   }
@@ -318,14 +326,21 @@ test("KernelMlp.adamStep follows adamUpdate on the same gradients", () => {
 });
 
 test("KernelMlp rejects configurations it has no kernels for, naming the feature", () => {
-  const bad: [Partial<NetConfig>, RegExp][] = [
-    [{ arch: "modified-mlp" }, /arch "modified-mlp"/],
-    [{ periodic: [{ input: 1, period: 3 }] }, /periodic embedding/],
-    [{ fourier: { features: 4, scale: 1 } }, /Fourier features/],
-    [{ rwf: { mean: 1, std: 0.1 } }, /weight factorisation/],
-    [{ precision: "float64" }, /float64/],
-  ];
-  for (const [patch, re] of bad) assert.throws(() => KernelMlp.withRuntime(rt, config(patch)), re);
+  // every arch and embedding has kernels (network.test.ts); float64 does not
+  assert.throws(() => KernelMlp.withRuntime(rt, config({ precision: "float64" })), /float64/);
+  assert.throws(
+    () =>
+      KernelMlp.withRuntime(
+        rt,
+        config({
+          periodic: [
+            { input: 1, period: 1 },
+            { input: 1, period: 2 },
+          ],
+        }),
+      ),
+    /listed twice in the periodic embedding/,
+  );
   const km = KernelMlp.withRuntime(rt, config());
   assert.throws(() => km.loadParams(new Float32Array(3)), /expected \d+ values, got 3/);
   assert.throws(
