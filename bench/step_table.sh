@@ -11,7 +11,10 @@ for r in $(seq "$ROUNDS"); do
   for w in 20 64 256; do
     node bin/pinnlab.js bench step --problem burgers --width "$w" --depth 4 --points 2048 --steps "$STEPS" --compare --json
     if /usr/bin/python3 -c "import torch" 2>/dev/null; then
-      /usr/bin/python3 bench/torch_step.py --width "$w" --depth 4 --points 2048 --steps "$STEPS"
+      # OPENBLAS_CORETYPE/L2_SIZE are pinned on this machine for old OpenBLAS builds and slow a
+      # current one: unset for the peer measurement only
+      env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/torch_step.py \
+        --width "$w" --depth 4 --points 2048 --steps "$STEPS"
     fi
   done
 done

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Peer figure for `pinnlab bench step`: the same Burgers PINN training step in PyTorch.
 
-Optional, never part of `npm test`. Needs Debian's PyTorch (`apt-get install python3-torch`,
-OpenBLAS) and runs with the system interpreter: `/usr/bin/python3 bench/torch_step.py --width 64`.
+Optional, never part of `npm test`. Needs Debian's PyTorch with OpenBLAS
+(`apt-get install python3-torch libopenblas0-pthread`; without the second package Debian's
+reference BLAS is used) and runs with the system interpreter:
+`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/torch_step.py --width 64`.
 
 The step matches pinnlab's: 2,048 fresh residual points, 256 initial and 256 boundary points,
 MLP (depth hidden tanh layers of the given width, inputs normalised to [-1, 1]), u_t, u_x, u_xx by

@@ -35,3 +35,24 @@ test("bench step --json prints one JSON object with a positive ms_per_step", () 
   const hi = o.ms_max;
   assert.ok(typeof lo === "number" && typeof hi === "number" && lo <= ms && ms <= hi);
 });
+
+test("bench step --compare times both backends interleaved and reports their ratio", () => {
+  const args = ["bench", "step", "--width", "8", "--depth", "2", "--points", "128", "--steps", "3"];
+  const r = runCli([...args, "--compare", "--json"]);
+  assert.equal(r.status, 0, show(r));
+  const o = asRecord(JSON.parse(r.stdout), "bench output");
+  assert.equal(o.backend, "kernels");
+  const runs = o.compare;
+  assert.ok(Array.isArray(runs) && runs.length === 2, show(r));
+  const [jax, kernels] = runs.map((x: unknown) => asRecord(x, "compare entry"));
+  assert.equal(jax.backend, "jax");
+  assert.equal(kernels.backend, "kernels");
+  const jm = jax.ms_per_step as number;
+  const km = kernels.ms_per_step as number;
+  assert.ok(jm > 0 && km > 0);
+  assert.equal(o.ms_per_step_jax, jm);
+  assert.ok(Math.abs((o.speedup as number) - jm / km) < 1e-12, "speedup = jax / kernels");
+  const bad = runCli([...args, "--compare", "--backend", "jax"]);
+  assert.equal(bad.status, 2, show(bad));
+  assert.match(bad.stderr, /^pinnlab: error: --compare/);
+});
