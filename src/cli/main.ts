@@ -9,6 +9,7 @@ import { resolveRun, parseSet, type Override } from "../train/resolve.js";
 import { prepareRunDir } from "../store/rundir.js";
 import { runTraining } from "./train.js";
 import { benchStep } from "./bench.js";
+import { diagnose } from "./diagnose.js";
 import { UsageError, asUsage } from "./errors.js";
 
 const USAGE = `pinnlab: physics-informed neural networks that show why training fails
@@ -20,6 +21,8 @@ usage:
       --steps N         Adam steps          --seed S   random seed
       --out DIR         run directory (default runs/<timestamp>-<problem>)
       --help            list every key with its default for <problem>
+  pinnlab diagnose <problem> [--set ...] [--steps N] [--json]
+                                        train briefly, then name what goes wrong and the fix
   pinnlab bench step --problem burgers --width W --depth D --points N [--steps K] [--json]
 `;
 
@@ -110,6 +113,8 @@ async function main(argv: string[]): Promise<number> {
       asUsage(() => prepareRunDir(out));
       return runTraining(run, out);
     }
+    case "diagnose":
+      return diagnose(rest);
     case "bench": {
       const [sub, ...args] = rest;
       if (sub !== "step")

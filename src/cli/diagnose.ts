@@ -1,0 +1,105 @@
+/**
+ * `pinnlab diagnose <problem>`: train briefly, measure the per-term gradient statistics and NTK
+ * blocks on the trained network, and report named findings with evidence and a fix, as JSON
+ * (`--json`) or a short plain-language verdict.
+ */
+import { parseArgs } from "node:util";
+import { startEngine, tree } from "../engine/index.js";
+import { type Finding, imbalanceFinding, ntkFinding } from "../diagnostics/doctor.js";
+import { gradientStats, makeTermGradients, readTermGradients } from "../diagnostics/gradients.js";
+import { paramLayout } from "../diagnostics/layout.js";
+import { makeTermNtk, ntkReport, readNtkBlocks, subsampleBatch } from "../diagnostics/ntk.js";
+import { type Batches, uploadBatches } from "../train/backend.js";
+import { type Override, parseSet, resolveRun } from "../train/resolve.js";
+import { sampleBatches, train } from "../train/trainer.js";
+import { Rng } from "../util/rng.js";
+import { UsageError, asUsage } from "./errors.js";
+import { createProgress } from "./progress.js";
+
+/** Points per term in the NTK blocks: full spectra stay cheap (dense Jacobi) at this size. */
+const NTK_POINTS = 128;
+
+/** Parse, train briefly, measure, report. */
+export async function diagnose(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      set: { type: "string", multiple: true },
+      steps: { type: "string", default: "500" },
+      seed: { type: "string" },
+      json: { type: "boolean", default: false },
+      run: { type: "string" },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError("diagnose: expected exactly one problem name");
+  if (values.run !== undefined) {
+    throw new UsageError(
+      "diagnose --run: inspecting a saved run needs checkpoints, which are not stored yet",
+    );
+  }
+  const steps = Number(values.steps);
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new UsageError(`--steps ${values.steps}: must be a positive integer`);
+  const overrides: Override[] = asUsage(() => (values.set ?? []).map(parseSet));
+  overrides.push(["steps", steps], ["optimizer", "adam"]);
+  if (values.seed !== undefined) overrides.push(["seed", values.seed]);
+  const run = asUsage(() => resolveRun(positionals[0], overrides));
+  await startEngine();
+  const { problem, config } = run;
+  const progress = createProgress(`diagnose ${problem.name}`, steps);
+  const result = await train({
+    problem,
+    config: { ...config, logEvery: Math.max(1, Math.floor(steps / 10)) },
+    weights: run.weights,
+    onRecord: values.json ? undefined : (r) => progress.update(r),
+  });
+  progress.done();
+
+  // measure on a fresh batch the network has not trained on
+  const rng = new Rng(config.seed + 7919);
+  const batches: Batches = sampleBatches(problem, config, rng, config.points);
+  const layout = paramLayout(result.params);
+  const [X, T] = uploadBatches(problem, batches, config);
+  const gradFn = makeTermGradients(problem, result.net);
+  const [G, L] = gradFn(tree.ref(result.params), X, T);
+  const tg = await readTermGradients(problem.termNames, G, L);
+  gradFn.dispose();
+  const stats = gradientStats(tg.grads, layout, problem.terms);
+
+  const sub: Batches = {};
+  for (const term of problem.terms)
+    sub[term.name] = subsampleBatch(problem, term, batches[term.name], NTK_POINTS);
+  const [Xs, Ts] = uploadBatches(problem, sub, config);
+  const ntkFn = makeTermNtk(problem, result.net);
+  const blocks = await readNtkBlocks(ntkFn(tree.ref(result.params), Xs, Ts));
+  ntkFn.dispose();
+  const report = ntkReport(blocks, problem.terms);
+  tree.dispose(result.params);
+
+  const findings: Finding[] = [imbalanceFinding(stats.imbalance), ntkFinding(report)];
+  if (values.json) {
+    const out = {
+      problem: problem.name,
+      parameters: run.params,
+      steps: result.steps,
+      status: result.status,
+      final_loss: result.finalTerms,
+      findings: findings.map(({ summary, ...f }) => ({ ...f, summary })),
+    };
+    console.log(JSON.stringify(out));
+  } else {
+    console.log(`${problem.name} after ${result.steps} Adam steps:`);
+    for (const f of findings)
+      console.log(`  ${f.detected ? "PROBLEM" : "ok     "} ${f.pathology}: ${f.summary}`);
+    const fixes = findings.filter((f) => f.detected);
+    if (fixes.length === 0) console.log("No pathology detected: train it as it is.");
+    else {
+      const sets = fixes.flatMap((f) =>
+        Object.entries(f.fix.set).map(([k, v]) => `--set ${k}=${v}`),
+      );
+      console.log(`Suggested: npx pinnlab train ${problem.name} ${sets.join(" ")}`);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,110 @@
+/**
+ * The doctor: turns measured statistics into named findings with evidence and a fix.
+ *
+ * - `gradient-imbalance` (Wang, Teng & Perdikaris 2021): the optimiser follows the loudest term.
+ *   Evidence: lambda_hat_i = max|grad L_res| / mean|grad L_i| per condition term, the ratio their
+ *   learning-rate annealing uses. Threshold {@link IMBALANCE_THRESHOLD}.
+ * - `ntk-spectral-gap` (Wang, Yu & Perdikaris 2022): under gradient flow term i's residual decays
+ *   at rates set by the eigenvalues of its NTK block K_ii, so blocks whose mean eigenvalue
+ *   (Tr(K_ii) / n_i) differ by orders of magnitude are learned at rates that differ as much.
+ *   Threshold {@link NTK_SPREAD_THRESHOLD}.
+ */
+import type { ImbalanceRecord } from "./gradients.js";
+import type { NtkReport } from "./ntk.js";
+
+/** Pathologies the doctor names. */
+export type PathologyId = "gradient-imbalance" | "ntk-spectral-gap";
+
+/** One finding: detected or not, the numbers behind it, and what to change. */
+export interface Finding {
+  pathology: PathologyId;
+  detected: boolean;
+  evidence: Record<string, unknown>;
+  fix: { set: Record<string, string | number | boolean>; why: string };
+  /** One plain-language sentence for the terminal. */
+  summary: string;
+}
+
+/**
+ * lambda_hat above this flags an imbalance. The ratio compares a maximum with a mean, so even
+ * balanced terms give max/mean ~ 5-20 over a few thousand parameters (the tail of |g|). Measured
+ * with `pinnlab diagnose <problem> --json` (500 Adam steps, defaults, seed 0): convection
+ * (beta = 1, trains fine) ic 6.6, bc 14; Helmholtz (a = 1, 4) bc 702; wave1d 486-1134.
+ * 50 sits 3.5x above the worst healthy case and an order of magnitude below the sick ones.
+ */
+export const IMBALANCE_THRESHOLD = 50;
+
+/**
+ * max/min of the per-term mean NTK eigenvalue (Tr(K_ii) / n_i, which tracks a term's fastest
+ * convergence rate) above this flags a spectral gap: two orders of magnitude in rate. Measured
+ * with `pinnlab diagnose <problem> --json` (500 Adam steps, defaults, seed 0): convection
+ * (beta = 1) 5.0, poisson1d (k = 4) 4.4, Helmholtz 36.6, wave1d 36.6. With pinnlab's Glorot
+ * initialisation and [-1, 1] input scaling the gap the NTK paper reports for Poisson (NTK
+ * parameterisation, plain gradient descent) does not appear; see docs/BENCHMARKS.md.
+ */
+export const NTK_SPREAD_THRESHOLD = 100;
+
+/** The gradient-imbalance finding from the imbalance records of `gradientStats`. */
+export function imbalanceFinding(records: readonly ImbalanceRecord[]): Finding {
+  const worst = records.reduce<ImbalanceRecord | null>(
+    (w, r) => (!w || r.ratio > w.ratio ? r : w),
+    null,
+  );
+  const ratio = worst?.ratio ?? 0;
+  const detected = ratio > IMBALANCE_THRESHOLD;
+  const ratios = Object.fromEntries(records.map((r) => [r.term, r.ratio]));
+  return {
+    pathology: "gradient-imbalance",
+    detected,
+    evidence: {
+      ratios,
+      max_ratio: ratio,
+      worst_term: worst?.term ?? null,
+      threshold: IMBALANCE_THRESHOLD,
+    },
+    fix: {
+      set: { weighting: "gradnorm" },
+      why: "learning-rate annealing re-weights each condition by the measured gradient ratio (Wang, Teng & Perdikaris 2021)",
+    },
+    summary: detected
+      ? `The PDE residual's gradients are ${ratio.toFixed(0)}x louder than those of "${worst?.term}": training follows the residual and neglects that condition. Try --set weighting=gradnorm.`
+      : `The loss terms pull with comparable strength (worst gradient ratio ${ratio.toFixed(1)}, threshold ${IMBALANCE_THRESHOLD}).`,
+  };
+}
+
+/** The NTK spectral-gap finding from an `ntkReport`. */
+export function ntkFinding(report: NtkReport): Finding {
+  const spread = report.meanDiagSpread;
+  const detected = spread > NTK_SPREAD_THRESHOLD;
+  const byTerm = Object.fromEntries(
+    report.terms.map((t) => [
+      t.term,
+      {
+        mean_eigenvalue: t.meanDiag,
+        trace: t.trace,
+        lambda_max: t.lambdaMax,
+        trace_ratio: t.traceRatio,
+      },
+    ]),
+  );
+  const sorted = [...report.terms].sort((a, b) => a.meanDiag - b.meanDiag);
+  const slow = sorted[0]?.term;
+  const fast = sorted[sorted.length - 1]?.term;
+  return {
+    pathology: "ntk-spectral-gap",
+    detected,
+    evidence: {
+      terms: byTerm,
+      spread,
+      threshold: NTK_SPREAD_THRESHOLD,
+      ntk_weights: report.weights,
+    },
+    fix: {
+      set: { weighting: "ntk" },
+      why: "NTK weights lambda_i = Tr(K) / Tr(K_ii) equalise the terms' convergence rates (Wang, Yu & Perdikaris 2022)",
+    },
+    summary: detected
+      ? `The NTK eigenvalues of "${fast}" are ${spread.toExponential(1)}x those of "${slow}": "${slow}" will be learned far more slowly. Try --set weighting=ntk.`
+      : `The terms' NTK spectra are of similar size (spread ${spread.toFixed(1)}x, threshold ${NTK_SPREAD_THRESHOLD}).`,
+  };
+}

@@ -1,0 +1,78 @@
+// The doctor's findings: thresholds applied to the evidence, and the CLI end to end.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import {
+  IMBALANCE_THRESHOLD,
+  NTK_SPREAD_THRESHOLD,
+  imbalanceFinding,
+  ntkFinding,
+} from "../../src/diagnostics/doctor.js";
+import type { NtkReport } from "../../src/diagnostics/ntk.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+test("imbalanceFinding flags the worst ratio above the threshold and names its term", () => {
+  const rec = (term: string, ratio: number) => ({ term, ratio, residualMaxAbs: ratio, meanAbs: 1 });
+  const sick = imbalanceFinding([rec("ic", 3), rec("bc", IMBALANCE_THRESHOLD * 1.01)]);
+  assert.equal(sick.detected, true);
+  assert.equal(sick.evidence.worst_term, "bc");
+  assert.equal(sick.evidence.max_ratio, IMBALANCE_THRESHOLD * 1.01);
+  assert.deepEqual(sick.fix.set, { weighting: "gradnorm" });
+  const fine = imbalanceFinding([rec("ic", IMBALANCE_THRESHOLD * 0.99)]);
+  assert.equal(fine.detected, false);
+  assert.equal(imbalanceFinding([]).detected, false, "no condition terms: nothing to balance");
+});
+
+test("ntkFinding compares mean eigenvalues across terms", () => {
+  const term = (name: string, meanDiag: number) => ({
+    term: name,
+    kind: "residual" as const,
+    n: 4,
+    trace: 4 * meanDiag,
+    meanDiag,
+    lambdaMax: meanDiag,
+    lambdaMin: 0,
+    eigenvalues: [meanDiag],
+    method: "jacobi" as const,
+    traceRatio: 1,
+    meanDiagRatio: 1,
+  });
+  const report = (a: number, b: number): NtkReport => ({
+    terms: [term("res", a), term("bc", b)],
+    meanDiagSpread: Math.max(a, b) / Math.min(a, b),
+    weights: {},
+  });
+  const sick = ntkFinding(report(NTK_SPREAD_THRESHOLD * 2, 1));
+  assert.equal(sick.detected, true);
+  assert.match(sick.summary, /"bc" will be learned far more slowly/);
+  assert.equal(ntkFinding(report(NTK_SPREAD_THRESHOLD / 2, 1)).detected, false);
+});
+
+function diagnoseJson(args: string[]) {
+  const r = spawnSync(process.execPath, ["bin/pinnlab.js", "diagnose", ...args, "--json"], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as {
+    problem: string;
+    findings: { pathology: string; detected: boolean; evidence: Record<string, unknown> }[];
+  };
+}
+
+test("diagnose helmholtz2d --json reports gradient-imbalance with the ratio as evidence", () => {
+  const d = diagnoseJson(["helmholtz2d", "--steps", "200"]);
+  assert.equal(d.problem, "helmholtz2d");
+  const f = d.findings.find((x) => x.pathology === "gradient-imbalance");
+  assert.ok(f);
+  assert.equal(f.detected, true);
+  assert.ok((f.evidence.max_ratio as number) > IMBALANCE_THRESHOLD);
+});
+
+test("diagnose convection (beta = 1, trains fine) flags nothing", () => {
+  const d = diagnoseJson(["convection", "--set", "beta=1", "--steps", "200"]);
+  for (const f of d.findings)
+    assert.equal(f.detected, false, `${f.pathology} ${JSON.stringify(f.evidence)}`);
+});
