@@ -28,6 +28,15 @@ export interface StepBackend {
   ): Promise<Float64Array>;
   /** The current parameters as a jax-js tree (a new reference the caller owns). */
   params(): NetParams;
+  /**
+   * For L-BFGS, where the backend offers it: the weighted loss and its gradient at flat
+   * parameters x [P] (jax-js `tree.leaves` order) on fixed batches. Replaces the backend's
+   * parameters with x.
+   */
+  objective?(
+    batches: Batches,
+    weights: Readonly<Record<string, number>>,
+  ): (x: Float64Array) => Promise<{ stats: Float64Array; g: Float64Array }>;
   /** Free everything the backend holds. */
   dispose(): void;
 }

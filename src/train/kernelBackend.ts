@@ -8,7 +8,7 @@ import { fromData, np, tree } from "../engine/index.js";
 import { KernelMlp, kernelMlpUnsupported } from "../kernels/mlp.js";
 import type { NetParams, Network } from "../nets/network.js";
 import type { Problem } from "../problem/problem.js";
-import { type StepBackend, weightArrays } from "./backend.js";
+import { type Batches, type StepBackend, weightArrays } from "./backend.js";
 import type { TrainConfig } from "./config.js";
 import type { PointsByTerm, TargetsByTerm } from "./loss.js";
 import { type OutputJets, makeOutputGrad } from "./outputGrad.js";
@@ -45,38 +45,50 @@ export async function kernelBackend(
   const lossGrad = makeOutputGrad(problem);
   const dims = problem.domain.inputs.length;
   const m = net.config.outputs;
+  /** Kernel forward of every term, jax-js loss and dL/d(outputs), kernel backward; no update. */
+  const lossAndGrad = async (batches: Batches, weights: Readonly<Record<string, number>>) => {
+    mlp.zeroGrad();
+    const outs: OutputJets = {};
+    const X: PointsByTerm = {};
+    const T: TargetsByTerm = {};
+    for (const term of problem.terms) {
+      const b = batches[term.name];
+      const ch = mlp.forward(term.layout, b.X, b.rows, term.name);
+      outs[term.name] = ch.map((a) =>
+        np.array(a as Float32Array<ArrayBuffer>, { shape: [b.rows, m] }),
+      );
+      X[term.name] = fromData(b.X, [b.rows, dims], "float32");
+      if (b.target) T[term.name] = fromData(b.target, [b.rows], "float32");
+    }
+    const [stats, g] = lossGrad(outs, X, T, weightArrays(problem, weights, c));
+    const grads = await g.data();
+    const s = Float64Array.from(await stats.data());
+    if (Number.isFinite(s[0])) {
+      let o = 0;
+      for (const term of problem.terms) {
+        const size = batches[term.name].rows * m;
+        const dOut = term.layout.channels.map((_, k) =>
+          grads.subarray(o + k * size, o + (k + 1) * size),
+        );
+        o += term.layout.channels.length * size;
+        mlp.backward(dOut, term.name);
+      }
+    }
+    return s;
+  };
   return {
     kind: "kernels",
     async step(batches, weights, lr) {
-      mlp.zeroGrad();
-      const outs: OutputJets = {};
-      const X: PointsByTerm = {};
-      const T: TargetsByTerm = {};
-      for (const term of problem.terms) {
-        const b = batches[term.name];
-        const ch = mlp.forward(term.layout, b.X, b.rows, term.name);
-        outs[term.name] = ch.map((a) =>
-          np.array(a as Float32Array<ArrayBuffer>, { shape: [b.rows, m] }),
-        );
-        X[term.name] = fromData(b.X, [b.rows, dims], "float32");
-        if (b.target) T[term.name] = fromData(b.target, [b.rows], "float32");
-      }
-      const [stats, g] = lossGrad(outs, X, T, weightArrays(problem, weights, c));
-      const grads = await g.data();
-      const s = Float64Array.from(await stats.data());
-      if (Number.isFinite(s[0])) {
-        let o = 0;
-        for (const term of problem.terms) {
-          const size = batches[term.name].rows * m;
-          const dOut = term.layout.channels.map((_, k) =>
-            grads.subarray(o + k * size, o + (k + 1) * size),
-          );
-          o += term.layout.channels.length * size;
-          mlp.backward(dOut, term.name);
-        }
-        mlp.adamStep(lr);
-      }
+      const s = await lossAndGrad(batches, weights);
+      if (Number.isFinite(s[0])) mlp.adamStep(lr);
       return s;
+    },
+    objective(batches, weights) {
+      return async (x) => {
+        mlp.loadParams(Float32Array.from(x));
+        const stats = await lossAndGrad(batches, weights);
+        return { stats, g: Float64Array.from(mlp.grad()) };
+      };
     },
     params() {
       const p = mlp.params();

@@ -12,7 +12,7 @@ import { lbfgs } from "../optim/lbfgs.js";
 import { learningRate } from "../optim/adam.js";
 import type { Problem } from "../problem/problem.js";
 import { Rng } from "../util/rng.js";
-import { type Batches, uploadBatches, weightArrays } from "./backend.js";
+import { type Batches, type StepBackend, uploadBatches, weightArrays } from "./backend.js";
 import { createBackend } from "./selectBackend.js";
 import { createWeightController } from "./weights.js";
 import type { TrainConfig } from "./config.js";
@@ -137,6 +137,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   let steps = 0;
   let backendKind: TrainResult["backend"] = "none";
   let finalWeights: Record<string, number> = { ...weights };
+  let lbfgsBackend: StepBackend | null = null;
   const record = (r: StepRecord) => {
     history.push(r);
     o.onRecord?.(r);
@@ -185,11 +186,14 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     ctl.dispose();
     params = backend.params();
     backendKind = backend.kind;
-    backend.dispose();
+    // a backend that offers an L-BFGS objective stays alive for that phase
+    if (backend.objective) lbfgsBackend = backend;
+    else backend.dispose();
   }
 
   if (status === "completed" && c.optimizer !== "adam" && c.lbfgsSteps > 0) {
-    const [X, T] = uploadBatches(problem, sampleBatches(problem, c, rng, c.lbfgsPoints), c);
+    const fullBatch = sampleBatches(problem, c, rng, c.lbfgsPoints);
+    const [X, T] = uploadBatches(problem, fullBatch, c);
     // L-BFGS keeps the weights Adam ended with (fixed: the configured ones)
     const W = weightArrays(problem, finalWeights, c);
     const [leaves, treedef] = tree.flatten(params);
@@ -222,8 +226,14 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     });
     let lastTerms: Record<string, number> = finalTerms;
     const adamDone = steps;
+    const kernelObjective = lbfgsBackend?.objective?.(fullBatch, finalWeights);
     const result = await lbfgs(
       async (x) => {
+        if (kernelObjective) {
+          const { stats, g } = await kernelObjective(x);
+          lastTerms = unpack(stats).terms;
+          return { f: stats[0], g };
+        }
         const [statsArr, gArr] = lg(toParams(x), tree.ref(X), tree.ref(T), tree.ref(W));
         const stats = await statsArr.data();
         const g = Float64Array.from(await gArr.data());
@@ -266,6 +276,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     tree.dispose(T);
     tree.dispose(W);
   }
+  (lbfgsBackend as StepBackend | null)?.dispose();
   return {
     net,
     params,
