@@ -6,6 +6,7 @@
  */
 import { fromData, np, tree } from "../engine/index.js";
 import { KernelMlp, kernelMlpUnsupported } from "../kernels/mlp.js";
+import { flattenParams, unflattenParams } from "../nets/flat.js";
 import type { NetParams, Network } from "../nets/network.js";
 import type { Problem } from "../problem/problem.js";
 import { type Batches, type StepBackend, weightArrays } from "./backend.js";
@@ -31,17 +32,12 @@ export async function kernelBackend(
   const why = kernelUnsupported(net);
   if (why) throw new Error(`backend=kernels does not support ${why}`);
   const mlp = await KernelMlp.create(net.config, { constants: net.constants });
-  const [leaves, treedef] = tree.flatten(init);
-  const shapes = leaves.map((l) => l.shape);
-  const flat = new Float32Array(mlp.paramCount);
-  let off = 0;
-  for (const l of leaves) {
-    const d = await l.data();
-    flat.set(d, off);
-    off += d.length;
+  const { flat, layout } = await flattenParams(init);
+  tree.dispose(init);
+  if (flat.length !== mlp.paramCount) {
+    throw new Error(`kernel parameter count ${mlp.paramCount} != ${flat.length}`);
   }
-  if (off !== mlp.paramCount) throw new Error(`kernel parameter count ${mlp.paramCount} != ${off}`);
-  mlp.loadParams(flat);
+  mlp.loadParams(Float32Array.from(flat));
   const lossGrad = makeOutputGrad(problem);
   const dims = problem.domain.inputs.length;
   const m = net.config.outputs;
@@ -90,17 +86,7 @@ export async function kernelBackend(
         return { stats, g: Float64Array.from(mlp.grad()) };
       };
     },
-    params() {
-      const p = mlp.params();
-      let o = 0;
-      const arrs = shapes.map((sh) => {
-        const n = sh.reduce((a, b) => a * b, 1);
-        const a = np.array(p.slice(o, o + n), { shape: sh });
-        o += n;
-        return a;
-      });
-      return tree.unflatten(treedef, arrs) as NetParams;
-    },
+    params: () => unflattenParams(mlp.params(), layout, "float32"),
     dispose() {
       lossGrad.dispose();
     },

@@ -6,7 +6,8 @@
  * Memory: each jitted call consumes the previous parameters and optimiser state, and the loop
  * reads one small stats array per step, so nothing accumulates (DESIGN.md, "Ownership").
  */
-import { fromData, jit, np, tree, valueAndGrad } from "../engine/index.js";
+import { jit, np, tree, valueAndGrad } from "../engine/index.js";
+import { flattenParams, unflattenParams } from "../nets/flat.js";
 import { type NetConfig, type NetParams, type Network, createNetwork } from "../nets/network.js";
 import { lbfgs } from "../optim/lbfgs.js";
 import { learningRate } from "../optim/adam.js";
@@ -196,24 +197,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const [X, T] = uploadBatches(problem, fullBatch, c);
     // L-BFGS keeps the weights Adam ended with (fixed: the configured ones)
     const W = weightArrays(problem, finalWeights, c);
-    const [leaves, treedef] = tree.flatten(params);
-    const shapes = leaves.map((l) => l.shape);
-    const sizes = leaves.map((l) => l.size);
-    const x0 = new Float64Array(sizes.reduce((a, b) => a + b, 0));
-    let off = 0;
-    for (let i = 0; i < leaves.length; i++) {
-      x0.set(await leaves[i].ref.data(), off);
-      off += sizes[i];
-    }
-    const toParams = (x: Float64Array): NetParams => {
-      let o2 = 0;
-      const arrs = shapes.map((sh, i) => {
-        const a = fromData(x.subarray(o2, o2 + sizes[i]), sh, c.precision);
-        o2 += sizes[i];
-        return a;
-      });
-      return tree.unflatten(treedef, arrs) as NetParams;
-    };
+    const { flat: x0, layout } = await flattenParams(params);
+    const toParams = (x: Float64Array): NetParams => unflattenParams(x, layout, c.precision);
     const lossFn = (p: NetParams, Xa: PointsByTerm, Ta: TargetsByTerm, Wa: WeightsByTerm) =>
       weightedLoss(problem, net, p, Xa, Ta, Wa);
     const lg = jit((p: NetParams, Xa: PointsByTerm, Ta: TargetsByTerm, Wa: WeightsByTerm) => {
