@@ -55,6 +55,9 @@ export async function runTraining(run: ResolvedRun, dir: string): Promise<number
     config,
     weights: run.weights,
     onNote: (m) => process.stderr.write(`pinnlab: ${m}\n`),
+    onDiagnostics: (recs) => {
+      for (const r of recs) appendRecord(join(dir, "diagnostics.jsonl"), r);
+    },
     onRecord: (r) => {
       appendRecord(historyPath, r);
       progress.update(r);

@@ -39,6 +39,9 @@ export interface TrainConfig {
   /** Loss weighting scheme (src/weighting) and how often it updates the weights. */
   weighting: "fixed" | "gradnorm" | "gradnorm-jaxpi" | "ntk" | "relobralo";
   weightEvery: number;
+  /** Log per-term gradient statistics / NTK spectra every k Adam steps (0 = never). */
+  diagEvery: number;
+  ntkEvery: number;
   /** Who runs the network's jets and the Adam step: fused wasm kernels, jax-js, or kernels where supported. */
   backend: "auto" | "kernels" | "jax";
   seed: number;
@@ -98,6 +101,8 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
     doc: "loss weighting (gradnorm: learning-rate annealing, Wang, Teng & Perdikaris 2021)",
   },
   weightEvery: { kind: "int", min: 1, default: 100, doc: "steps between weight updates" },
+  diagEvery: { kind: "int", min: 0, default: 0, doc: "log gradient statistics every k steps" },
+  ntkEvery: { kind: "int", min: 0, default: 0, doc: "log per-term NTK spectra every k steps" },
   backend: {
     kind: "enum",
     choices: ["auto", "kernels", "jax"],

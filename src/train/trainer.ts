@@ -15,6 +15,7 @@ import type { Problem } from "../problem/problem.js";
 import { Rng } from "../util/rng.js";
 import { type Batches, type StepBackend, uploadBatches, weightArrays } from "./backend.js";
 import { createBackend } from "./selectBackend.js";
+import { type DiagnosticRecord, createMonitor } from "./monitor.js";
 import { createWeightController } from "./weights.js";
 import type { TrainConfig } from "./config.js";
 import { type PointsByTerm, type TargetsByTerm, type WeightsByTerm, weightedLoss } from "./loss.js";
@@ -59,6 +60,8 @@ export interface TrainOptions {
   onRecord?: (r: StepRecord) => void;
   /** One-line notes about choices made for the user (e.g. a backend fallback). */
   onNote?: (msg: string) => void;
+  /** Diagnostics records (gradient statistics, NTK spectra) as they are measured. */
+  onDiagnostics?: (records: DiagnosticRecord[]) => void;
 }
 
 /** The network a problem and configuration call for. */
@@ -152,6 +155,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const adamSteps = c.optimizer === "lbfgs" ? 0 : c.steps;
   if (adamSteps > 0) {
     const ctl = createWeightController(problem, net, c, weights);
+    const monitor = createMonitor(problem, net, c);
     const backend = await createBackend(problem, net, c, params, (m) => o.onNote?.(m));
     let batches = sampleBatches(problem, c, rng, c.points);
     const sched = { lr: c.lr, warmup: c.warmup, decayRate: c.decayRate, decaySteps: c.decaySteps };
@@ -182,9 +186,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         });
       }
       await ctl.maybeUpdate(k + 1, terms, backend, batches);
+      const diag = await monitor.maybeRecord(k + 1, backend, batches);
+      if (diag.length) o.onDiagnostics?.(diag);
     }
     finalWeights = { ...ctl.weights };
     ctl.dispose();
+    monitor.dispose();
     params = backend.params();
     backendKind = backend.kind;
     // a backend that offers an L-BFGS objective stays alive for that phase

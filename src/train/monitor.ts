@@ -1,0 +1,76 @@
+/**
+ * Training monitors: every `diagEvery` Adam steps, the per-term gradient statistics (per layer,
+ * with histograms, and the learning-rate-annealing imbalance ratios of Wang, Teng & Perdikaris
+ * 2021), and every `ntkEvery` steps the per-term NTK blocks' traces and spectra (Wang, Yu &
+ * Perdikaris 2022), measured on the current parameters and batch. Each measurement becomes flat,
+ * JSON-ready records (one per term and layer, or per term) that the run directory stores.
+ */
+import { gradientStats, makeTermGradients, readTermGradients } from "../diagnostics/gradients.js";
+import { paramLayout } from "../diagnostics/layout.js";
+import { makeTermNtk, ntkReport, readNtkBlocks, subsampleBatch } from "../diagnostics/ntk.js";
+import type { Network } from "../nets/network.js";
+import type { Problem } from "../problem/problem.js";
+import { type Batches, type StepBackend, uploadBatches } from "./backend.js";
+import type { TrainConfig } from "./config.js";
+
+/** One diagnostics record: which measurement, the step, and its flat fields. */
+export type DiagnosticRecord =
+  | ({ kind: "gradients"; step: number } & Record<string, unknown>)
+  | ({ kind: "imbalance"; step: number } & Record<string, unknown>)
+  | ({ kind: "ntk"; step: number } & Record<string, unknown>);
+
+/** Points per term in the logged NTK blocks (full spectra by dense Jacobi stay cheap). */
+const NTK_POINTS = 128;
+/** Eigenvalues kept per NTK record (largest first). */
+const NTK_EIGENVALUES = 32;
+
+/** Owns the monitors of one run. */
+export interface Monitor {
+  /** Measure whatever is due after `step` completed steps. */
+  maybeRecord(step: number, backend: StepBackend, batches: Batches): Promise<DiagnosticRecord[]>;
+  dispose(): void;
+}
+
+/** Build the monitors a configuration asks for (none when diagEvery and ntkEvery are 0). */
+export function createMonitor(problem: Problem, net: Network, c: TrainConfig): Monitor {
+  const grads = c.diagEvery > 0 ? makeTermGradients(problem, net) : null;
+  const ntk = c.ntkEvery > 0 ? makeTermNtk(problem, net) : null;
+  return {
+    async maybeRecord(step, backend, batches) {
+      const out: DiagnosticRecord[] = [];
+      if (grads && step % c.diagEvery === 0) {
+        const params = backend.params();
+        const layout = paramLayout(params);
+        const [X, T] = uploadBatches(problem, batches, c);
+        const [G, L] = grads(params, X, T);
+        const tg = await readTermGradients(problem.termNames, G, L);
+        const stats = gradientStats(tg.grads, layout, problem.terms);
+        for (const r of stats.layers) out.push({ kind: "gradients", step, ...r });
+        for (const r of stats.imbalance) out.push({ kind: "imbalance", step, ...r });
+      }
+      if (ntk && step % c.ntkEvery === 0) {
+        const sub: Batches = {};
+        for (const term of problem.terms) {
+          sub[term.name] = subsampleBatch(problem, term, batches[term.name], NTK_POINTS);
+        }
+        const [X, T] = uploadBatches(problem, sub, c);
+        const report = ntkReport(await readNtkBlocks(ntk(backend.params(), X, T)), problem.terms);
+        for (const r of report.terms) {
+          out.push({
+            ...r,
+            kind: "ntk",
+            step,
+            termKind: r.kind,
+            eigenvalues: r.eigenvalues.slice(0, NTK_EIGENVALUES),
+            spread: report.meanDiagSpread,
+          });
+        }
+      }
+      return out;
+    },
+    dispose() {
+      grads?.dispose();
+      ntk?.dispose();
+    },
+  };
+}
