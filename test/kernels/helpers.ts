@@ -1,6 +1,9 @@
 // Shared by the kernel tests: a seeded generator, float64 reference implementations (GEMM, the
 // Faa di Bruno jet rule, the plain-MLP and the any-network jet forward pass) and error measures.
 import type { JetLayout } from "../../src/jet/multiindex.js";
+import { scaledError } from "../jet/helpers.js";
+
+export { scaledError };
 
 /** Deterministic uniform numbers in [lo, hi) (a 32-bit LCG; quality is irrelevant here). */
 export function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array<ArrayBuffer> {
@@ -11,18 +14,6 @@ export function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array<Arr
     out[i] = lo + (hi - lo) * (s / 2 ** 32);
   }
   return out;
-}
-
-/** max |a - b| / max(1, max |b|): the error relative to the array's scale. */
-export function scaledError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let diff = 0;
-  let scale = 1;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
 }
 
 /** max |a - b| / max |b| (norm-wise relative error; b must not be all zero). */
