@@ -24,6 +24,8 @@ usage:
   pinnlab diagnose <problem> [--set ...] [--steps N] [--json]
                                         train briefly, then name what goes wrong and the fix
   pinnlab bench step --problem burgers --width W --depth D --points N [--steps K] [--json]
+      [--backend auto|kernels|jax | --compare]   median ms per training step; --compare
+                                        times jax and the fused kernels interleaved
 `;
 
 function listProblems(): string {
