@@ -1,6 +1,9 @@
 // Shared by the kernel tests: a seeded generator, float64 reference implementations (GEMM, the
 // Faa di Bruno jet rule, the plain-MLP and the any-network jet forward pass) and error measures.
 import type { JetLayout } from "../../src/jet/multiindex.js";
+import { fromData, np, tree, valueAndGrad } from "../../src/engine/index.js";
+import { inputJet } from "../../src/jet/jet.js";
+import type { NetConfig, NetParams, Network } from "../../src/nets/network.js";
 import { scaledError } from "../jet/helpers.js";
 
 export { scaledError };
@@ -370,4 +373,51 @@ export function netForward64(
   }
   off = outOff;
   return dense(h, m.outputs).ch;
+}
+
+/** Parameters flattened in jax-js's tree.leaves order (the tree is not consumed). */
+export function flatLeaves(p: NetParams): Float32Array {
+  const parts = (tree.leaves(p) as np.Array[]).map((a) => a.ref.dataSync());
+  const out = new Float32Array(parts.reduce((s, a) => s + a.length, 0));
+  let o = 0;
+  for (const a of parts) {
+    out.set(a, o);
+    o += a.length;
+  }
+  return out;
+}
+
+/** Points inside the box [lo, hi] of a config, row-major [N, inputs]. */
+export function points(c: NetConfig, N: number, seed: number): Float32Array {
+  const u = rand(N * c.inputs, seed, 0, 1);
+  return u.map((x, i) => c.lo[i % c.inputs] + x * (c.hi[i % c.inputs] - c.lo[i % c.inputs]));
+}
+
+/**
+ * The jax-js oracle of the kernel MLP tests: the output jet of `net` at X, and the value and
+ * parameter gradient (flat, tree.leaves order) of the scalar sum_k <c_k, out_k>.
+ * Consumes `params`.
+ */
+export function jaxOracle(
+  net: Network,
+  params: NetParams,
+  layout: JetLayout,
+  X: Float32Array,
+  N: number,
+  weights: readonly Float32Array[],
+): { outJax: ArrayLike<number>[]; lossJax: number; gJax: Float32Array } {
+  const c = net.config;
+  const outJax = net
+    .applyJet(params, inputJet(layout, fromData(X, [N, c.inputs])))
+    .ch.map((a) => (a as np.Array).dataSync());
+  const cArr = weights.map((w) => fromData(w, [N, c.outputs]));
+  const [lossArr, gTree] = valueAndGrad((p: NetParams) => {
+    const out = net.applyJet(p, inputJet(layout, fromData(X, [N, c.inputs])));
+    return out.ch.map((a, k) => (a as np.Array).mul(cArr[k].ref).sum()).reduce((a, b) => a.add(b));
+  })(params);
+  const lossJax = lossArr.dataSync()[0];
+  const gJax = flatLeaves(gTree);
+  tree.dispose(gTree);
+  for (const a of cArr) a.dispose();
+  return { outJax, lossJax, gJax };
 }

@@ -4,14 +4,21 @@
 // other network kinds (Fourier, periodic, factorised, modified MLP) are in network.test.ts.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fromData, np, startEngine, tree, valueAndGrad } from "../../src/engine/index.js";
-import { inputJet } from "../../src/jet/jet.js";
+import { np, startEngine, tree } from "../../src/engine/index.js";
 import { type MultiIndex, jetLayout } from "../../src/jet/multiindex.js";
 import { type NetConfig, type NetParams, createNetwork } from "../../src/nets/network.js";
 import { adamInit, adamUpdate } from "../../src/optim/adam.js";
 import { KernelRuntime, type SimdVariant } from "../../src/kernels/assemble.js";
 import { KernelMlp, mlpParamLayout } from "../../src/kernels/mlp.js";
-import { mlpForward64, rand, relError, scaledError } from "./helpers.js";
+import {
+  mlpForward64,
+  rand,
+  relError,
+  scaledError,
+  flatLeaves,
+  jaxOracle,
+  points,
+} from "./helpers.js";
 
 await startEngine();
 const rt = await KernelRuntime.create();
@@ -33,27 +40,6 @@ function config(patch: Partial<NetConfig> = {}): NetConfig {
     precision: "float32",
     ...patch,
   };
-}
-
-function flatLeaves(p: NetParams): Float32Array {
-  const parts = (tree.leaves(p) as np.Array[]).map((a) => a.ref.dataSync());
-  const out = new Float32Array(parts.reduce((s, a) => s + a.length, 0));
-  let o = 0;
-  for (const a of parts) {
-    out.set(a, o);
-    o += a.length;
-  }
-  return out;
-}
-
-function disposeTree(p: NetParams): void {
-  for (const a of tree.leaves(p) as np.Array[]) a.dispose();
-}
-
-/** Points inside the box [lo, hi] of a config, row-major [N, inputs]. */
-function points(c: NetConfig, N: number, seed: number): Float32Array {
-  const u = rand(N * c.inputs, seed, 0, 1);
-  return u.map((x, i) => c.lo[i % c.inputs] + x * (c.hi[i % c.inputs] - c.lo[i % c.inputs]));
 }
 
 test("parameter layout is jax-js's tree.leaves order (hidden[i].w, hidden[i].b, ..., out.w, out.b)", () => {
@@ -83,7 +69,7 @@ test("parameter layout is jax-js's tree.leaves order (hidden[i].w, hidden[i].b, 
   const flat = flatLeaves(params);
   const w0 = params.hidden[0].w.ref.dataSync();
   assert.deepEqual(flat.slice(0, w0.length), Float32Array.from(w0));
-  disposeTree(params);
+  tree.dispose(params);
 });
 
 const CASES: [string, Partial<NetConfig>, number, MultiIndex[]][] = [
@@ -129,20 +115,7 @@ for (const [name, patch, N, wanted] of CASES) {
     const weights = layout.channels.map((_, k) => rand(N * c.outputs, 50 + k, -1, 1));
 
     // jax-js: output jet and the gradient of sum_k <c_k, out_k>
-    const outJax = net
-      .applyJet(params, inputJet(layout, fromData(X, [N, c.inputs])))
-      .ch.map((a) => (a as np.Array).dataSync());
-    const cArr = weights.map((w) => fromData(w, [N, c.outputs]));
-    const [lossArr, gTree] = valueAndGrad((p: NetParams) => {
-      const out = net.applyJet(p, inputJet(layout, fromData(X, [N, c.inputs])));
-      return out.ch
-        .map((a, k) => (a as np.Array).mul(cArr[k].ref).sum())
-        .reduce((a, b) => a.add(b));
-    })(params);
-    const lossJax = lossArr.dataSync()[0];
-    const gJax = flatLeaves(gTree);
-    disposeTree(gTree);
-    for (const a of cArr) a.dispose();
+    const { outJax, lossJax, gJax } = jaxOracle(net, params, layout, X, N, weights);
     // float64 reference
     const out64 = mlpForward64(
       {
@@ -195,7 +168,7 @@ for (const [name, patch, N, wanted] of CASES) {
         assert.ok(ew < 2e-5 && eb < 2e-5, `${v} layer at ${L.w}: dW ${ew}, db ${eb}`);
       }
     }
-    disposeTree(params);
+    tree.dispose(params);
   });
 }
 
@@ -248,7 +221,7 @@ test("KernelMlp: slots keep separate tapes, gradients accumulate, memory stays f
   const net = createNetwork(c, 1);
   const params = net.init(2);
   const flat = flatLeaves(params);
-  disposeTree(params);
+  tree.dispose(params);
   const km = KernelMlp.withRuntime(rt, c);
   km.loadParams(flat);
   const la = jetLayout(2, [[0], [1, 1]]);
@@ -320,8 +293,8 @@ test("KernelMlp.adamStep follows adamUpdate on the same gradients", () => {
   assert.equal(km.adamCount, 3);
   const e = scaledError(km.params(), flatLeaves(params));
   assert.ok(e < 1e-6, `params after 3 Adam steps: ${e}`);
-  disposeTree(params);
-  for (const t of [state.mu, state.nu]) disposeTree(t);
+  tree.dispose(params);
+  for (const t of [state.mu, state.nu]) tree.dispose(t);
   for (const a of [state.count, state.b1t, state.b2t]) a.dispose();
 });
 

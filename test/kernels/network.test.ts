@@ -5,7 +5,7 @@
 // effective weights after Adam, flat memory.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fromData, np, startEngine, tree, valueAndGrad } from "../../src/engine/index.js";
+import { fromData, np, startEngine, tree } from "../../src/engine/index.js";
 import { inputJet } from "../../src/jet/jet.js";
 import { type MultiIndex, jetLayout } from "../../src/jet/multiindex.js";
 import {
@@ -16,7 +16,16 @@ import {
 } from "../../src/nets/network.js";
 import { KernelRuntime, type SimdVariant } from "../../src/kernels/assemble.js";
 import { KernelMlp, kernelMlpUnsupported, mlpParamLayout } from "../../src/kernels/mlp.js";
-import { type Net64, netForward64, rand, relError, scaledError } from "./helpers.js";
+import {
+  type Net64,
+  netForward64,
+  rand,
+  relError,
+  scaledError,
+  flatLeaves,
+  jaxOracle,
+  points,
+} from "./helpers.js";
 
 await startEngine();
 const rt = await KernelRuntime.create();
@@ -48,27 +57,6 @@ const combo: Partial<NetConfig> = {
   periodic: [{ input: 1, period: 3 }],
   rwf: { mean: 0.5, std: 0.1 },
 };
-
-function flatLeaves(p: NetParams): Float32Array {
-  const parts = (tree.leaves(p) as np.Array[]).map((a) => a.ref.dataSync());
-  const out = new Float32Array(parts.reduce((s, a) => s + a.length, 0));
-  let o = 0;
-  for (const a of parts) {
-    out.set(a, o);
-    o += a.length;
-  }
-  return out;
-}
-
-function disposeTree(p: NetParams): void {
-  for (const a of tree.leaves(p) as np.Array[]) a.dispose();
-}
-
-/** Points inside the box [lo, hi] of a config, row-major [N, inputs]. */
-function points(c: NetConfig, N: number, seed: number): Float32Array {
-  const u = rand(N * c.inputs, seed, 0, 1);
-  return u.map((x, i) => c.lo[i % c.inputs] + x * (c.hi[i % c.inputs] - c.lo[i % c.inputs]));
-}
 
 function spec64(net: Network): Net64 {
   const c = net.config;
@@ -124,7 +112,7 @@ test("parameter layout is tree.leaves order for every kind (hidden[], out, encU,
     });
     assert.equal(lay.count, flat.length);
     assert.deepEqual([lay.encU !== null, lay.encV !== null], [!!params.encU, !!params.encV]);
-    disposeTree(params);
+    tree.dispose(params);
   }
 });
 
@@ -192,20 +180,8 @@ for (const [name, patch, N, wanted] of CASES) {
     const X = points(c, N, 7);
     const weights = layout.channels.map((_, k) => rand(N * c.outputs, 50 + k, -1, 1));
 
-    const outJax = net
-      .applyJet(params, inputJet(layout, fromData(X, [N, c.inputs])))
-      .ch.map((a) => (a as np.Array).dataSync());
-    const cArr = weights.map((w) => fromData(w, [N, c.outputs]));
-    const [lossArr, gTree] = valueAndGrad((p: NetParams) => {
-      const out = net.applyJet(p, inputJet(layout, fromData(X, [N, c.inputs])));
-      return out.ch
-        .map((a, k) => (a as np.Array).mul(cArr[k].ref).sum())
-        .reduce((a, b) => a.add(b));
-    })(params);
-    const lossJax = lossArr.dataSync()[0];
-    const gJax = flatLeaves(gTree);
-    disposeTree(gTree);
-    for (const a of cArr) a.dispose();
+    // jax-js: output jet and the gradient of sum_k <c_k, out_k>
+    const { outJax, lossJax, gJax } = jaxOracle(net, params, layout, X, N, weights);
     const out64 = netForward64(spec64(net), flat, layout, X);
 
     for (const v of VARIANTS) {
@@ -247,7 +223,7 @@ for (const [name, patch, N, wanted] of CASES) {
         }
       }
     }
-    disposeTree(params);
+    tree.dispose(params);
   });
 }
 
@@ -308,7 +284,7 @@ test("KernelMlp with weight factorisation: Adam steps refresh the effective weig
   km.loadParams(flatLeaves(params));
   const [, def] = tree.flatten(params);
   const shapes = (tree.leaves(params) as np.Array[]).map((a) => a.shape);
-  disposeTree(params);
+  tree.dispose(params);
   const layout = jetLayout(2, [[0], [1, 1]]);
   const X = points(c, 12, 3);
   for (let step = 0; step < 3; step++) {
@@ -330,7 +306,7 @@ test("KernelMlp with weight factorisation: Adam steps refresh the effective weig
   const outJax = net
     .applyJet(updated, inputJet(layout, fromData(X, [12, 2])))
     .ch.map((a) => (a as np.Array).dataSync());
-  disposeTree(updated);
+  tree.dispose(updated);
   const out = km.forward(layout, X, 12);
   out.forEach((ch, k) => {
     const e = scaledError(ch, outJax[k]);
@@ -343,7 +319,7 @@ test("KernelMlp combo: slots keep separate tapes, gradients accumulate, memory s
   const net = createNetwork(c, 1);
   const params = net.init(2);
   const flat = flatLeaves(params);
-  disposeTree(params);
+  tree.dispose(params);
   const km = KernelMlp.withRuntime(rt, c, { constants: net.constants });
   km.loadParams(flat);
   const la = jetLayout(2, [[0], [1, 1]]);
