@@ -6,18 +6,15 @@
 import { parseArgs } from "node:util";
 import { startEngine, tree } from "../engine/index.js";
 import { type Finding, imbalanceFinding, ntkFinding } from "../diagnostics/doctor.js";
-import { gradientStats, makeTermGradients, readTermGradients } from "../diagnostics/gradients.js";
-import { paramLayout } from "../diagnostics/layout.js";
-import { makeTermNtk, ntkReport, readNtkBlocks, subsampleBatch } from "../diagnostics/ntk.js";
-import { type Batches, uploadBatches } from "../train/backend.js";
+import { makeTermGradients } from "../diagnostics/gradients.js";
+import { makeTermNtk } from "../diagnostics/ntk.js";
+import type { Batches } from "../train/backend.js";
+import { measureGradients, measureNtk } from "../train/measure.js";
 import { type Override, parseSet, resolveRun } from "../train/resolve.js";
 import { sampleBatches, train } from "../train/trainer.js";
 import { Rng } from "../util/rng.js";
 import { UsageError, asUsage } from "./errors.js";
 import { createProgress } from "./progress.js";
-
-/** Points per term in the NTK blocks: full spectra stay cheap (dense Jacobi) at this size. */
-const NTK_POINTS = 128;
 
 /** Parse, train briefly, measure, report. */
 export async function diagnose(args: string[]): Promise<number> {
@@ -59,22 +56,12 @@ export async function diagnose(args: string[]): Promise<number> {
   // measure on a fresh batch the network has not trained on
   const rng = new Rng(config.seed + 7919);
   const batches: Batches = sampleBatches(problem, config, rng, config.points);
-  const layout = paramLayout(result.params);
-  const [X, T] = uploadBatches(problem, batches, config);
   const gradFn = makeTermGradients(problem, result.net);
-  const [G, L] = gradFn(tree.ref(result.params), X, T);
-  const tg = await readTermGradients(problem.termNames, G, L);
+  const stats = await measureGradients(problem, gradFn, tree.ref(result.params), batches, config);
   gradFn.dispose();
-  const stats = gradientStats(tg.grads, layout, problem.terms);
-
-  const sub: Batches = {};
-  for (const term of problem.terms)
-    sub[term.name] = subsampleBatch(problem, term, batches[term.name], NTK_POINTS);
-  const [Xs, Ts] = uploadBatches(problem, sub, config);
   const ntkFn = makeTermNtk(problem, result.net);
-  const blocks = await readNtkBlocks(ntkFn(tree.ref(result.params), Xs, Ts));
+  const report = await measureNtk(problem, ntkFn, tree.ref(result.params), batches, config);
   ntkFn.dispose();
-  const report = ntkReport(blocks, problem.terms);
   tree.dispose(result.params);
 
   const findings: Finding[] = [imbalanceFinding(stats.imbalance), ntkFinding(report)];

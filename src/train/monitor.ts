@@ -5,13 +5,13 @@
  * Perdikaris 2022), measured on the current parameters and batch. Each measurement becomes flat,
  * JSON-ready records (one per term and layer, or per term) that the run directory stores.
  */
-import { gradientStats, makeTermGradients, readTermGradients } from "../diagnostics/gradients.js";
-import { paramLayout } from "../diagnostics/layout.js";
-import { makeTermNtk, ntkReport, readNtkBlocks, subsampleBatch } from "../diagnostics/ntk.js";
+import { makeTermGradients } from "../diagnostics/gradients.js";
+import { makeTermNtk } from "../diagnostics/ntk.js";
 import type { Network } from "../nets/network.js";
 import type { Problem } from "../problem/problem.js";
-import { type Batches, type StepBackend, uploadBatches } from "./backend.js";
+import type { Batches, StepBackend } from "./backend.js";
 import type { TrainConfig } from "./config.js";
+import { measureGradients, measureNtk } from "./measure.js";
 
 /** One diagnostics record: which measurement, the step, and its flat fields. */
 export type DiagnosticRecord =
@@ -19,8 +19,6 @@ export type DiagnosticRecord =
   | ({ kind: "imbalance"; step: number } & Record<string, unknown>)
   | ({ kind: "ntk"; step: number } & Record<string, unknown>);
 
-/** Points per term in the logged NTK blocks (full spectra by dense Jacobi stay cheap). */
-const NTK_POINTS = 128;
 /** Eigenvalues kept per NTK record (largest first). */
 const NTK_EIGENVALUES = 32;
 
@@ -39,22 +37,12 @@ export function createMonitor(problem: Problem, net: Network, c: TrainConfig): M
     async maybeRecord(step, backend, batches) {
       const out: DiagnosticRecord[] = [];
       if (grads && step % c.diagEvery === 0) {
-        const params = backend.params();
-        const layout = paramLayout(params);
-        const [X, T] = uploadBatches(problem, batches, c);
-        const [G, L] = grads(params, X, T);
-        const tg = await readTermGradients(problem.termNames, G, L);
-        const stats = gradientStats(tg.grads, layout, problem.terms);
+        const stats = await measureGradients(problem, grads, backend.params(), batches, c);
         for (const r of stats.layers) out.push({ kind: "gradients", step, ...r });
         for (const r of stats.imbalance) out.push({ kind: "imbalance", step, ...r });
       }
       if (ntk && step % c.ntkEvery === 0) {
-        const sub: Batches = {};
-        for (const term of problem.terms) {
-          sub[term.name] = subsampleBatch(problem, term, batches[term.name], NTK_POINTS);
-        }
-        const [X, T] = uploadBatches(problem, sub, c);
-        const report = ntkReport(await readNtkBlocks(ntk(backend.params(), X, T)), problem.terms);
+        const report = await measureNtk(problem, ntk, backend.params(), batches, c);
         for (const r of report.terms) {
           out.push({
             ...r,

@@ -4,9 +4,8 @@
  * gradnorm; NTK traces for ntk), measured on the current parameters and batch, and returns new
  * weights that the following steps use.
  */
-import { gradientStats, makeTermGradients, readTermGradients } from "../diagnostics/gradients.js";
-import { paramLayout } from "../diagnostics/layout.js";
-import { makeNtkTraces, subsampleBatch } from "../diagnostics/ntk.js";
+import { makeTermGradients } from "../diagnostics/gradients.js";
+import { makeNtkTraces } from "../diagnostics/ntk.js";
 import type { Network } from "../nets/network.js";
 import type { Problem } from "../problem/problem.js";
 import {
@@ -17,6 +16,7 @@ import {
 } from "../weighting/index.js";
 import { type Batches, type StepBackend, uploadBatches } from "./backend.js";
 import type { TrainConfig } from "./config.js";
+import { measureGradients, subsampleAll } from "./measure.js";
 
 /** Weighting choices the trainer wires in (self-adaptive per-point weights are not yet). */
 export type WeightingKind = TrainConfig["weighting"];
@@ -82,18 +82,12 @@ export function createWeightController(
         losses,
       };
       if (grads) {
-        const params = backend.params();
-        const layout = paramLayout(params);
-        const [X, T] = uploadBatches(problem, batches, c);
-        const [G, L] = grads(params, X, T);
-        const tg = await readTermGradients(problem.termNames, G, L);
-        inputs.gradStats = gradientStats(tg.grads, layout, problem.terms).terms;
+        const stats = await measureGradients(problem, grads, backend.params(), batches, c);
+        inputs.gradStats = stats.terms;
       }
       if (traces) {
         // equal-sized subsamples, and per-point means, so terms with different batch sizes compare
-        const sub: Batches = {};
-        for (const term of problem.terms)
-          sub[term.name] = subsampleBatch(problem, term, batches[term.name], 128);
+        const sub = subsampleAll(problem, batches);
         const [X, T] = uploadBatches(problem, sub, c);
         const tr = await traces(backend.params(), X, T).data();
         const per: Record<string, number> = {};
