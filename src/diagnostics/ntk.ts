@@ -327,6 +327,11 @@ export interface NtkReport {
   readonly terms: NtkTermRecord[];
   /** max over terms of meanDiag / min over terms of meanDiag (>= 1; large = imbalanced). */
   readonly meanDiagSpread: number;
+  /**
+   * max over terms of Tr(K_ii) / min over terms of Tr(K_ii) (>= 1): the spread of the NTK weights
+   * lambda_i = Tr(K) / Tr(K_ii), i.e. the imbalance NTK weighting corrects.
+   */
+  readonly traceSpread: number;
   /** The NTK weights lambda_i = Tr(K) / Tr(K_ii) these traces give (`ntkWeightsFromTraces`). */
   readonly weights: Record<string, number>;
 }
@@ -389,6 +394,7 @@ export function ntkReport(
   return {
     terms: records,
     meanDiagSpread: Math.max(...diags) / Math.min(...diags),
+    traceSpread: Math.max(...Object.values(traces)) / Math.min(...Object.values(traces)),
     weights: ntkWeightsFromTraces(traces),
   };
 }

@@ -48,7 +48,17 @@ export interface NetConfig {
   /** Random weight factorisation W = diag(exp(s)) V (Wang et al. 2022), s ~ N(mean, std). */
   readonly rwf: { readonly mean: number; readonly std: number } | null;
   readonly precision: Precision;
+  /**
+   * Weight initialisation (default "glorot"): "glorot" draws W ~ N(0, 2 / (fan_in + fan_out)) and
+   * zero biases (Glorot & Bengio 2010); "ntk" draws W ~ N(0, 1 / fan_in) and b ~ N(0, 1), the
+   * function at initialisation of the NTK parameterisation with standard-normal parameters that
+   * Wang, Yu & Perdikaris (2022) use (Jacot et al. 2018).
+   */
+  readonly init?: Init;
 }
+
+/** Weight initialisation schemes (see {@link NetConfig.init}). */
+export type Init = "glorot" | "ntk";
 
 /** One dense layer: W [in, out], b [out]; with weight factorisation, W_eff = w * exp(s) (s: [out]). */
 export type Dense = { w: np.Array; b: np.Array; s?: np.Array };
@@ -71,7 +81,7 @@ export interface NetConstants {
 export interface Network {
   readonly config: NetConfig;
   readonly constants: NetConstants;
-  /** Fresh parameters (Glorot-normal weights, zero biases). */
+  /** Fresh parameters (see {@link NetConfig.init}). */
   init(seed: number): NetParams;
   /**
    * Push a jet of the inputs through the network.
@@ -88,11 +98,27 @@ function featureWidth(c: NetConfig): number {
   return c.fourier ? 2 * c.fourier.features : base;
 }
 
+function initStd(init: Init, fanIn: number, fanOut: number): { w: number; b: number } {
+  switch (init) {
+    case "glorot":
+      return { w: Math.sqrt(2 / (fanIn + fanOut)), b: 0 };
+    case "ntk":
+      return { w: Math.sqrt(1 / fanIn), b: 1 };
+    default: {
+      const never: never = init;
+      throw new Error(`unknown init ${String(never)}`);
+    }
+  }
+}
+
 function denseInit(rng: Rng, fanIn: number, fanOut: number, c: NetConfig): Dense {
-  const std = Math.sqrt(2 / (fanIn + fanOut));
+  const std = initStd(c.init ?? "glorot", fanIn, fanOut);
   const w = new Float64Array(fanIn * fanOut);
-  for (let i = 0; i < w.length; i++) w[i] = std * rng.normal();
-  const b = fromData(new Float64Array(fanOut), [fanOut], c.precision);
+  for (let i = 0; i < w.length; i++) w[i] = std.w * rng.normal();
+  const bias = new Float64Array(fanOut);
+  // Glorot's zero biases draw nothing, so existing seeds keep their exact initial parameters.
+  if (std.b > 0) for (let j = 0; j < fanOut; j++) bias[j] = std.b * rng.normal();
+  const b = fromData(bias, [fanOut], c.precision);
   if (!c.rwf) return { w: fromData(w, [fanIn, fanOut], c.precision), b };
   // W = V diag(exp(s)): draw s, then V = W / exp(s) so the initial function is Glorot's.
   const s = new Float64Array(fanOut);

@@ -11,6 +11,8 @@ export interface TrainConfig {
   width: number;
   depth: number;
   activation: "tanh" | "sin" | "gelu";
+  /** Weight initialisation (see NetConfig.init). */
+  init: "glorot" | "ntk";
   /** Random Fourier features (count; 0 = off) and their scale. */
   fourier: number;
   fourierScale: number;
@@ -65,6 +67,12 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
     choices: ["tanh", "sin", "gelu"],
     default: "tanh",
     doc: "activation",
+  },
+  init: {
+    kind: "enum",
+    choices: ["glorot", "ntk"],
+    default: "glorot",
+    doc: "initialisation (ntk: W ~ N(0, 1/fan_in), b ~ N(0, 1), Wang, Yu & Perdikaris 2022)",
   },
   fourier: { kind: "int", min: 0, default: 0, doc: "random Fourier features (0 = off)" },
   fourierScale: { kind: "number", positive: true, default: 1, doc: "Fourier feature scale sigma" },

@@ -51,6 +51,7 @@ export function createMonitor(problem: Problem, net: Network, c: TrainConfig): M
             termKind: r.kind,
             eigenvalues: r.eigenvalues.slice(0, NTK_EIGENVALUES),
             spread: report.meanDiagSpread,
+            traceSpread: report.traceSpread,
           });
         }
       }

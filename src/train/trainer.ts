@@ -83,6 +83,7 @@ export function networkFor(problem: Problem, c: TrainConfig): Network {
     width: c.width,
     depth: c.depth,
     activation: c.activation,
+    init: c.init,
     lo: d.lo,
     hi: d.hi,
     periodic: periodicInputs.map((name) => {

@@ -25,7 +25,7 @@ test("imbalanceFinding flags the worst ratio above the threshold and names its t
   assert.equal(imbalanceFinding([]).detected, false, "no condition terms: nothing to balance");
 });
 
-test("ntkFinding compares mean eigenvalues across terms", () => {
+test("ntkFinding compares the NTK traces across terms", () => {
   const term = (name: string, meanDiag: number) => ({
     term: name,
     kind: "residual" as const,
@@ -42,6 +42,7 @@ test("ntkFinding compares mean eigenvalues across terms", () => {
   const report = (a: number, b: number): NtkReport => ({
     terms: [term("res", a), term("bc", b)],
     meanDiagSpread: Math.max(a, b) / Math.min(a, b),
+    traceSpread: Math.max(a, b) / Math.min(a, b),
     weights: {},
   });
   const sick = ntkFinding(report(NTK_SPREAD_THRESHOLD * 2, 1));
@@ -75,4 +76,21 @@ test("diagnose convection (beta = 1, trains fine) flags nothing", () => {
   const d = diagnoseJson(["convection", "--set", "beta=1", "--steps", "200"]);
   for (const f of d.findings)
     assert.equal(f.detected, false, `${f.pathology} ${JSON.stringify(f.evidence)}`);
+});
+
+test("diagnose poisson1d (k = 4) --json reports ntk-spectral-gap with the trace ratio", () => {
+  const d = diagnoseJson(["poisson1d", "--steps", "200"]);
+  const f = d.findings.find((x) => x.pathology === "ntk-spectral-gap");
+  assert.ok(f);
+  assert.equal(f.detected, true, JSON.stringify(f.evidence));
+  const terms = f.evidence.terms as Record<string, { trace: number; trace_ratio: number }>;
+  // the evidence is self-consistent: the spread is the ratio of the largest to the smallest trace
+  assert.ok(
+    Math.abs(terms.bc.trace_ratio - terms.res.trace / terms.bc.trace) < 1e-9 * terms.bc.trace_ratio,
+  );
+  assert.ok(
+    Math.abs((f.evidence.trace_spread as number) - terms.bc.trace_ratio) <
+      1e-9 * terms.bc.trace_ratio,
+  );
+  assert.ok(terms.bc.trace_ratio > NTK_SPREAD_THRESHOLD);
 });

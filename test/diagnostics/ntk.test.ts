@@ -267,6 +267,8 @@ test("ntkReport: trace = sum of eigenvalues, trace ratios and NTK weights by han
   }
   const diags = report.terms.map((r) => r.meanDiag);
   assert.equal(report.meanDiagSpread, Math.max(...diags) / Math.min(...diags));
+  const traces = problem.termNames.map(tr);
+  assert.equal(report.traceSpread, Math.max(...traces) / Math.min(...traces));
   assert.deepEqual(ntkWeightsFromTraces({ res: 900, bc: 100 }), { res: 1000 / 900, bc: 10 });
   assert.deepEqual(JSON.parse(JSON.stringify(report)), report);
   assert.throws(
