@@ -9,6 +9,7 @@ import { resolveRun, parseSet, type Override } from "../train/resolve.js";
 import { prepareRunDir } from "../store/rundir.js";
 import { runTraining } from "./train.js";
 import { benchStep } from "./bench.js";
+import { benchGemm } from "./benchGemm.js";
 import { diagnose } from "./diagnose.js";
 import { UsageError, asUsage } from "./errors.js";
 
@@ -24,6 +25,7 @@ usage:
   pinnlab diagnose <problem> [--set ...] [--steps N] [--json]
                                         train briefly, then name what goes wrong and the fix
   pinnlab bench step --problem burgers --width W --depth D --points N [--steps K] [--json]
+  pinnlab bench gemm [--m 8192 --n 256 --k 256] [--tiles 4x8,3x12,2x16] [--rounds R] [--json]
       [--backend auto|kernels|jax | --compare]   median ms per training step; --compare
                                         times jax and the fused kernels interleaved
 `;
@@ -119,9 +121,9 @@ async function main(argv: string[]): Promise<number> {
       return diagnose(rest);
     case "bench": {
       const [sub, ...args] = rest;
-      if (sub !== "step")
-        throw new UsageError(`bench: unknown benchmark "${sub ?? ""}" (known: step)`);
-      return benchStep(args);
+      if (sub === "step") return benchStep(args);
+      if (sub === "gemm") return benchGemm(args);
+      throw new UsageError(`bench: unknown benchmark "${sub ?? ""}" (known: step, gemm)`);
     }
     default:
       throw new UsageError(`unknown command "${cmd}" (try pinnlab --help)`);

@@ -56,3 +56,23 @@ test("bench step --compare times both backends interleaved and reports their rat
   assert.equal(bad.status, 2, show(bad));
   assert.match(bad.stderr, /^pinnlab: error: --compare/);
 });
+
+test("bench gemm --json reports GFLOP/s per tile and shape beside the register-only ceiling", () => {
+  const args = ["bench", "gemm", "--m", "64", "--n", "16", "--k", "32", "--rounds", "1"];
+  const r = runCli([...args, "--tiles", "4x8,2x16", "--json"]);
+  assert.equal(r.status, 0, show(r));
+  const o = asRecord(JSON.parse(r.stdout), "bench gemm output");
+  assert.deepEqual([o.m, o.n, o.k], [64, 16, 32]);
+  const rows = o.gflops as Record<string, unknown>[];
+  assert.deepEqual(
+    rows.map((x) => x.tile),
+    ["4x8", "2x16"],
+  );
+  for (const row of rows)
+    for (const s of ["nn", "tn", "nt"])
+      assert.ok(Number(row[s]) > 0 && Number.isFinite(Number(row[s])), `${String(row.tile)} ${s}`);
+  assert.ok(Number(o.peak_gflops) > 0);
+  const bad = runCli([...args, "--tiles", "4by8"]);
+  assert.equal(bad.status, 2, show(bad));
+  assert.match(bad.stderr, /--tiles 4by8: expected e\.g\. 4x8,2x16/);
+});

@@ -333,17 +333,17 @@ test("init: glorot draws N(0, 2/(in+out)) weights and zero biases; ntk N(0, 1/in
   // Each sample std is within 4 standard errors (relative s.e. of a std is 1/sqrt(2n)).
   const near = (s: { std: number; n: number }, want: number, what: string) =>
     assert.ok(Math.abs(s.std / want - 1) < 4 / Math.sqrt(2 * s.n), `${what}: ${s.std} vs ${want}`);
-  const g = createNetwork(cfg("glorot")).init(3);
+  const g = createNetwork(cfg("glorot"), 0).init(3);
   near(await stats(g.hidden[1].w), Math.sqrt(2 / 800), "glorot hidden");
   assert.deepEqual(Array.from(await g.hidden[0].b.data()), new Array(400).fill(0));
-  const n = createNetwork(cfg("ntk")).init(3);
+  const n = createNetwork(cfg("ntk"), 0).init(3);
   near(await stats(n.hidden[0].w), Math.sqrt(1 / 2), "ntk first layer (fan_in 2)");
   near(await stats(n.hidden[1].w), Math.sqrt(1 / 400), "ntk hidden");
   near(await stats(n.hidden[1].b), 1, "ntk bias");
-  const d = createNetwork({ ...cfg(undefined) }).init(3);
+  const d = createNetwork({ ...cfg(undefined) }, 0).init(3);
   assert.deepEqual(
     Array.from(await d.hidden[1].w.data()),
-    Array.from(await createNetwork(cfg("glorot")).init(3).hidden[1].w.data()),
+    Array.from(await createNetwork(cfg("glorot"), 0).init(3).hidden[1].w.data()),
     "glorot is the default",
   );
   // .data() consumed what was read; the rest is freed with the engine at exit.

@@ -1,0 +1,149 @@
+/**
+ * `pinnlab bench gemm`: GFLOP/s of the kernel GEMM in the three training shapes (forward A·B,
+ * weight gradient Aᵀ·B, input gradient A·Bᵀ) for several register tiles, beside the machine's
+ * ceiling for 128-bit WebAssembly SIMD: a register-only loop of independent multiply-adds with
+ * no memory traffic. The two together say how far the GEMM is from what wasm can do here.
+ */
+import { parseArgs } from "node:util";
+import { Gemm, type GemmConfig, type GemmShape, KernelRuntime } from "../kernels/index.js";
+import { MEMORY_IMPORT } from "../kernels/assemble.js";
+import { UsageError } from "./errors.js";
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** A register-only loop: `acc` independent f32x4 accumulators, one multiply-add each per trip. */
+function peakWat(acc: number, relaxed: boolean): string {
+  const decl = Array.from({ length: acc }, (_, i) => `(local $c${i} v128)`).join(" ");
+  const body = Array.from({ length: acc }, (_, i) =>
+    relaxed
+      ? `(local.set $c${i} (f32x4.relaxed_madd (local.get $a) (local.get $b) (local.get $c${i})))`
+      : `(local.set $c${i} (f32x4.add (local.get $c${i}) (f32x4.mul (local.get $a) (local.get $b))))`,
+  ).join("\n");
+  // the sum keeps every accumulator live, so no chain can be optimised away
+  const sum = Array.from(
+    { length: acc },
+    (_, i) => `(local.set $a (f32x4.add (local.get $a) (local.get $c${i})))`,
+  ).join("\n");
+  return `(module ${MEMORY_IMPORT}
+  (func (export "peak") (param $n i32) (result f32) (local $a v128) (local $b v128) ${decl}
+    (local.set $a (f32x4.splat (f32.const 1.0000001)))
+    (local.set $b (f32x4.splat (f32.const 0.9999999)))
+    (loop $l ${body}
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    ${sum}
+    (f32x4.extract_lane 0 (local.get $a))))`;
+}
+
+/** Parse the bench arguments, run, print. */
+export async function benchGemm(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      m: { type: "string", default: "8192" },
+      n: { type: "string", default: "256" },
+      k: { type: "string", default: "256" },
+      tiles: { type: "string", default: "4x8,3x12,2x16" },
+      rounds: { type: "string", default: "7" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const int = (flag: string, v: string) => {
+    const x = Number(v);
+    if (!Number.isInteger(x) || x < 1)
+      throw new UsageError(`--${flag} ${v}: must be an integer >= 1`);
+    return x;
+  };
+  const [M, N, K, rounds] = [
+    int("m", values.m),
+    int("n", values.n),
+    int("k", values.k),
+    int("rounds", values.rounds),
+  ];
+  const rt = await KernelRuntime.create({ initialBytes: 4 * (M * K + K * N + M * N) + 2 ** 24 });
+  const relaxed = rt.features.relaxedSimd;
+  const tiles: GemmConfig[] = values.tiles.split(",").map((t) => {
+    const m = /^(\d+)x(\d+)$/.exec(t.trim());
+    if (!m) throw new UsageError(`--tiles ${values.tiles}: expected e.g. 4x8,2x16`);
+    return { mr: Number(m[1]), nr: Number(m[2]), relaxed, mc: 120, kc: 256, nc: 256 };
+  });
+  let gemms: { name: string; g: Gemm }[];
+  try {
+    gemms = tiles.map((c) => ({ name: `${c.mr}x${c.nr}`, g: Gemm.create(rt, undefined, c) }));
+  } catch (e) {
+    throw new UsageError(`--tiles: ${(e as Error).message}`);
+  }
+  // the three operands, reused by all shapes (each shape reads two of them and writes the third)
+  const A = rt.arena.allocF32(M * K, "bench A");
+  const B = rt.arena.allocF32(K * N, "bench B");
+  const C = rt.arena.allocF32(M * N, "bench C");
+  rt.f32(A, M * K).forEach((_, i, a) => (a[i] = Math.sin(i)));
+  rt.f32(B, K * N).forEach((_, i, a) => (a[i] = Math.cos(i)));
+  const shapes: GemmShape[] = ["nn", "tn", "nt"];
+  const argsOf = (s: GemmShape) =>
+    s === "nn"
+      ? { m: M, n: N, k: K, a: A, b: B, c: C } // Z = X W
+      : s === "tn"
+        ? { m: K, n: N, k: M, a: A, b: C, c: B } // dW = Xᵀ dZ
+        : { m: M, n: K, k: N, a: C, b: B, c: A }; // dX = dZ Wᵀ
+  const times = new Map<string, number[]>();
+  const peak = rt.module(`bench:peak:${relaxed}`, () => peakWat(12, relaxed)).peak as (
+    n: number,
+  ) => number;
+  const trips = 2e7;
+  peak(1000);
+  // interleaved rounds: every tile and shape, then the peak loop, before the next round
+  for (let r = 0; r < rounds + 1; r++) {
+    for (const { name, g } of gemms)
+      for (const s of shapes) {
+        const t0 = performance.now();
+        g.run(s, argsOf(s));
+        const dt = performance.now() - t0;
+        if (r > 0) times.set(`${name} ${s}`, [...(times.get(`${name} ${s}`) ?? []), dt]);
+      }
+    const t0 = performance.now();
+    peak(trips);
+    if (r > 0) times.set("peak", [...(times.get("peak") ?? []), performance.now() - t0]);
+  }
+  const flops = 2 * M * N * K;
+  const gf = (key: string, f: number) => f / median(times.get(key) ?? [NaN]) / 1e6;
+  const peakGf = gf("peak", trips * 12 * 8);
+  const rows = gemms.map(({ name }) => ({
+    tile: name,
+    ...Object.fromEntries(shapes.map((s) => [s, gf(`${name} ${s}`, flops)])),
+  }));
+  const result = {
+    m: M,
+    n: N,
+    k: K,
+    variant: relaxed ? "relaxed" : "plain",
+    rounds,
+    gflops: rows,
+    peak_gflops: peakGf,
+    node: process.version,
+  };
+  if (values.json) console.log(JSON.stringify(result));
+  else {
+    console.log(
+      `GEMM ${M}x${N}x${K} (${result.variant} SIMD), GFLOP/s, median of ${rounds} interleaved rounds:`,
+    );
+    console.log("tile   A·B (fwd)  Aᵀ·B (dW)  A·Bᵀ (dX)");
+    for (const r of rows)
+      console.log(
+        `${r.tile.padEnd(6)} ${shapes
+          .map((s) =>
+            Number(r[s as keyof typeof r])
+              .toFixed(1)
+              .padStart(9),
+          )
+          .join("  ")}`,
+      );
+    console.log(
+      `register-only multiply-add loop (12 f32x4 accumulators): ${peakGf.toFixed(1)} GFLOP/s`,
+    );
+  }
+  return 0;
+}
