@@ -55,6 +55,11 @@ export interface TermBatch {
   readonly X: Float64Array;
   readonly rows: number;
   readonly target: Float64Array | null;
+  /**
+   * Per-point loss weights [M] (one per residual entry), set by self-adaptive weighting
+   * (McClenny & Braga-Neto 2023): the term's loss becomes mean(pointWeights * r^2).
+   */
+  readonly pointWeights?: Float64Array;
 }
 
 /** A named loss term, compiled from a residual or a condition. */

@@ -8,7 +8,13 @@ import type { NetParams, Network } from "../nets/network.js";
 import { adamInit, adamUpdate, type AdamState } from "../optim/adam.js";
 import { type Problem, type TermBatch, batchArrays } from "../problem/problem.js";
 import type { TrainConfig } from "./config.js";
-import { type PointsByTerm, type TargetsByTerm, type WeightsByTerm, weightedLoss } from "./loss.js";
+import {
+  type PointsByTerm,
+  type TargetsByTerm,
+  type WeightsByTerm,
+  pointWeightKey,
+  weightedLoss,
+} from "./loss.js";
 
 /** One batch per term name. */
 export type Batches = Record<string, TermBatch>;
@@ -58,14 +64,22 @@ export function uploadBatches(
   return [X, T];
 }
 
-/** Weights as scalar arrays, every term present (missing names weigh 1). */
+/**
+ * Weights as scalar arrays, every term present (missing names weigh 1), plus the per-point
+ * weights [M] of the batches that carry them (under `pointWeightKey(term)`).
+ */
 export function weightArrays(
   problem: Problem,
   w: Readonly<Record<string, number>>,
   c: TrainConfig,
+  batches?: Batches,
 ): WeightsByTerm {
   const out: WeightsByTerm = {};
-  for (const n of problem.termNames) out[n] = fromData([w[n] ?? 1], [], c.precision);
+  for (const n of problem.termNames) {
+    out[n] = fromData([w[n] ?? 1], [], c.precision);
+    const pw = batches?.[n]?.pointWeights;
+    if (pw) out[pointWeightKey(n)] = fromData(pw, [pw.length], c.precision);
+  }
   return out;
 }
 
@@ -132,7 +146,7 @@ export function jaxBackend(
         opt,
         tree.ref(cache.X),
         tree.ref(cache.T),
-        weightArrays(problem, weights, c),
+        weightArrays(problem, weights, c, batches),
         fromData([lr], [], c.precision),
       );
       params = p2;

@@ -39,7 +39,9 @@ export interface TrainConfig {
   resampleEvery: number;
   precision: "float32" | "float64";
   /** Loss weighting scheme (src/weighting) and how often it updates the weights. */
-  weighting: "fixed" | "gradnorm" | "gradnorm-jaxpi" | "ntk" | "relobralo";
+  weighting: "fixed" | "gradnorm" | "gradnorm-jaxpi" | "ntk" | "relobralo" | "self-adaptive";
+  /** Ascent rate of the self-adaptive per-point weights. */
+  saLr: number;
   weightEvery: number;
   /** Log per-term gradient statistics / NTK spectra every k Adam steps (0 = never). */
   diagEvery: number;
@@ -104,11 +106,17 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   },
   weighting: {
     kind: "enum",
-    choices: ["fixed", "gradnorm", "gradnorm-jaxpi", "ntk", "relobralo"],
+    choices: ["fixed", "gradnorm", "gradnorm-jaxpi", "ntk", "relobralo", "self-adaptive"],
     default: "fixed",
     doc: "loss weighting (gradnorm: learning-rate annealing, Wang, Teng & Perdikaris 2021)",
   },
   weightEvery: { kind: "int", min: 1, default: 100, doc: "steps between weight updates" },
+  saLr: {
+    kind: "number",
+    positive: true,
+    default: 5e-3,
+    doc: "self-adaptive: Adam ascent rate of the per-point weights (needs resampleEvery=0)",
+  },
   diagEvery: { kind: "int", min: 0, default: 0, doc: "log gradient statistics every k steps" },
   ntkEvery: { kind: "int", min: 0, default: 0, doc: "log per-term NTK spectra every k steps" },
   backend: {
@@ -165,5 +173,17 @@ export function parseValue(key: string, spec: KeySpec, raw: string | number | bo
       const never: never = spec;
       throw new Error(`bad schema ${String(never)}`);
     }
+  }
+}
+
+/**
+ * Checks that involve several keys (each key's own type and range are checked when parsed).
+ * @throws naming the offending key
+ */
+export function validateTrainConfig(c: TrainConfig): void {
+  if (c.weighting === "self-adaptive" && c.resampleEvery !== 0) {
+    throw new Error(
+      `resampleEvery: weighting=self-adaptive keeps one trainable weight per point, so the points must stay fixed: set resampleEvery=0 (now ${c.resampleEvery})`,
+    );
   }
 }

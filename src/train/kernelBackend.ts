@@ -56,7 +56,7 @@ export async function kernelBackend(
       X[term.name] = fromData(b.X, [b.rows, dims], "float32");
       if (b.target) T[term.name] = fromData(b.target, [b.rows], "float32");
     }
-    const [stats, g] = lossGrad(outs, X, T, weightArrays(problem, weights, c));
+    const [stats, g] = lossGrad(outs, X, T, weightArrays(problem, weights, c, batches));
     const grads = await g.data();
     const s = Float64Array.from(await stats.data());
     if (Number.isFinite(s[0])) {

@@ -1,5 +1,6 @@
 /**
- * The weighted PINN loss over named terms: L = sum_i w_i * mean(r_i^2), where r_i are term i's
+ * The weighted PINN loss over named terms: L = sum_i w_i * mean(r_i^2) (with per-point weights
+ * under self-adaptive weighting), where r_i are term i's
  * per-point residuals computed from one jet forward pass at its points. Term names key the
  * batches, the weights and the returned per-term losses alike.
  */
@@ -12,8 +13,61 @@ import type { Problem } from "../problem/problem.js";
 export type PointsByTerm = Record<string, np.Array>;
 /** Targets per term that has them, [rows]. */
 export type TargetsByTerm = Record<string, np.Array>;
-/** A scalar weight per term. */
+/**
+ * A scalar weight per term name; a term with per-point weights also has an [M] array under
+ * {@link pointWeightKey}(name).
+ */
 export type WeightsByTerm = Record<string, np.Array>;
+
+/** The key of a term's per-point loss weights [M] in {@link WeightsByTerm}. */
+export function pointWeightKey(term: string): string {
+  return `${term}@points`;
+}
+
+/**
+ * Reduce per-term residuals to the weighted total sum_i w_i mean(p_i * r_i^2), where p_i are the
+ * term's per-point weights when W has them (self-adaptive weighting, McClenny & Braga-Neto 2023)
+ * and 1 otherwise. parts[term] is always the plain mean(r_i^2): what is logged and what the
+ * weighting schemes see. Consumes residuals and W.
+ * @returns [total, parts]
+ */
+export function reduceTerms(
+  problem: Problem,
+  residuals: Record<string, np.Array>,
+  W: WeightsByTerm,
+): [np.Array, Record<string, np.Array>] {
+  const parts: Record<string, np.Array> = {};
+  let total: np.Array | null = null;
+  for (const name of problem.termNames) {
+    const r2 = np.square(residuals[name]);
+    const pw = W[pointWeightKey(name)] as np.Array | undefined;
+    parts[name] = pw ? r2.ref.mean() : r2.mean();
+    const contrib = pw ? r2.mul(pw).mean() : parts[name].ref;
+    const wl = contrib.mul(W[name]);
+    total = total ? total.add(wl) : wl;
+  }
+  return [total as np.Array, parts];
+}
+
+/**
+ * Per-point residuals of every term (consumes X and T; params are not consumed).
+ * @returns residuals [M_i] per term name
+ */
+export function termResiduals(
+  problem: Problem,
+  net: Network,
+  params: NetParams,
+  X: PointsByTerm,
+  T: TargetsByTerm,
+): Record<string, np.Array> {
+  const out: Record<string, np.Array> = {};
+  for (const term of problem.terms) {
+    const x = X[term.name];
+    const jet = net.applyJet(params, inputJet(term.layout, x.ref));
+    out[term.name] = term.residual(jet, x, T[term.name] ?? null);
+  }
+  return out;
+}
 
 /**
  * Per-term mean-square losses (consumes X and T; params are not consumed).
@@ -26,13 +80,9 @@ export function termLosses(
   X: PointsByTerm,
   T: TargetsByTerm,
 ): Record<string, np.Array> {
+  const r = termResiduals(problem, net, params, X, T);
   const out: Record<string, np.Array> = {};
-  for (const term of problem.terms) {
-    const x = X[term.name];
-    const jet = net.applyJet(params, inputJet(term.layout, x.ref));
-    const r = term.residual(jet, x, T[term.name] ?? null);
-    out[term.name] = np.square(r).mean();
-  }
+  for (const name of problem.termNames) out[name] = np.square(r[name]).mean();
   return out;
 }
 
@@ -48,12 +98,7 @@ export function weightedLoss(
   T: TargetsByTerm,
   W: WeightsByTerm,
 ): [np.Array, Record<string, np.Array>] {
-  const parts = termLosses(problem, net, params, X, T);
+  const r = termResiduals(problem, net, params, X, T);
   tree.dispose(params);
-  let total: np.Array | null = null;
-  for (const name of problem.termNames) {
-    const wl = parts[name].ref.mul(W[name]);
-    total = total ? total.add(wl) : wl;
-  }
-  return [total as np.Array, parts];
+  return reduceTerms(problem, r, W);
 }

@@ -6,7 +6,7 @@
 import { jit, np, valueAndGrad } from "../engine/index.js";
 import type { Jet } from "../jet/jet.js";
 import type { Problem } from "../problem/problem.js";
-import type { PointsByTerm, TargetsByTerm, WeightsByTerm } from "./loss.js";
+import { type PointsByTerm, type TargetsByTerm, type WeightsByTerm, reduceTerms } from "./loss.js";
 
 /** Output jet channels per term: channels[k] is [rows, fields] for channel k of the term's layout. */
 export type OutputJets = Record<string, np.Array[]>;
@@ -20,18 +20,12 @@ export type OutputJets = Record<string, np.Array[]>;
 export function makeOutputGrad(problem: Problem) {
   const names = problem.termNames;
   const loss = (outs: OutputJets, X: PointsByTerm, T: TargetsByTerm, W: WeightsByTerm) => {
-    const parts: Record<string, np.Array> = {};
+    const residuals: Record<string, np.Array> = {};
     for (const term of problem.terms) {
       const jet: Jet = { layout: term.layout, ch: outs[term.name] };
-      const r = term.residual(jet, X[term.name], T[term.name] ?? null);
-      parts[term.name] = np.square(r).mean();
+      residuals[term.name] = term.residual(jet, X[term.name], T[term.name] ?? null);
     }
-    let total: np.Array | null = null;
-    for (const n of names) {
-      const wl = parts[n].ref.mul(W[n]);
-      total = total ? total.add(wl) : wl;
-    }
-    return [total as np.Array, parts] as [np.Array, Record<string, np.Array>];
+    return reduceTerms(problem, residuals, W);
   };
   return jit((outs: OutputJets, X: PointsByTerm, T: TargetsByTerm, W: WeightsByTerm) => {
     const [[total, parts], g] = valueAndGrad(loss, { hasAux: true })(outs, X, T, W);

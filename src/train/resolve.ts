@@ -5,7 +5,13 @@
  */
 import { PROBLEMS, getProblem, type BuiltinProblem } from "../problems/index.js";
 import type { Problem } from "../problem/problem.js";
-import { TRAIN_SCHEMA, type TrainConfig, defaultTrainConfig, parseValue } from "./config.js";
+import {
+  TRAIN_SCHEMA,
+  type TrainConfig,
+  defaultTrainConfig,
+  parseValue,
+  validateTrainConfig,
+} from "./config.js";
 
 /** Everything a run needs, validated. */
 export interface ResolvedRun {
@@ -75,6 +81,7 @@ export function resolveRun(problemName: string, overrides: readonly Override[]):
     }
     weights[term] = w;
   }
+  validateTrainConfig(config as unknown as TrainConfig);
   return { builtin, problem, params, config: config as unknown as TrainConfig, weights };
 }
 

@@ -17,7 +17,7 @@ import { type Batches, type StepBackend, uploadBatches, weightArrays } from "./b
 import { createBackend } from "./selectBackend.js";
 import { type DiagnosticRecord, createMonitor } from "./monitor.js";
 import { createWeightController } from "./weights.js";
-import type { TrainConfig } from "./config.js";
+import { type TrainConfig, validateTrainConfig } from "./config.js";
 import { type PointsByTerm, type TargetsByTerm, type WeightsByTerm, weightedLoss } from "./loss.js";
 
 /** One logged step: flat, JSON-ready. */
@@ -130,6 +130,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const { problem, config: c } = o;
   const weights = o.weights ?? {};
   validateWeights(problem, weights);
+  validateTrainConfig(c);
   const net = networkFor(problem, c);
   const rng = new Rng(c.seed);
   let params = net.init(c.seed);
@@ -166,7 +167,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       }
       const lr = learningRate(sched, k);
       const w = { ...ctl.weights };
-      const stats = await backend.step(batches, w, lr);
+      const stats = await backend.step(ctl.withPointWeights(batches), w, lr);
       steps++;
       const { loss, terms } = unpack(stats);
       finalTerms = terms;

@@ -13,16 +13,21 @@ import {
   type WeightingInputs,
   type WeightingState,
   makeWeighting,
+  selfAdaptivePointWeights,
 } from "../weighting/index.js";
 import { type Batches, type StepBackend, uploadBatches } from "./backend.js";
 import type { TrainConfig } from "./config.js";
+import { makePointResiduals2, readPointResiduals2 } from "./pointResiduals.js";
 import { measureGradients, subsampleAll } from "./measure.js";
 
-/** Weighting choices the trainer wires in (self-adaptive per-point weights are not yet). */
+/** Weighting choices the trainer wires in. */
 export type WeightingKind = TrainConfig["weighting"];
 
-/** The scheme configuration of a `weighting` key. */
-export function weightingConfig(kind: WeightingKind, seed = 0): WeightingConfig {
+/**
+ * The scheme configuration of a `weighting` key.
+ * @param saLr ascent rate of the self-adaptive per-point weights (`saLr`)
+ */
+export function weightingConfig(kind: WeightingKind, seed = 0, saLr = 5e-3): WeightingConfig {
   switch (kind) {
     case "fixed":
       return { kind: "fixed" };
@@ -38,6 +43,14 @@ export function weightingConfig(kind: WeightingKind, seed = 0): WeightingConfig 
       return { kind: "ntk" };
     case "relobralo":
       return { kind: "relobralo", seed };
+    case "self-adaptive":
+      // m(lambda) = lambda^2 from lambda_j = 1, each lambda ascending by Adam: the paper's setup
+      return {
+        kind: "self-adaptive",
+        lr: saLr,
+        optimizer: "adam",
+        mask: { kind: "polynomial", q: 2, c: 1 },
+      };
     default: {
       const never: never = kind;
       throw new Error(`unknown weighting ${String(never)}`);
@@ -49,6 +62,12 @@ export function weightingConfig(kind: WeightingKind, seed = 0): WeightingConfig 
 export interface WeightController {
   /** The weights the next step uses. */
   readonly weights: Readonly<Record<string, number>>;
+  /**
+   * The batches a step trains on: `batches` itself, or under self-adaptive weighting a copy whose
+   * terms carry their per-point weights m(lambda) (the same object until the next update, so a
+   * backend's upload cache still works).
+   */
+  withPointWeights(batches: Batches): Batches;
   /** Update the weights if `step` is due; returns true when they changed. */
   maybeUpdate(
     step: number,
@@ -66,14 +85,27 @@ export function createWeightController(
   c: TrainConfig,
   initial: Readonly<Record<string, number>>,
 ): WeightController {
-  const scheme = makeWeighting(weightingConfig(c.weighting, c.seed));
+  const cfg = weightingConfig(c.weighting, c.seed, c.saLr);
+  const scheme = makeWeighting(cfg);
   let state: WeightingState = scheme.init(problem.terms, initial);
+  const residuals = cfg.kind === "self-adaptive" ? makePointResiduals2(problem, net) : null;
+  let decorated: { from: Batches; updates: number; to: Batches } | null = null;
   const needsGrads = c.weighting === "gradnorm" || c.weighting === "gradnorm-jaxpi";
   const grads = needsGrads ? makeTermGradients(problem, net) : null;
   const traces = c.weighting === "ntk" ? makeNtkTraces(problem, net) : null;
   return {
     get weights() {
       return state.weights;
+    },
+    withPointWeights(batches) {
+      if (state.kind !== "self-adaptive" || cfg.kind !== "self-adaptive" || state.updates === 0)
+        return batches;
+      if (decorated?.from === batches && decorated.updates === state.updates) return decorated.to;
+      const pw = selfAdaptivePointWeights(cfg, state);
+      const to: Batches = { ...batches };
+      for (const [name, p] of Object.entries(pw)) to[name] = { ...batches[name], pointWeights: p };
+      decorated = { from: batches, updates: state.updates, to };
+      return to;
     },
     async maybeUpdate(step, losses, backend, batches) {
       if (c.weighting === "fixed" || step === 0 || step % c.weightEvery !== 0) return false;
@@ -94,6 +126,13 @@ export function createWeightController(
         problem.termNames.forEach((n, i) => (per[n] = tr[i] / sub[n].rows));
         inputs.ntkTraces = per;
       }
+      if (residuals) {
+        const [X, T] = uploadBatches(problem, batches, c);
+        inputs.pointResiduals2 = await readPointResiduals2(
+          problem,
+          residuals(backend.params(), X, T),
+        );
+      }
       const [, s2] = scheme.update(inputs, state);
       state = s2;
       return true;
@@ -101,6 +140,7 @@ export function createWeightController(
     dispose() {
       grads?.dispose();
       traces?.dispose();
+      residuals?.dispose();
     },
   };
 }

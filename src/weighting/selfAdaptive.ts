@@ -10,19 +10,16 @@
  * Points with large residuals see their weights grow, which focuses training on them.
  * The ascent step is dL_i/dlambda_j = m'(lambda_j) r_j^2 / n (pinnlab's terms are means).
  *
- * How a trainer wires it in (the per-point weights belong to FIXED points: draw the term's points
- * once, or reset the weights whenever the points are redrawn):
- * 1. `w = selfAdaptiveWeighting(config)`, `s = w.init(problem.terms, weights)`.
- * 2. Each step, the loss of a self-adaptive term i is
- *    weights[i] * mean(m(lambda) * r^2), with m(lambda) = `selfAdaptivePointWeights(config, s,
- *    counts)[i]` uploaded as an [n_i] array argument of the jitted step (or computed inside the
- *    step by `maskArray` from lambda passed as an array).
- * 3. The step also returns the per-point squared residuals r^2 [n_i]; after it,
- *    `[weights, s] = w.update({ step, losses, pointResiduals2: { [i]: r2 } }, s)` takes one ascent
- *    step lambda <- lambda + lr m'(lambda) r^2 / n (`selfAdaptiveAscent`).
- * The paper instead feeds -dL/dlambda to its own Adam optimiser; to do that inside the jit, make
- * lambda part of the differentiated arguments, compute m(lambda) with `maskArray`, and apply Adam
- * to the negated lambda gradient.
+ * How pinnlab's trainer wires it in (`--set weighting=self-adaptive --set resampleEvery=0`; the
+ * per-point weights belong to FIXED points, so resampling is rejected up front):
+ * 1. src/train/weights.ts builds the scheme with `optimizer: "adam"` (the paper trains lambda with
+ *    Adam) and mask m = lambda^2.
+ * 2. Every `weightEvery` steps it measures r_j^2 at the term's points on the current parameters
+ *    (src/train/pointResiduals.ts) and calls `update`, one ascent step per call.
+ * 3. The batches of the following steps carry m(lambda) as `pointWeights`, which both backends
+ *    pass into the loss: term i contributes weights[i] * mean(m(lambda) * r^2)
+ *    (`reduceTerms` in src/train/loss.ts).
+ * The L-BFGS phase after Adam uses the scalar weights only.
  */
 import { np } from "../engine/index.js";
 import { type StateBase, type Weighting, checkRange, initialWeightsFor } from "./types.js";
@@ -49,6 +46,13 @@ export interface SelfAdaptiveConfig {
   readonly mask?: SaMask;
   /** Ascent learning rate eta for lambda. Default 1. */
   readonly lr?: number;
+  /**
+   * How lambda ascends: "ascent" (default) lambda += lr g, or "adam", Adam on -g per point as the
+   * paper trains its weights (Kingma & Ba 2015; beta1 0.9, beta2 0.999, eps 1e-8), where
+   * g = dL_i/dlambda = m'(lambda) r^2 / n. Plain ascent grows lambda geometrically while r^2 stays
+   * large; Adam's steps are about lr each, whatever the residual's scale.
+   */
+  readonly optimizer?: "ascent" | "adam";
   /** Initial value of every lambda_j. Default 1 (so m = 1 for the default mask). */
   readonly initial?: number;
   /** Terms that carry per-point weights. Default: every term. */
@@ -60,6 +64,45 @@ export interface SelfAdaptiveState extends StateBase {
   readonly kind: "self-adaptive";
   /** lambda [n_i] per self-adaptive term; null until its first update (then all `initial`). */
   readonly lambdas: Readonly<Record<string, Float64Array | null>>;
+  /** Adam's first and second moments per term (optimizer "adam" only, after the first update). */
+  readonly moments?: Readonly<Record<string, { m: Float64Array; v: Float64Array }>>;
+}
+
+/**
+ * One Adam ascent step on the per-point weights of one term (the update of {@link
+ * selfAdaptiveAscent} with Adam's per-point step sizes).
+ * @param t 1-based update count (bias correction)
+ * @returns the new lambda and moments (inputs not modified)
+ * @example
+ * // first step: m_hat = g, v_hat = g^2, so every lambda_j with r_j != 0 moves by lr
+ * selfAdaptiveAdamAscent(Float64Array.of(1, 1), Float64Array.of(4, 1), 0.01, 1, null).lambda;
+ * // ~[1.01, 1.01]
+ */
+export function selfAdaptiveAdamAscent(
+  lambda: Float64Array,
+  r2: ArrayLike<number>,
+  lr: number,
+  t: number,
+  moments: { m: Float64Array; v: Float64Array } | null,
+  mask: SaMask = DEFAULT_MASK,
+): { lambda: Float64Array; m: Float64Array; v: Float64Array } {
+  const n = lambda.length;
+  if (r2.length !== n) {
+    throw new Error(`selfAdaptiveAdamAscent: ${n} weights but ${r2.length} squared residuals`);
+  }
+  const [b1, b2, eps] = [0.9, 0.999, 1e-8];
+  const m = new Float64Array(n);
+  const v = new Float64Array(n);
+  const out = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const g = (maskDerivative(mask, lambda[j]) * r2[j]) / n;
+    m[j] = b1 * (moments?.m[j] ?? 0) + (1 - b1) * g;
+    v[j] = b2 * (moments?.v[j] ?? 0) + (1 - b2) * g * g;
+    const mh = m[j] / (1 - b1 ** t);
+    const vh = v[j] / (1 - b2 ** t);
+    out[j] = lambda[j] + (lr * mh) / (Math.sqrt(vh) + eps);
+  }
+  return { lambda: out, m, v };
 }
 
 const DEFAULT_MASK: SaMask = { kind: "polynomial", q: 2, c: 1 };
@@ -258,6 +301,7 @@ export function selfAdaptiveWeighting(c: SelfAdaptiveConfig): Weighting<SelfAdap
         );
       }
       const lambdas: Record<string, Float64Array | null> = {};
+      const moments: Record<string, { m: Float64Array; v: Float64Array }> = {};
       for (const [name, lam] of Object.entries(s.lambdas)) {
         const r2 = r2s[name];
         if (!r2)
@@ -271,14 +315,22 @@ export function selfAdaptiveWeighting(c: SelfAdaptiveConfig): Weighting<SelfAdap
         }
         if (!r2.every(Number.isFinite))
           throw new Error(`weighting "${label}": inputs.pointResiduals2.${name} is not finite`);
-        lambdas[name] = selfAdaptiveAscent(
-          lam ?? new Float64Array(r2.length).fill(init),
-          r2,
-          lr,
-          mask,
-        );
+        const from = lam ?? new Float64Array(r2.length).fill(init);
+        if (c.optimizer === "adam") {
+          const a = selfAdaptiveAdamAscent(
+            from,
+            r2,
+            lr,
+            s.updates + 1,
+            s.moments?.[name] ?? null,
+            mask,
+          );
+          lambdas[name] = a.lambda;
+          moments[name] = { m: a.m, v: a.v };
+        } else lambdas[name] = selfAdaptiveAscent(from, r2, lr, mask);
       }
-      return [{ ...s.weights }, { ...s, lambdas, updates: s.updates + 1 }];
+      const next = { ...s, lambdas, updates: s.updates + 1 };
+      return [{ ...s.weights }, c.optimizer === "adam" ? { ...next, moments } : next];
     },
   };
 }

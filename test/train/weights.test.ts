@@ -66,3 +66,53 @@ test("weighting=gradnorm: the first update is learning-rate annealing of the mea
   assert.equal(r6.history[every].weights.res, 1, "the residual keeps weight 1");
   assert.ok(ratio > 10, `helmholtz's boundary gradients are weaker than the residual's (${ratio})`);
 });
+
+test("weighting=self-adaptive: after the first Adam ascent every point weight is (1 + saLr)^2, on both backends", async () => {
+  const every = 3;
+  const lr = 0.5;
+  for (const backend of ["jax", "kernels"] as const) {
+    const common: Override[] = [...base, ["resampleEvery", 0], ["backend", backend]];
+    const fixed = resolveRun("helmholtz2d", [...common, ["steps", every + 1]]);
+    const rf = await train({ problem: fixed.problem, config: fixed.config });
+    const sa = resolveRun("helmholtz2d", [
+      ...common,
+      ["steps", every + 1],
+      ["weighting", "self-adaptive"],
+      ["weightEvery", every],
+      ["saLr", lr],
+    ]);
+    const rs = await train({ problem: sa.problem, config: sa.config });
+    tree.dispose(rf.params);
+    tree.dispose(rs.params);
+    for (let k = 0; k < every; k++)
+      assert.equal(
+        rs.history[k].loss,
+        rf.history[k].loss,
+        `${backend} step ${k}: lambda = 1 so far`,
+      );
+    // Step `every` starts from the same parameters in both runs; Adam's first step moves each
+    // lambda_j by lr * g / (|g| + 1e-8) ~ lr, so m(lambda) = lambda^2 = (1 + lr)^2 at every point:
+    // the weighted total scales by 2.25 while the logged plain means stay as they were.
+    const want = (1 + lr) ** 2 * rf.history[every].loss;
+    const got = rs.history[every].loss;
+    assert.ok(Math.abs(got - want) <= 1e-3 * want, `${backend}: total ${got} vs ${want}`);
+    for (const t of sa.problem.termNames) {
+      const a = rs.history[every].terms[t];
+      const b = rf.history[every].terms[t];
+      assert.ok(Math.abs(a - b) <= 1e-6 * b, `${backend} ${t}: plain mean ${a} vs ${b}`);
+    }
+  }
+});
+
+test("weighting=self-adaptive needs fixed points: resampleEvery != 0 is rejected naming the key", () => {
+  assert.throws(
+    () => resolveRun("helmholtz2d", [["weighting", "self-adaptive"]]),
+    /^Error: resampleEvery: weighting=self-adaptive keeps one trainable weight per point/,
+  );
+  assert.doesNotThrow(() =>
+    resolveRun("helmholtz2d", [
+      ["weighting", "self-adaptive"],
+      ["resampleEvery", 0],
+    ]),
+  );
+});

@@ -25,6 +25,7 @@ import {
   ntkWeighting,
   relobraloBalance,
   relobraloWeighting,
+  selfAdaptiveAdamAscent,
   selfAdaptiveAscent,
   selfAdaptivePointWeights,
   selfAdaptiveWeighting,
@@ -489,4 +490,32 @@ test("makeWeighting: every kind, state-kind checks, configuration errors name th
       } as unknown as WeightingConfig),
     /weighting\.mask\.kind: unknown "relu"/,
   );
+});
+
+test("self-adaptive with Adam: two ascent steps by hand (Kingma & Ba with bias correction)", () => {
+  // n = 2, polynomial q = 2 (m' = 2 lambda), lr = 0.1
+  const r2 = Float64Array.of(4, 0.5);
+  const g1 = [(2 * 1 * 4) / 2, (2 * 1 * 0.5) / 2]; // [4, 0.5]
+  const a1 = selfAdaptiveAdamAscent(Float64Array.of(1, 1), r2, 0.1, 1, null);
+  g1.forEach((g, j) => {
+    close(a1.m[j], 0.1 * g, `m1 ${j}`);
+    close(a1.v[j], 0.001 * g * g, `v1 ${j}`);
+    close(a1.lambda[j], 1 + (0.1 * g) / (Math.abs(g) + 1e-8), `lambda1 ${j}`);
+  });
+  const a2 = selfAdaptiveAdamAscent(a1.lambda, r2, 0.1, 2, a1);
+  for (let j = 0; j < 2; j++) {
+    const g = (2 * a1.lambda[j] * r2[j]) / 2;
+    const m = 0.9 * a1.m[j] + 0.1 * g;
+    const v = 0.999 * a1.v[j] + 0.001 * g * g;
+    const step = (0.1 * (m / (1 - 0.9 ** 2))) / (Math.sqrt(v / (1 - 0.999 ** 2)) + 1e-8);
+    close(a2.lambda[j], a1.lambda[j] + step, `lambda2 ${j}`);
+  }
+  // the scheme with optimizer "adam" carries the moments in its state
+  const w = selfAdaptiveWeighting({ kind: "self-adaptive", lr: 0.1, optimizer: "adam" });
+  const terms = [{ name: "res", kind: "residual" as const }];
+  let s = w.init(terms);
+  [, s] = w.update({ step: 1, losses: { res: 1 }, pointResiduals2: { res: r2 } }, s);
+  [, s] = w.update({ step: 2, losses: { res: 1 }, pointResiduals2: { res: r2 } }, s);
+  assert.deepEqual([...(s.lambdas.res ?? [])], [...a2.lambda]);
+  assert.deepEqual([...(s.moments?.res.m ?? [])], [...a2.m]);
 });
