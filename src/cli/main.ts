@@ -6,10 +6,17 @@ import { parseArgs } from "node:util";
 import { PROBLEMS } from "../problems/index.js";
 import { TRAIN_SCHEMA, defaultTrainConfig } from "../train/config.js";
 import { resolveRun, parseSet, type Override } from "../train/resolve.js";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { prepareRunDir } from "../store/rundir.js";
-import { runTraining } from "./train.js";
+import { checkStore, openStore } from "../store/db.js";
+import { StoreError } from "../store/errors.js";
+import { locateRun, readRunJson } from "../store/runs.js";
+import { resolveRunDir, runTraining } from "./train.js";
 import { benchStep } from "./bench.js";
 import { benchGemm } from "./benchGemm.js";
+import { benchSuite } from "./suite.js";
+import { listRuns, reportRun, showRun } from "./runs.js";
 import { diagnose } from "./diagnose.js";
 import { UsageError, asUsage } from "./errors.js";
 
@@ -20,14 +27,27 @@ usage:
   pinnlab train <problem> [options]     train and write a run directory
       --set key=value   (repeatable) any training key, problem parameter or w.<term> weight
       --steps N         Adam steps          --seed S   random seed
-      --out DIR         run directory (default runs/<timestamp>-<problem>)
+      --out DIR         run directory (default runs/<timestamp>-<problem>); the run
+                        store pinnlab.db lives in its parent directory
       --help            list every key with its default for <problem>
+  pinnlab train --resume RUN [--store DIR]
+                                        continue a run from its last checkpoint, bit for bit
+  pinnlab runs [--problem P] [--status S] [--store DIR] [--json]
+                                        list recorded runs (store: runs/pinnlab.db)
+  pinnlab show RUN [--store DIR] [--json]
+                                        one run: configuration, status, events, last records
+  pinnlab report RUN [--store DIR]      regenerate the run's self-contained report.html
+      RUN is a run directory, a run id, or a unique part of one
   pinnlab diagnose <problem> [--set ...] [--steps N] [--json]
                                         train briefly, then name what goes wrong and the fix
   pinnlab bench step --problem burgers --width W --depth D --points N [--steps K] [--json]
   pinnlab bench gemm [--m 8192 --n 256 --k 256] [--tiles 4x8,3x12,2x16] [--rounds R] [--json]
       [--backend auto|kernels|jax | --compare]   median ms per training step; --compare
                                         times jax and the fused kernels interleaved
+  pinnlab bench suite [--problems a,b] [--presets plain,best] [--seeds N] [--budget MIN]
+      [--steps N] [--store DIR] [--doc FILE]
+                                        train the matrix, store every run, print the table
+                                        and write it into docs/BENCHMARKS.md
 `;
 
 function listProblems(): string {
@@ -86,9 +106,31 @@ async function main(argv: string[]): Promise<number> {
           steps: { type: "string" },
           seed: { type: "string" },
           out: { type: "string" },
+          resume: { type: "string" },
+          store: { type: "string", default: "runs" },
           help: { type: "boolean" },
         },
       });
+      if (values.resume !== undefined) {
+        const extra = positionals.length > 0 || values.set || values.steps || values.seed;
+        if (extra || values.out) {
+          throw new UsageError(
+            "train --resume RUN: takes no problem, --set, --steps, --seed or --out",
+          );
+        }
+        const storeDir = values.store;
+        const loc = locateRun(values.resume, storeDir, () =>
+          openStore(storeDir, { create: false }),
+        );
+        if (existsSync(resolve(loc.dir, "metrics.json"))) {
+          const m = readRunJson(loc.dir, "metrics.json");
+          throw new UsageError(
+            `run ${loc.id}: already ended (${String(m.status)}); nothing to resume`,
+          );
+        }
+        const run = asUsage(() => resolveRunDir(loc.dir));
+        return runTraining(run, loc.dir, { resume: true });
+      }
       if (positionals.length !== 1)
         throw new UsageError("train: expected exactly one problem name");
       const name = positionals[0];
@@ -114,16 +156,26 @@ async function main(argv: string[]): Promise<number> {
       const run = asUsage(() => resolveRun(name, overrides));
       const stamp = new Date().toISOString().replace(/[:.]/g, "-");
       const out = values.out ?? `runs/${stamp}-${name}`;
+      // a foreign or corrupt store beside the run is refused before anything is written
+      const storeDir = dirname(resolve(out));
+      checkStore(storeDir);
       asUsage(() => prepareRunDir(out));
       return runTraining(run, out);
     }
     case "diagnose":
       return diagnose(rest);
+    case "runs":
+      return listRuns(rest);
+    case "show":
+      return showRun(rest);
+    case "report":
+      return reportRun(rest);
     case "bench": {
       const [sub, ...args] = rest;
       if (sub === "step") return benchStep(args);
       if (sub === "gemm") return benchGemm(args);
-      throw new UsageError(`bench: unknown benchmark "${sub ?? ""}" (known: step, gemm)`);
+      if (sub === "suite") return benchSuite(args);
+      throw new UsageError(`bench: unknown benchmark "${sub ?? ""}" (known: step, gemm, suite)`);
     }
     default:
       throw new UsageError(`unknown command "${cmd}" (try pinnlab --help)`);
@@ -137,7 +189,10 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     const err = e as Error & { code?: string };
     // input errors (ours, or node's argument parser) are the user's: one line, status 2
-    const input = err instanceof UsageError || err.code?.startsWith("ERR_PARSE_ARGS");
+    const input =
+      err instanceof UsageError ||
+      err instanceof StoreError ||
+      err.code?.startsWith("ERR_PARSE_ARGS");
     if (input) {
       process.stderr.write(`pinnlab: error: ${err.message.split("\n")[0]}\n`);
       process.exitCode = 2;

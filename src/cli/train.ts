@@ -1,12 +1,20 @@
 /**
- * `pinnlab train`: build the engine, train, evaluate against the reference, write the run directory.
+ * `pinnlab train`: build the engine, train, evaluate against the reference, write the run
+ * directory and record the run in the store (`pinnlab.db` beside the run directory). Checkpoints
+ * are written every `checkpointEvery` Adam steps; `--resume` continues a run from its checkpoint.
  */
 import { join } from "node:path";
 import { startEngine, tree } from "../engine/index.js";
+import { fieldSample } from "../report/field.js";
+import { writeReport } from "../report/index.js";
+import { readCheckpoint, writeCheckpoint } from "../store/checkpoint.js";
+import { type RunStore, openStore } from "../store/db.js";
 import { appendRecord, predictionCsv, writeAtomic } from "../store/rundir.js";
+import { filterJsonl, locationOf, readRunJson } from "../store/runs.js";
 import { predictGrid, relativeL2 } from "../train/evaluate.js";
-import type { ResolvedRun } from "../train/resolve.js";
-import { train } from "../train/trainer.js";
+import { type Override, type ResolvedRun, resolveRun } from "../train/resolve.js";
+import type { TrainState } from "../train/state.js";
+import { type RollbackEvent, train } from "../train/trainer.js";
 import { createProgress } from "./progress.js";
 
 /** The metrics.json of a run. */
@@ -27,77 +35,199 @@ export interface RunMetrics {
   final_weights: Record<string, number>;
   /** Which engine ran the Adam steps. */
   backend: string;
+  /** Rollbacks to a checkpoint after non-finite values, in order. */
+  rollbacks: RollbackEvent[];
+  /** The checkpoint step this process resumed from (null: trained from the start). */
+  resumed_from: number | null;
+}
+
+/** How to run a training. */
+export interface TrainRunOptions {
+  /** Continue the run in `dir` from its checkpoint (its config.json is the configuration). */
+  resume?: boolean;
+  /** Wall-time budget for the Adam phase (benchmark suite); the run still completes. */
+  stopAfterSeconds?: number;
 }
 
 /**
- * Train a resolved run and write config.json, history.jsonl, metrics.json, prediction.csv into dir.
+ * The configuration a run directory was trained with, resolved again from its config.json.
+ * @throws StoreError when config.json is missing or corrupt; Error when it no longer resolves
+ */
+export function resolveRunDir(dir: string): ResolvedRun {
+  const saved = readRunJson(dir, "config.json");
+  const overrides: Override[] = [];
+  const obj = (k: string) => (saved[k] ?? {}) as Record<string, string | number | boolean>;
+  for (const [k, v] of Object.entries(obj("parameters"))) overrides.push([k, v]);
+  for (const [k, v] of Object.entries(obj("config"))) overrides.push([k, v]);
+  for (const [k, v] of Object.entries(obj("weights"))) overrides.push([`w.${k}`, v]);
+  if (typeof saved.problem !== "string") {
+    throw new Error(`${join(dir, "config.json")}: no problem name`);
+  }
+  return resolveRun(saved.problem, overrides);
+}
+
+/** Record one run's progress in the store and its directory. */
+function recorder(store: RunStore, id: string, dir: string) {
+  const historyPath = join(dir, "history.jsonl");
+  const diagPath = join(dir, "diagnostics.jsonl");
+  return {
+    historyPath,
+    diagPath,
+    /** Forget everything logged from completed step `step` on (history: step index >= step). */
+    truncate(step: number) {
+      filterJsonl(historyPath, (r) => (r.step as number) < step);
+      filterJsonl(diagPath, (r) => (r.step as number) <= step);
+      store.dropStepsFrom(id, step);
+    },
+  };
+}
+
+/**
+ * Train a resolved run (or resume the run in `dir`), write config.json, history.jsonl,
+ * diagnostics.jsonl, checkpoint.bin, metrics.json, prediction.csv, field.json and report.html
+ * into `dir`, and record it in the store beside `dir`.
+ * @returns metrics.json's content
+ */
+export async function executeRun(
+  run: ResolvedRun,
+  dir: string,
+  o: TrainRunOptions = {},
+): Promise<RunMetrics> {
+  const t0 = performance.now();
+  const loc = locationOf(dir);
+  const store = openStore(loc.storeDir, { create: true });
+  try {
+    await startEngine();
+    const { problem, config } = run;
+    const saved = { problem: problem.name, parameters: run.params, config, weights: run.weights };
+    const rec = recorder(store, loc.id, dir);
+    let resume: TrainState | null = null;
+    if (o.resume) {
+      resume = readCheckpoint(dir);
+      const from = resume?.step ?? 0;
+      rec.truncate(from);
+      if (!store.get(loc.id)) {
+        store.insertRun({
+          id: loc.id,
+          dir,
+          problem: problem.name,
+          seed: config.seed,
+          config: saved,
+        });
+      }
+      store.updateRun(loc.id, { status: "running", message: "", pid: process.pid });
+      store.addEvent(loc.id, "resume", from, { checkpoint: resume !== null });
+      process.stderr.write(
+        resume
+          ? `pinnlab: resuming ${loc.id} from its checkpoint at step ${from}\n`
+          : `pinnlab: ${loc.id} has no checkpoint; training it again from step 0\n`,
+      );
+    } else {
+      writeAtomic(join(dir, "config.json"), JSON.stringify(saved, null, 2) + "\n");
+      store.insertRun({ id: loc.id, dir, problem: problem.name, seed: config.seed, config: saved });
+    }
+    const total =
+      (config.optimizer === "lbfgs" ? 0 : config.steps) +
+      (config.optimizer === "adam" ? 0 : config.lbfgsSteps);
+    const progress = createProgress(problem.name, total);
+    const result = await train({
+      problem,
+      config,
+      weights: run.weights,
+      resume: resume ?? undefined,
+      stopAfterSeconds: o.stopAfterSeconds,
+      onNote: (m) => process.stderr.write(`pinnlab: ${m}\n`),
+      onDiagnostics: (recs) => {
+        for (const r of recs) appendRecord(rec.diagPath, r);
+      },
+      onRecord: (r) => {
+        appendRecord(rec.historyPath, r);
+        store.addStep(loc.id, r);
+        progress.update(r);
+      },
+      onCheckpoint: (st) => {
+        writeCheckpoint(dir, st);
+        store.updateRun(loc.id, { checkpoint_step: st.step, steps: st.step });
+      },
+      onRollback: (e) => {
+        rec.truncate(e.toStep);
+        store.addEvent(loc.id, "rollback", e.atStep, e);
+        process.stderr.write(
+          `pinnlab: ${e.reason} at step ${e.atStep}; rolled back to step ${e.toStep}, ` +
+            `learning rate x${e.lrScale.toPrecision(3)}\n`,
+        );
+      },
+    });
+    progress.done();
+    let relL2: number | null = null;
+    // a diverged run has no meaningful prediction: write none rather than a file of NaNs
+    if (problem.reference && result.status === "completed") {
+      const ref = problem.reference();
+      const pred = await predictGrid(result.net, result.params, ref, problem.fields);
+      relL2 = relativeL2(pred.values, ref.values);
+      writeAtomic(
+        join(dir, "prediction.csv"),
+        predictionCsv(problem.domain.inputs, problem.fields, pred.X, pred.values),
+      );
+      const f = fieldSample(problem.domain.inputs, ref.axes, pred.values, ref.values);
+      if (f) writeAtomic(join(dir, "field.json"), JSON.stringify(f) + "\n");
+    }
+    tree.dispose(result.params);
+    const metrics: RunMetrics = {
+      problem: problem.name,
+      parameters: { ...run.params },
+      config: { ...config },
+      weights: { ...run.weights },
+      status: result.status,
+      message: result.message,
+      rel_l2: relL2,
+      steps: result.steps,
+      wall_s: (performance.now() - t0) / 1000 + (resume?.wall_s ?? 0),
+      train_wall_s: result.wall_s,
+      final_weights: result.finalWeights,
+      backend: result.backend,
+      final_loss: Object.fromEntries(
+        Object.entries(result.finalTerms).map(([k, v]) => [k, Number.isFinite(v) ? v : null]),
+      ),
+      rollbacks: result.rollbacks,
+      resumed_from: resume?.step ?? null,
+    };
+    writeAtomic(join(dir, "metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
+    store.updateRun(loc.id, {
+      status: result.status,
+      message: result.message,
+      steps: result.steps,
+      wall_s: metrics.wall_s,
+      rel_l2: relL2,
+      backend: result.backend,
+      metrics: metrics as unknown as Record<string, unknown>,
+      pid: null,
+    });
+    try {
+      await writeReport(dir);
+    } catch (e) {
+      process.stderr.write(`pinnlab: report.html not written: ${(e as Error).message}\n`);
+    }
+    const err = relL2 === null ? "n/a" : relL2.toExponential(3);
+    process.stdout.write(
+      `${problem.name}: ${result.status}, rel L2 ${err}, ${result.steps} steps, ${metrics.wall_s.toFixed(1)} s -> ${dir}\n`,
+    );
+    if (result.status === "diverged") process.stderr.write(`pinnlab: ${result.message}\n`);
+    return metrics;
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * Train a resolved run into `dir` (see {@link executeRun}).
  * @returns process exit status (0 completed, 1 diverged)
  */
-export async function runTraining(run: ResolvedRun, dir: string): Promise<number> {
-  const t0 = performance.now();
-  await startEngine();
-  const { problem, config } = run;
-  writeAtomic(
-    join(dir, "config.json"),
-    JSON.stringify(
-      { problem: problem.name, parameters: run.params, config, weights: run.weights },
-      null,
-      2,
-    ) + "\n",
-  );
-  const total =
-    (config.optimizer === "lbfgs" ? 0 : config.steps) +
-    (config.optimizer === "adam" ? 0 : config.lbfgsSteps);
-  const progress = createProgress(problem.name, total);
-  const historyPath = join(dir, "history.jsonl");
-  const result = await train({
-    problem,
-    config,
-    weights: run.weights,
-    onNote: (m) => process.stderr.write(`pinnlab: ${m}\n`),
-    onDiagnostics: (recs) => {
-      for (const r of recs) appendRecord(join(dir, "diagnostics.jsonl"), r);
-    },
-    onRecord: (r) => {
-      appendRecord(historyPath, r);
-      progress.update(r);
-    },
-  });
-  progress.done();
-  let relL2: number | null = null;
-  // a diverged run has no meaningful prediction: write none rather than a file of NaNs
-  if (problem.reference && result.status === "completed") {
-    const ref = problem.reference();
-    const pred = await predictGrid(result.net, result.params, ref, problem.fields);
-    relL2 = relativeL2(pred.values, ref.values);
-    writeAtomic(
-      join(dir, "prediction.csv"),
-      predictionCsv(problem.domain.inputs, problem.fields, pred.X, pred.values),
-    );
-  }
-  tree.dispose(result.params);
-  const metrics: RunMetrics = {
-    problem: problem.name,
-    parameters: { ...run.params },
-    config: { ...config },
-    weights: { ...run.weights },
-    status: result.status,
-    message: result.message,
-    rel_l2: relL2,
-    steps: result.steps,
-    wall_s: (performance.now() - t0) / 1000,
-    train_wall_s: result.wall_s,
-    final_weights: result.finalWeights,
-    backend: result.backend,
-    final_loss: Object.fromEntries(
-      Object.entries(result.finalTerms).map(([k, v]) => [k, Number.isFinite(v) ? v : null]),
-    ),
-  };
-  writeAtomic(join(dir, "metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
-  const err = relL2 === null ? "n/a" : relL2.toExponential(3);
-  process.stdout.write(
-    `${problem.name}: ${result.status}, rel L2 ${err}, ${result.steps} steps, ${metrics.wall_s.toFixed(1)} s -> ${dir}\n`,
-  );
-  if (result.status === "diverged") process.stderr.write(`pinnlab: ${result.message}\n`);
-  return result.status === "completed" ? 0 : 1;
+export async function runTraining(
+  run: ResolvedRun,
+  dir: string,
+  o: TrainRunOptions = {},
+): Promise<number> {
+  const m = await executeRun(run, dir, o);
+  return m.status === "completed" ? 0 : 1;
 }

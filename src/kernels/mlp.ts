@@ -190,6 +190,15 @@ interface Workspace {
   ran: boolean;
 }
 
+/** Adam's state in the kernel network. */
+export interface KernelAdamState {
+  readonly m: ArrayLike<number>;
+  readonly v: ArrayLike<number>;
+  readonly count: number;
+  readonly b1t: number;
+  readonly b2t: number;
+}
+
 /**
  * A network on the fused kernels: jet forward, parameter gradient by the hand-derived adjoint,
  * Adam in place.
@@ -390,6 +399,29 @@ export class KernelMlp {
   /** Adam steps taken since creation or {@link adamReset}. */
   get adamCount(): number {
     return this.count;
+  }
+
+  /** A copy of Adam's state: moments (flat, tree.leaves order), step count, b1^t and b2^t. */
+  adamState(): KernelAdamState {
+    return {
+      m: Float32Array.from(this.view(this.M, this.paramCount)),
+      v: Float32Array.from(this.view(this.V, this.paramCount)),
+      count: this.count,
+      b1t: this.b1t,
+      b2t: this.b2t,
+    };
+  }
+
+  /** Replace Adam's state (as {@link adamState} returns it; float64 moments are rounded to float32). */
+  loadAdamState(s: KernelAdamState): void {
+    if (s.m.length !== this.paramCount || s.v.length !== this.paramCount) {
+      throw new Error(`KernelMlp.loadAdamState: expected ${this.paramCount} moments`);
+    }
+    this.view(this.M, this.paramCount).set(s.m);
+    this.view(this.V, this.paramCount).set(s.v);
+    this.count = s.count;
+    this.b1t = Math.fround(s.b1t);
+    this.b2t = Math.fround(s.b2t);
   }
 
   /** Zero Adam's moments and step count. */

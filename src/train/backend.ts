@@ -4,6 +4,7 @@
  * returns the step's stats; it owns the parameters and optimiser state between steps.
  */
 import { fromData, jit, np, tree, valueAndGrad } from "../engine/index.js";
+import { flattenParams, unflattenParams } from "../nets/flat.js";
 import type { NetParams, Network } from "../nets/network.js";
 import { adamInit, adamUpdate, type AdamState } from "../optim/adam.js";
 import { type Problem, type TermBatch, batchArrays } from "../problem/problem.js";
@@ -15,6 +16,7 @@ import {
   pointWeightKey,
   weightedLoss,
 } from "./loss.js";
+import type { OptimizerSnapshot } from "./state.js";
 
 /** One batch per term name. */
 export type Batches = Record<string, TermBatch>;
@@ -43,6 +45,10 @@ export interface StepBackend {
     batches: Batches,
     weights: Readonly<Record<string, number>>,
   ): (x: Float64Array) => Promise<{ stats: Float64Array; g: Float64Array }>;
+  /** A copy of the parameters and Adam's state (for checkpoints). */
+  snapshot(): Promise<OptimizerSnapshot>;
+  /** Replace the parameters and Adam's state with a snapshot's (exactly, no rounding). */
+  restore(s: OptimizerSnapshot): Promise<void>;
   /** Free everything the backend holds. */
   dispose(): void;
 }
@@ -154,6 +160,31 @@ export function jaxBackend(
       return Float64Array.from(await stats.data());
     },
     params: () => tree.ref(params),
+    async snapshot() {
+      const scalar = async (a: np.Array) => (await a.ref.data())[0];
+      return {
+        params: (await flattenParams(params)).flat,
+        mu: (await flattenParams(opt.mu)).flat,
+        nu: (await flattenParams(opt.nu)).flat,
+        count: await scalar(opt.count),
+        b1t: await scalar(opt.b1t),
+        b2t: await scalar(opt.b2t),
+      };
+    },
+    async restore(s) {
+      const { layout } = await flattenParams(params);
+      const scalar = (v: number) => fromData([v], [], c.precision);
+      tree.dispose(params);
+      tree.dispose(opt);
+      params = unflattenParams(s.params, layout, c.precision);
+      opt = {
+        mu: unflattenParams(s.mu, layout, c.precision),
+        nu: unflattenParams(s.nu, layout, c.precision),
+        count: scalar(s.count),
+        b1t: scalar(s.b1t),
+        b2t: scalar(s.b2t),
+      };
+    },
     dispose() {
       drop();
       tree.dispose(params);

@@ -50,12 +50,25 @@ export interface TrainConfig {
   backend: "auto" | "kernels" | "jax";
   seed: number;
   logEvery: number;
+  /** Checkpoint the training state every k Adam steps (0 = never; needs a run directory). */
+  checkpointEvery: number;
+  /** Rollbacks to the last checkpoint after a non-finite loss or parameter before giving up. */
+  divergenceRetries: number;
+  /** Learning-rate factor applied at each rollback (in (0, 1)). */
+  rollbackLrFactor: number;
 }
 
 /** A schema entry: type, default and a one-line description. */
 export type KeySpec =
   | { kind: "int"; min: number; default: number; doc: string }
-  | { kind: "number"; min?: number; positive?: boolean; default: number; doc: string }
+  | {
+      kind: "number";
+      min?: number;
+      max?: number;
+      positive?: boolean;
+      default: number;
+      doc: string;
+    }
   | { kind: "bool"; default: boolean; doc: string }
   | { kind: "enum"; choices: readonly string[]; default: string; doc: string };
 
@@ -127,6 +140,25 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   },
   seed: { kind: "int", min: 0, default: 0, doc: "random seed" },
   logEvery: { kind: "int", min: 1, default: 100, doc: "log a record every k steps" },
+  checkpointEvery: {
+    kind: "int",
+    min: 0,
+    default: 500,
+    doc: "checkpoint the training state every k Adam steps (0 = never)",
+  },
+  divergenceRetries: {
+    kind: "int",
+    min: 0,
+    default: 2,
+    doc: "rollbacks to the last checkpoint after a NaN/Inf before status diverged",
+  },
+  rollbackLrFactor: {
+    kind: "number",
+    positive: true,
+    max: 1,
+    default: 0.1,
+    doc: "learning-rate factor applied at each rollback",
+  },
 };
 
 /** The defaults of every training key. */
@@ -157,6 +189,7 @@ export function parseValue(key: string, spec: KeySpec, raw: string | number | bo
       }
       if (spec.positive && !(v > 0)) fail("must be positive");
       if (spec.min !== undefined && v < spec.min) fail(`must be >= ${spec.min}`);
+      if (spec.max !== undefined && v > spec.max) fail(`must be <= ${spec.max}`);
       return v;
     }
     case "bool": {

@@ -87,6 +87,22 @@ export async function kernelBackend(
       };
     },
     params: () => unflattenParams(mlp.params(), layout, "float32"),
+    snapshot() {
+      const a = mlp.adamState();
+      return Promise.resolve({
+        params: Float64Array.from(mlp.params()),
+        mu: Float64Array.from(a.m),
+        nu: Float64Array.from(a.v),
+        count: a.count,
+        b1t: a.b1t,
+        b2t: a.b2t,
+      });
+    },
+    restore(s) {
+      mlp.loadParams(Float32Array.from(s.params));
+      mlp.loadAdamState({ m: s.mu, v: s.nu, count: s.count, b1t: s.b1t, b2t: s.b2t });
+      return Promise.resolve();
+    },
     dispose() {
       lossGrad.dispose();
     },

@@ -16,6 +16,7 @@ import { Rng } from "../util/rng.js";
 import { type Batches, type StepBackend, uploadBatches, weightArrays } from "./backend.js";
 import { createBackend } from "./selectBackend.js";
 import { type DiagnosticRecord, createMonitor } from "./monitor.js";
+import { type TrainState, finiteSnapshot } from "./state.js";
 import { createWeightController } from "./weights.js";
 import { type TrainConfig, validateTrainConfig } from "./config.js";
 import { type PointsByTerm, type TargetsByTerm, type WeightsByTerm, weightedLoss } from "./loss.js";
@@ -49,6 +50,17 @@ export interface TrainResult {
   finalTerms: Record<string, number>;
   /** Loss weight per term at the end (the adaptive schemes' last update). */
   finalWeights: Record<string, number>;
+  /** Rollbacks after non-finite losses or parameters, in order. */
+  rollbacks: RollbackEvent[];
+}
+
+/** A rollback: at `atStep` the loss or a parameter was not finite; training went back to `toStep`. */
+export interface RollbackEvent {
+  atStep: number;
+  toStep: number;
+  reason: string;
+  /** The learning-rate scale in force from then on. */
+  lrScale: number;
 }
 
 /** Inputs of `train`. */
@@ -62,6 +74,17 @@ export interface TrainOptions {
   onNote?: (msg: string) => void;
   /** Diagnostics records (gradient statistics, NTK spectra) as they are measured. */
   onDiagnostics?: (records: DiagnosticRecord[]) => void;
+  /**
+   * Receives a checkpoint every `checkpointEvery` Adam steps and when Adam ends (awaited, so the
+   * caller can write it before training goes on).
+   */
+  onCheckpoint?: (state: TrainState) => void | Promise<void>;
+  /** Told about each rollback; records logged after `toStep` are void from then on. */
+  onRollback?: (e: RollbackEvent) => void;
+  /** Continue from a checkpoint (made with the same problem and configuration). */
+  resume?: TrainState;
+  /** Stop the Adam phase (and skip L-BFGS) after this much wall time; the run still completes. */
+  stopAfterSeconds?: number;
 }
 
 /** The network a problem and configuration call for. */
@@ -132,9 +155,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   validateWeights(problem, weights);
   validateTrainConfig(c);
   const net = networkFor(problem, c);
-  const rng = new Rng(c.seed);
+  let rng = new Rng(c.seed);
   let params = net.init(c.seed);
-  const t0 = performance.now();
+  let t0 = performance.now();
+  let stoppedEarly = false;
+  const rollbackEvents: RollbackEvent[] = [];
   const history: StepRecord[] = [];
   const names = problem.termNames;
   let finalTerms: Record<string, number> = {};
@@ -155,27 +180,95 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   };
 
   const adamSteps = c.optimizer === "lbfgs" ? 0 : c.steps;
+  if (o.resume && o.resume.step > adamSteps) {
+    throw new Error(`resume: the checkpoint is at step ${o.resume.step}, past steps=${adamSteps}`);
+  }
+  const deadline = o.stopAfterSeconds === undefined ? Infinity : t0 + o.stopAfterSeconds * 1000;
   if (adamSteps > 0) {
-    const ctl = createWeightController(problem, net, c, weights);
+    const resume = o.resume;
+    const ctl = createWeightController(problem, net, c, weights, resume?.weighting);
     const monitor = createMonitor(problem, net, c);
     const backend = await createBackend(problem, net, c, params, (m) => o.onNote?.(m));
+    let batchRng = resume?.batchRng ?? rng.state();
+    let lrScale = resume?.lrScale ?? 1;
+    let rollbacks = resume?.rollbacks ?? 0;
     let batches = sampleBatches(problem, c, rng, c.points);
-    const sched = { lr: c.lr, warmup: c.warmup, decayRate: c.decayRate, decaySteps: c.decaySteps };
-    for (let k = 0; k < adamSteps; k++) {
-      if (k > 0 && c.resampleEvery > 0 && k % c.resampleEvery === 0) {
-        batches = sampleBatches(problem, c, rng, c.points);
+    /** Bring the loop back to a saved state (backend, weighting, RNG, batch); returns its step. */
+    const restore = async (st: TrainState): Promise<number> => {
+      await backend.restore(st.optimizer);
+      ctl.state = st.weighting;
+      rng = new Rng(st.batchRng);
+      batches = sampleBatches(problem, c, rng, c.points);
+      if (rng.state().some((v, i) => v !== st.rng[i])) {
+        throw new Error(`checkpoint at step ${st.step}: its RNG state does not match its batch`);
       }
-      const lr = learningRate(sched, k);
-      const w = { ...ctl.weights };
-      const stats = await backend.step(ctl.withPointWeights(batches), w, lr);
-      steps++;
-      const { loss, terms } = unpack(stats);
-      finalTerms = terms;
-      if (!Number.isFinite(loss)) {
+      batchRng = st.batchRng;
+      return st.step;
+    };
+    const snapshot = async (step: number): Promise<TrainState> => ({
+      step,
+      optimizer: await backend.snapshot(),
+      weighting: ctl.state,
+      rng: rng.state(),
+      batchRng,
+      lrScale,
+      rollbacks,
+      wall_s: (performance.now() - t0) / 1000,
+    });
+    let k = 0;
+    if (resume) {
+      t0 -= resume.wall_s * 1000;
+      k = await restore(resume);
+      steps = k;
+      while (history.length && history[history.length - 1].step >= k) history.pop();
+    }
+    // the rollback target: the newest checkpoint (the starting state until one is written)
+    let last: TrainState = resume ?? (await snapshot(0));
+    /** A non-finite loss or parameter: roll back with a smaller lr, or give up. */
+    const divergence = async (what: string): Promise<boolean> => {
+      if (rollbacks >= c.divergenceRetries) {
         status = "diverged";
-        message = `loss became ${loss} at Adam step ${k}; try a smaller lr (now ${c.lr}) or more warmup`;
+        const tried =
+          rollbacks > 0
+            ? `after ${rollbacks} rollback(s) with the learning rate scaled by ${lrScale.toPrecision(3)}`
+            : "with no rollbacks left (divergenceRetries=0)";
+        message =
+          `${what} at Adam step ${k}, ${tried}; try a smaller lr (now ${c.lr}), ` +
+          `more warmup, or a smaller rollbackLrFactor`;
+        return false;
+      }
+      rollbacks++;
+      lrScale *= c.rollbackLrFactor;
+      const event: RollbackEvent = { atStep: k, toStep: last.step, reason: what, lrScale };
+      rollbackEvents.push(event);
+      k = await restore(last);
+      steps = k;
+      while (history.length && history[history.length - 1].step >= k) history.pop();
+      o.onRollback?.(event);
+      return true;
+    };
+    const sched = { lr: c.lr, warmup: c.warmup, decayRate: c.decayRate, decaySteps: c.decaySteps };
+    while (k < adamSteps) {
+      if (performance.now() > deadline) {
+        message = `stopped by the time budget after ${k} of ${adamSteps} Adam steps`;
+        stoppedEarly = true;
         break;
       }
+      if (k > 0 && c.resampleEvery > 0 && k % c.resampleEvery === 0) {
+        batchRng = rng.state();
+        batches = sampleBatches(problem, c, rng, c.points);
+      }
+      const lr = learningRate(sched, k) * lrScale;
+      const w = { ...ctl.weights };
+      const stats = await backend.step(ctl.withPointWeights(batches), w, lr);
+      const { loss, terms } = unpack(stats);
+      if (!Number.isFinite(loss)) {
+        if (await divergence(`loss became ${loss}`)) continue;
+        finalTerms = terms;
+        break;
+      }
+      steps++;
+      finalTerms = terms;
       if (k % c.logEvery === 0 || k === adamSteps - 1) {
         record({
           step: k,
@@ -190,6 +283,18 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       await ctl.maybeUpdate(k + 1, terms, backend, batches);
       const diag = await monitor.maybeRecord(k + 1, backend, batches);
       if (diag.length) o.onDiagnostics?.(diag);
+      k++;
+      // checkpoint every checkpointEvery steps and when Adam ends (L-BFGS restarts from there)
+      const due = c.checkpointEvery > 0 && (k % c.checkpointEvery === 0 || k === adamSteps);
+      if (due) {
+        const st = await snapshot(k);
+        if (!finiteSnapshot(st.optimizer)) {
+          if (await divergence("a parameter became non-finite")) continue;
+          break;
+        }
+        last = st;
+        await o.onCheckpoint?.(st);
+      }
     }
     finalWeights = { ...ctl.weights };
     ctl.dispose();
@@ -201,7 +306,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     else backend.dispose();
   }
 
-  if (status === "completed" && c.optimizer !== "adam" && c.lbfgsSteps > 0) {
+  if (status === "completed" && !stoppedEarly && c.optimizer !== "adam" && c.lbfgsSteps > 0) {
     const fullBatch = sampleBatches(problem, c, rng, c.lbfgsPoints);
     const [X, T] = uploadBatches(problem, fullBatch, c);
     // L-BFGS keeps the weights Adam ended with (fixed: the configured ones)
@@ -254,6 +359,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
               wall_s: (performance.now() - t0) / 1000,
             });
           }
+          // the time budget (benchmark suite) ends L-BFGS too
+          return performance.now() > deadline;
         },
       },
     );
@@ -263,7 +370,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     } else {
       tree.dispose(params);
       params = toParams(result.x);
-      message = `L-BFGS stopped after ${result.iterations} iterations (${result.reason})`;
+      const why = result.reason === "stopped" ? "time budget" : result.reason;
+      message = `L-BFGS stopped after ${result.iterations} iterations (${why})`;
     }
     lg.dispose();
     tree.dispose(X);
@@ -282,5 +390,6 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     finalTerms,
     finalWeights,
     backend: backendKind,
+    rollbacks: rollbackEvents,
   };
 }

@@ -68,6 +68,8 @@ export interface WeightController {
    * backend's upload cache still works).
    */
   withPointWeights(batches: Batches): Batches;
+  /** The scheme's state (for checkpoints). */
+  state: WeightingState;
   /** Update the weights if `step` is due; returns true when they changed. */
   maybeUpdate(
     step: number,
@@ -78,16 +80,20 @@ export interface WeightController {
   dispose(): void;
 }
 
-/** Build the controller for a run. */
+/**
+ * Build the controller for a run.
+ * @param from a checkpointed state to continue from (default: the scheme's initial state)
+ */
 export function createWeightController(
   problem: Problem,
   net: Network,
   c: TrainConfig,
   initial: Readonly<Record<string, number>>,
+  from?: WeightingState,
 ): WeightController {
   const cfg = weightingConfig(c.weighting, c.seed, c.saLr);
   const scheme = makeWeighting(cfg);
-  let state: WeightingState = scheme.init(problem.terms, initial);
+  let state: WeightingState = from ?? scheme.init(problem.terms, initial);
   const residuals = cfg.kind === "self-adaptive" ? makePointResiduals2(problem, net) : null;
   let decorated: { from: Batches; updates: number; to: Batches } | null = null;
   const needsGrads = c.weighting === "gradnorm" || c.weighting === "gradnorm-jaxpi";
@@ -106,6 +112,12 @@ export function createWeightController(
       for (const [name, p] of Object.entries(pw)) to[name] = { ...batches[name], pointWeights: p };
       decorated = { from: batches, updates: state.updates, to };
       return to;
+    },
+    get state() {
+      return state;
+    },
+    set state(s: WeightingState) {
+      state = s;
     },
     async maybeUpdate(step, losses, backend, batches) {
       if (c.weighting === "fixed" || step === 0 || step % c.weightEvery !== 0) return false;

@@ -1,0 +1,126 @@
+/**
+ * `pinnlab bench suite`: train every (problem, preset, seed) of a matrix, record each run in the
+ * store, and write the table of mean and spread of the relative L2 error over seeds, with the
+ * literature's numbers beside ours, to stdout and into docs/BENCHMARKS.md (its marked section).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { type PresetName, PRESETS, isPreset, presetOverrides } from "../problems/presets.js";
+import { checkStore } from "../store/db.js";
+import { prepareRunDir, writeAtomic } from "../store/rundir.js";
+import { type SuiteRun, markdownTable, replaceSection, summarise } from "../suite/table.js";
+import { type Override, problemNames, resolveRun } from "../train/resolve.js";
+import { asUsage, UsageError } from "./errors.js";
+import { executeRun } from "./train.js";
+
+function list(s: string, what: string): string[] {
+  const v = s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (v.length === 0) throw new UsageError(`--${what} ${s}: expected a comma-separated list`);
+  return v;
+}
+
+function positiveInt(s: string, flag: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--${flag} ${s}: must be a positive integer`);
+  return n;
+}
+
+/** `pinnlab bench suite [--problems a,b] [--presets plain,best] [--seeds n] [--budget min] ...` */
+export async function benchSuite(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      problems: { type: "string", default: "burgers,convection" },
+      presets: { type: "string", default: "plain,best" },
+      seeds: { type: "string", default: "2" },
+      budget: { type: "string" },
+      steps: { type: "string" },
+      store: { type: "string", default: "runs" },
+      doc: { type: "string", default: "docs/BENCHMARKS.md" },
+    },
+  });
+  const problems = list(values.problems, "problems");
+  const known = problemNames();
+  for (const p of problems) {
+    if (!known.includes(p))
+      throw new UsageError(`--problems: unknown problem "${p}" (known: ${known.join(", ")})`);
+  }
+  const presets = list(values.presets, "presets").map((p): PresetName => {
+    if (!isPreset(p))
+      throw new UsageError(`--presets: unknown preset "${p}" (known: ${PRESETS.join(", ")})`);
+    return p;
+  });
+  const seeds = positiveInt(values.seeds, "seeds");
+  const steps = values.steps === undefined ? undefined : positiveInt(values.steps, "steps");
+  let budgetMin: number | undefined;
+  if (values.budget !== undefined) {
+    budgetMin = Number(values.budget);
+    if (!(budgetMin > 0) || !Number.isFinite(budgetMin)) {
+      throw new UsageError(`--budget ${values.budget}: must be a positive number of minutes`);
+    }
+  }
+  // resolve the whole matrix before training anything, so a bad override fails at once
+  const matrix = problems.flatMap((problem) =>
+    presets.flatMap((preset) =>
+      Array.from({ length: seeds }, (_, seed) => {
+        const o: Override[] = Object.entries(presetOverrides(problem, preset));
+        o.push(["seed", seed]);
+        if (steps !== undefined) o.push(["steps", steps]);
+        return { problem, preset, seed, run: asUsage(() => resolveRun(problem, o)) };
+      }),
+    ),
+  );
+  checkStore(values.store);
+  const perRun = budgetMin === undefined ? undefined : (budgetMin * 60) / matrix.length;
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const runs: SuiteRun[] = [];
+  for (const m of matrix) {
+    const id = `${stamp}-suite-${m.problem}-${m.preset}-s${m.seed}`;
+    const dir = join(values.store, id);
+    asUsage(() => prepareRunDir(dir));
+    const metrics = await executeRun(m.run, dir, { stopAfterSeconds: perRun });
+    runs.push({
+      problem: m.problem,
+      preset: m.preset,
+      seed: m.seed,
+      parameters: m.run.params,
+      status: metrics.status,
+      rel_l2: metrics.rel_l2,
+      steps: metrics.steps,
+      wall_s: metrics.wall_s,
+      id,
+    });
+  }
+  const rows = summarise(runs);
+  const cmd = `pinnlab bench suite ${args.join(" ")}`.trim();
+  const budget =
+    budgetMin === undefined ? "none" : `${budgetMin} min (${perRun?.toFixed(0)} s per run)`;
+  const body = [
+    `Generated ${new Date().toISOString().slice(0, 10)} by \`${cmd}\` (time budget ${budget}; ` +
+      `runs stored as \`${values.store}/${stamp}-suite-*\`). Relative L2 error over each problem's ` +
+      "evaluation grid; mean, sample standard deviation and range over seeds 0..n-1. " +
+      "The literature column lists published numbers for the same problem and parameters " +
+      "(their setups differ: see `src/suite/literature.ts`).",
+    "",
+    markdownTable(rows, runs),
+  ].join("\n");
+  process.stdout.write(body + "\n");
+  const old = existsSync(values.doc) ? readFileSync(values.doc, "utf8") : "";
+  writeAtomic(
+    values.doc,
+    asUsage(() => {
+      try {
+        return replaceSection(old, body);
+      } catch (e) {
+        throw new Error(`${values.doc}: ${(e as Error).message}`, { cause: e });
+      }
+    }),
+  );
+  process.stderr.write(`pinnlab: table written to ${values.doc}\n`);
+  return runs.every((r) => r.status === "completed") ? 0 : 1;
+}
