@@ -2,23 +2,29 @@
  * The `pinnlab` command. Every bad input ends in one line `pinnlab: error: ...` and exit status 2,
  * before anything is written.
  */
-import { parseArgs } from "node:util";
-import { PROBLEMS } from "../problems/index.js";
-import { TRAIN_SCHEMA, defaultTrainConfig } from "../train/config.js";
-import { resolveRun, parseSet, type Override } from "../train/resolve.js";
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { Override } from "../train/resolve.js";
 import { prepareRunDir } from "../store/rundir.js";
 import { checkStore, openStore } from "../store/db.js";
 import { StoreError } from "../store/errors.js";
 import { locateRun, readRunJson } from "../store/runs.js";
-import { resolveRunDir, runTraining } from "./train.js";
-import { benchStep } from "./bench.js";
-import { benchGemm } from "./benchGemm.js";
-import { benchSuite } from "./suite.js";
 import { listRuns, reportRun, showRun } from "./runs.js";
-import { diagnose } from "./diagnose.js";
 import { UsageError, asUsage } from "./errors.js";
+
+/**
+ * The modules that load the engine (jax-js) and the problem zoo, imported on first use so that
+ * `pinnlab runs` and `pinnlab show` start in a fraction of a second.
+ */
+async function heavy() {
+  return {
+    ...(await import("../problems/index.js")),
+    ...(await import("../train/config.js")),
+    ...(await import("../train/resolve.js")),
+    ...(await import("./train.js")),
+  };
+}
 
 const USAGE = `pinnlab: physics-informed neural networks that show why training fails
 
@@ -50,7 +56,8 @@ usage:
                                         and write it into docs/BENCHMARKS.md
 `;
 
-function listProblems(): string {
+async function listProblems(): Promise<string> {
+  const { PROBLEMS, defaultTrainConfig } = await heavy();
   const base = defaultTrainConfig() as unknown as Record<string, unknown>;
   const lines: string[] = [];
   for (const p of Object.values(PROBLEMS)) {
@@ -65,8 +72,9 @@ function listProblems(): string {
   return lines.join("\n");
 }
 
-function trainHelp(problem: string): string {
-  const r = resolveRun(problem, []);
+async function trainHelp(problem: string): Promise<string> {
+  const { resolveRun, TRAIN_SCHEMA } = await heavy();
+  const r = asUsage(() => resolveRun(problem, []));
   const cfg = r.config as unknown as Record<string, unknown>;
   const lines = [
     `pinnlab train ${problem} [--set key=value]... [--steps N] [--seed S] [--out DIR]`,
@@ -95,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     case "problems":
-      console.log(listProblems());
+      console.log(await listProblems());
       return 0;
     case "train": {
       const { values, positionals } = parseArgs({
@@ -128,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
             `run ${loc.id}: already ended (${String(m.status)}); nothing to resume`,
           );
         }
+        const { resolveRunDir, runTraining } = await heavy();
         const run = asUsage(() => resolveRunDir(loc.dir));
         return runTraining(run, loc.dir, { resume: true });
       }
@@ -135,9 +144,10 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError("train: expected exactly one problem name");
       const name = positionals[0];
       if (values.help) {
-        console.log(asUsage(() => trainHelp(name)));
+        console.log(await trainHelp(name));
         return 0;
       }
+      const { parseSet, resolveRun, runTraining } = await heavy();
       const overrides: Override[] = asUsage(() => (values.set ?? []).map(parseSet));
       if (values.steps !== undefined) {
         const n = Number(values.steps);
@@ -163,7 +173,7 @@ async function main(argv: string[]): Promise<number> {
       return runTraining(run, out);
     }
     case "diagnose":
-      return diagnose(rest);
+      return (await import("./diagnose.js")).diagnose(rest);
     case "runs":
       return listRuns(rest);
     case "show":
@@ -172,9 +182,9 @@ async function main(argv: string[]): Promise<number> {
       return reportRun(rest);
     case "bench": {
       const [sub, ...args] = rest;
-      if (sub === "step") return benchStep(args);
-      if (sub === "gemm") return benchGemm(args);
-      if (sub === "suite") return benchSuite(args);
+      if (sub === "step") return (await import("./bench.js")).benchStep(args);
+      if (sub === "gemm") return (await import("./benchGemm.js")).benchGemm(args);
+      if (sub === "suite") return (await import("./suite.js")).benchSuite(args);
       throw new UsageError(`bench: unknown benchmark "${sub ?? ""}" (known: step, gemm, suite)`);
     }
     default:

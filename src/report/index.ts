@@ -10,7 +10,6 @@ import { writeAtomic } from "../store/rundir.js";
 import { readJsonl, readRunJson } from "../store/runs.js";
 import type { FieldSample } from "./field.js";
 import { type ReportPage, reportHtml } from "./html.js";
-import { renderSvg } from "./render.js";
 import { reportPlots } from "./specs.js";
 
 export { fieldSample, type FieldSample } from "./field.js";
@@ -30,6 +29,8 @@ export async function buildReport(dir: string): Promise<string> {
     : null;
   const history = readJsonl(join(dir, "history.jsonl"));
   const diagnostics = readJsonl(join(dir, "diagnostics.jsonl"));
+  // vega takes a second or two to load: only when a report is built
+  const { renderSvg } = await import("./render.js");
   const plots = [];
   for (const p of reportPlots({ history, diagnostics, field })) {
     plots.push({ id: p.id, title: p.title, svg: await renderSvg(p.spec) });

@@ -196,7 +196,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     /** Bring the loop back to a saved state (backend, weighting, RNG, batch); returns its step. */
     const restore = async (st: TrainState): Promise<number> => {
       await backend.restore(st.optimizer);
-      ctl.state = st.weighting;
+      // the checkpoint names the terms; the scheme gets the problem's own term objects back
+      ctl.state = { ...st.weighting, terms: problem.terms };
       rng = new Rng(st.batchRng);
       batches = sampleBatches(problem, c, rng, c.points);
       if (rng.state().some((v, i) => v !== st.rng[i])) {
@@ -208,7 +209,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const snapshot = async (step: number): Promise<TrainState> => ({
       step,
       optimizer: await backend.snapshot(),
-      weighting: ctl.state,
+      weighting: {
+        ...ctl.state,
+        terms: ctl.state.terms.map((t) => ({ name: t.name, kind: t.kind })),
+      },
       rng: rng.state(),
       batchRng,
       lrScale,

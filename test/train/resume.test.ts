@@ -1,0 +1,141 @@
+// Checkpoints, resume and divergence rollback of the training loop (library level): a run resumed
+// from a checkpoint (round-tripped through the checkpoint file format) logs exactly the losses,
+// weights and learning rates of the uninterrupted run, on both step backends.
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import { startEngine, tree } from "../../src/engine/index.js";
+import { learningRate } from "../../src/optim/adam.js";
+import { decodeCheckpoint, encodeCheckpoint } from "../../src/store/checkpoint.js";
+import { type Override, type ResolvedRun, resolveRun } from "../../src/train/resolve.js";
+import type { TrainState } from "../../src/train/state.js";
+import { type StepRecord, type TrainResult, train } from "../../src/train/trainer.js";
+
+before(async () => {
+  await startEngine();
+});
+
+function tiny(extra: readonly Override[]): ResolvedRun {
+  return resolveRun("convection", [
+    ["width", 8],
+    ["depth", 2],
+    ["points", 64],
+    ["bcPoints", 16],
+    ["optimizer", "adam"],
+    ["logEvery", 1],
+    ...extra,
+  ]);
+}
+
+/** A record without its wall time, losses as exact bit patterns. */
+function exact(r: StepRecord): string {
+  const bits = (v: number) => Buffer.from(Float64Array.of(v).buffer).toString("hex");
+  const terms = Object.entries(r.terms).map(([k, v]) => `${k}=${bits(v)}`);
+  const w = Object.entries(r.weights).map(([k, v]) => `${k}=${bits(v)}`);
+  return `${r.phase} ${r.step} ${bits(r.loss)} ${terms.join(",")} lr=${bits(r.lr)} w:${w.join(",")}`;
+}
+
+async function run(r: ResolvedRun, o: { resume?: TrainState } = {}) {
+  const checkpoints: TrainState[] = [];
+  const res: TrainResult = await train({
+    problem: r.problem,
+    config: r.config,
+    weights: r.weights,
+    resume: o.resume,
+    onCheckpoint: (s) => void checkpoints.push(s),
+  });
+  tree.dispose(res.params);
+  return { res, checkpoints };
+}
+
+for (const backend of ["kernels", "jax"] as const) {
+  test(`resume from a checkpoint continues bit for bit (backend=${backend}, relobralo, resampling every 3, L-BFGS after)`, async () => {
+    const r = tiny([
+      ["backend", backend],
+      ["steps", 30],
+      ["checkpointEvery", 10],
+      ["weighting", "relobralo"],
+      ["weightEvery", 4],
+      ["resampleEvery", 3],
+      ["optimizer", "adam+lbfgs"],
+      ["lbfgsSteps", 5],
+      ["lbfgsPoints", 64],
+    ]);
+    const full = await run(r);
+    assert.equal(full.res.status, "completed", full.res.message);
+    assert.deepEqual(
+      full.checkpoints.map((c) => c.step),
+      [10, 20, 30],
+      "a checkpoint every 10 steps and one when Adam ends",
+    );
+    for (const at of [1, 2]) {
+      const ck = full.checkpoints[at - 1];
+      // through the file format: what a resumed process reads back
+      const back = decodeCheckpoint(encodeCheckpoint(ck), "mem");
+      assert.deepEqual(back, ck, "checkpoint encoding round-trips exactly");
+      const resumed = await run(r, { resume: back });
+      assert.equal(resumed.res.status, "completed", resumed.res.message);
+      const want = full.res.history.filter((h) => h.step >= ck.step).map(exact);
+      const got = resumed.res.history.map(exact);
+      assert.ok(
+        want.some((l) => l.startsWith("lbfgs")),
+        "the L-BFGS phase is compared too",
+      );
+      assert.deepEqual(got, want, `resumed from step ${ck.step}`);
+      assert.deepEqual(resumed.res.finalWeights, full.res.finalWeights);
+    }
+  });
+}
+
+test("a NaN/Inf loss rolls back to the last checkpoint with a smaller lr; a saved run then completes", async () => {
+  // lr 1e30 overflows float32 at once; one rollback x1e-31 makes it 0.1 (finite)
+  const r = tiny([
+    ["steps", 12],
+    ["lr", 1e30],
+    ["checkpointEvery", 4],
+    ["divergenceRetries", 2],
+    ["rollbackLrFactor", 1e-31],
+  ]);
+  const { res } = await run(r);
+  assert.equal(res.status, "completed", res.message);
+  assert.equal(res.rollbacks.length, 1);
+  const [e] = res.rollbacks;
+  assert.equal(e.toStep, 0, "no checkpoint yet: back to the start");
+  assert.match(e.reason, /loss became (NaN|Infinity)/);
+  assert.equal(e.lrScale, 1e-31);
+  assert.deepEqual(
+    res.history.map((h) => h.step),
+    Array.from({ length: 12 }, (_, i) => i),
+    "the history holds the surviving trajectory only, each step once",
+  );
+  for (const h of res.history) {
+    const scheduled = learningRate(
+      { lr: 1e30, warmup: 0, decayRate: r.config.decayRate, decaySteps: r.config.decaySteps },
+      h.step,
+    );
+    assert.equal(h.lr, scheduled * 1e-31, `lr in force after the rollback at step ${h.step}`);
+    assert.ok(Number.isFinite(h.loss));
+  }
+});
+
+test("divergence that rollbacks cannot cure ends as diverged, saying what happened and what to try", async () => {
+  const r = tiny([
+    ["steps", 12],
+    ["lr", 1e30],
+    ["checkpointEvery", 4],
+    ["divergenceRetries", 2],
+    ["rollbackLrFactor", 0.5],
+  ]);
+  const { res } = await run(r);
+  assert.equal(res.status, "diverged");
+  assert.deepEqual(
+    res.rollbacks.map((e) => e.lrScale),
+    [0.5, 0.25],
+  );
+  assert.match(res.message, /loss became (NaN|Infinity) at Adam step \d+/);
+  assert.match(res.message, /after 2 rollback\(s\)/);
+  assert.match(res.message, /try a smaller lr/);
+  assert.ok(
+    res.history.every((h) => Number.isFinite(h.loss) && h.step < 4),
+    "nothing non-finite is logged, nor anything of a rolled-back attempt past the checkpoint",
+  );
+});
