@@ -363,8 +363,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
               wall_s: (performance.now() - t0) / 1000,
             });
           }
-          // the time budget (benchmark suite) ends L-BFGS too
-          return performance.now() > deadline;
+          // the time budget (benchmark suite) ends L-BFGS too (false stops it)
+          return performance.now() <= deadline;
         },
       },
     );

@@ -62,6 +62,11 @@ for (const backend of ["kernels", "jax"] as const) {
     ]);
     const full = await run(r);
     assert.equal(full.res.status, "completed", full.res.message);
+    assert.equal(
+      full.res.history.filter((h) => h.phase === "lbfgs").length,
+      5,
+      "all 5 L-BFGS iterations ran",
+    );
     assert.deepEqual(
       full.checkpoints.map((c) => c.step),
       [10, 20, 30],
