@@ -71,20 +71,54 @@ export function summarise(runs: readonly SuiteRun[]): SuiteRow[] {
   });
 }
 
+/**
+ * A Markdown table with every column padded to its widest cell, the layout Prettier gives, so a
+ * generated document passes `prettier --check` unchanged.
+ */
+export function alignedTable(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
+  const w = head.map((h, j) => Math.max(3, h.length, ...rows.map((r) => r[j].length)));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, j) => c.padEnd(w[j])).join(" | ")} |`;
+  return [line(head), line(w.map((n) => "-".repeat(n))), ...rows.map(line)].join("\n");
+}
+
 /** The Markdown table of summarised rows. */
 export function markdownTable(rows: readonly SuiteRow[], runs: readonly SuiteRun[]): string {
-  const head =
-    "| problem | parameters | preset | seeds | rel L2 mean | std | min .. max | steps | wall (s) | literature |\n" +
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
+  const head = [
+    "problem",
+    "parameters",
+    "preset",
+    "seeds",
+    "rel L2 mean",
+    "std",
+    "min .. max",
+    "steps",
+    "wall (s)",
+    "literature",
+  ];
   const body = rows.map((r) => {
     const params = runs.find((x) => x.problem === r.problem)?.parameters ?? {};
     const p = Object.entries(params)
       .map(([k, v]) => `${k} = ${Number(v.toPrecision(6))}`)
       .join(", ");
     const seeds = r.failed ? `${r.seeds} (${r.failed} diverged)` : String(r.seeds);
-    return `| \`${r.problem}\` | ${p} | ${r.preset} | ${seeds} | ${e(r.mean)} | ${e(r.std)} | ${e(r.min)} .. ${e(r.max)} | ${r.steps} | ${r.wall_s.toFixed(0)} | ${r.literature} |`;
+    return [
+      `\`${r.problem}\``,
+      p,
+      r.preset,
+      seeds,
+      e(r.mean),
+      e(r.std),
+      `${e(r.min)} .. ${e(r.max)}`,
+      String(r.steps),
+      r.wall_s.toFixed(0),
+      r.literature,
+    ];
   });
-  return [head, ...body].join("\n");
+  return alignedTable(head, body);
 }
 
 /** The markers around the suite's section in docs/BENCHMARKS.md. */
@@ -99,7 +133,8 @@ export const SECTION_END = "<!-- pinnlab bench suite: end -->";
 export function replaceSection(doc: string, body: string): string {
   const a = doc.indexOf(SECTION_BEGIN);
   const b = doc.indexOf(SECTION_END);
-  const block = `${SECTION_BEGIN}\n${body.trimEnd()}\n${SECTION_END}`;
+  // blank lines around the body: the layout Prettier gives an HTML comment beside Markdown
+  const block = `${SECTION_BEGIN}\n\n${body.trimEnd()}\n\n${SECTION_END}`;
   if (a === -1 && b === -1) {
     const sep = doc === "" || doc.endsWith("\n\n") ? "" : doc.endsWith("\n") ? "\n" : "\n\n";
     return `${doc}${sep}## Benchmark suite (\`pinnlab bench suite\`)\n\n${block}\n`;

@@ -4,11 +4,12 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
+import { check } from "prettier";
 import { removeTempDirs, runCli, show, tempDir } from "./helpers.js";
 
 after(removeTempDirs);
 
-test("bench suite: 2 seeds of poisson1d, mean and spread, literature beside, doc section replaced", () => {
+test("bench suite: 2 seeds of poisson1d, mean and spread, literature beside, doc section replaced", async () => {
   const dir = tempDir();
   const store = path.join(dir, "runs");
   const doc = path.join(dir, "BENCHMARKS.md");
@@ -48,6 +49,10 @@ test("bench suite: 2 seeds of poisson1d, mean and spread, literature beside, doc
   const written = readFileSync(doc, "utf8");
   assert.ok(written.startsWith("# Benchmarks\n\nhand-written text stays\n"));
   assert.ok(written.includes(row), "the same table in the doc");
+  assert.ok(
+    await check(written, { parser: "markdown", printWidth: 100 }),
+    "the generated document passes prettier --check as written",
+  );
 
   const runs = runCli(["runs", "--store", store, "--json"]);
   assert.equal(runs.status, 0, show(runs));

@@ -64,10 +64,10 @@ test("the bench suite's section of BENCHMARKS.md is replaced between its markers
   const out = replaceSection(doc, "| new |");
   assert.equal(
     out,
-    `# Bench\n\nintro\n\n${SECTION_BEGIN}\n| new |\n${SECTION_END}\n\n## Later\nkeep\n`,
+    `# Bench\n\nintro\n\n${SECTION_BEGIN}\n\n| new |\n\n${SECTION_END}\n\n## Later\nkeep\n`,
   );
   const appended = replaceSection("# Bench\n", "| t |");
   assert.ok(appended.startsWith("# Bench\n\n## Benchmark suite"));
-  assert.ok(appended.endsWith(`${SECTION_BEGIN}\n| t |\n${SECTION_END}\n`));
+  assert.ok(appended.endsWith(`${SECTION_BEGIN}\n\n| t |\n\n${SECTION_END}\n`));
   assert.throws(() => replaceSection(`${SECTION_END}\n${SECTION_BEGIN}`, "x"), /markers/);
 });
