@@ -13,7 +13,8 @@ import { writeSyntheticRun } from "./fixtures.js";
 
 after(removeTempDirs);
 
-const CHROMIUM = "/usr/bin/chromium";
+// Debian's chromium; PINNLAB_CHROMIUM points elsewhere (e.g. to check the skip path)
+const CHROMIUM = process.env.PINNLAB_CHROMIUM ?? "/usr/bin/chromium";
 const ARGS = [
   "--headless",
   "--no-sandbox",
