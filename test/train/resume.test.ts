@@ -47,15 +47,40 @@ async function run(r: ResolvedRun, o: { resume?: TrainState } = {}) {
   return { res, checkpoints };
 }
 
-for (const backend of ["kernels", "jax"] as const) {
-  test(`resume from a checkpoint continues bit for bit (backend=${backend}, relobralo, resampling every 3, L-BFGS after)`, async () => {
+const CASES: [string, Override[]][] = [
+  [
+    "backend=kernels, relobralo, resampling every 3",
+    [
+      ["backend", "kernels"],
+      ["weighting", "relobralo"],
+      ["resampleEvery", 3],
+    ],
+  ],
+  [
+    "backend=jax, relobralo, resampling every 3",
+    [
+      ["backend", "jax"],
+      ["weighting", "relobralo"],
+      ["resampleEvery", 3],
+    ],
+  ],
+  [
+    "backend=kernels, self-adaptive point weights",
+    [
+      ["backend", "kernels"],
+      ["weighting", "self-adaptive"],
+      ["resampleEvery", 0],
+    ],
+  ],
+];
+
+for (const [label, extra] of CASES) {
+  test(`resume from a checkpoint continues bit for bit (${label}, L-BFGS after)`, async () => {
     const r = tiny([
-      ["backend", backend],
+      ...extra,
       ["steps", 30],
       ["checkpointEvery", 10],
-      ["weighting", "relobralo"],
       ["weightEvery", 4],
-      ["resampleEvery", 3],
       ["optimizer", "adam+lbfgs"],
       ["lbfgsSteps", 5],
       ["lbfgsPoints", 64],
@@ -72,6 +97,7 @@ for (const backend of ["kernels", "jax"] as const) {
       [10, 20, 30],
       "a checkpoint every 10 steps and one when Adam ends",
     );
+    assert.equal(full.checkpoints[0].weighting.updates, 2, "weights updated at steps 4 and 8");
     for (const at of [1, 2]) {
       const ck = full.checkpoints[at - 1];
       // through the file format: what a resumed process reads back
