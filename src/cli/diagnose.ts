@@ -6,7 +6,15 @@
  */
 import { parseArgs } from "node:util";
 import { startEngine, tree } from "../engine/index.js";
-import { type Finding, imbalanceFinding, ntkFinding } from "../diagnostics/doctor.js";
+import {
+  type Finding,
+  causalityFinding,
+  imbalanceFinding,
+  ntkFinding,
+} from "../diagnostics/doctor.js";
+import { type CausalProfile, causalProfile } from "../diagnostics/causality.js";
+import type { Problem } from "../problem/problem.js";
+import { trainRun } from "../train/run.js";
 import { makeTermGradients } from "../diagnostics/gradients.js";
 import { makeTermNtk } from "../diagnostics/ntk.js";
 import { flattenParams, unflattenParams } from "../nets/flat.js";
@@ -18,7 +26,7 @@ import type { Batches } from "../train/backend.js";
 import { measureGradients, measureNtk } from "../train/measure.js";
 import { type Override, parseSet, resolveRun } from "../train/resolve.js";
 import { type ResolvedRun } from "../train/resolve.js";
-import { networkFor, sampleBatches, train } from "../train/trainer.js";
+import { prepare, sampleBatches } from "../train/trainer.js";
 import { Rng } from "../util/rng.js";
 import { UsageError, asUsage } from "./errors.js";
 import { resolveRunDir } from "./train.js";
@@ -31,7 +39,8 @@ export async function diagnose(args: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       set: { type: "string", multiple: true },
-      steps: { type: "string", default: "500" },
+      steps: { type: "string" },
+      preset: { type: "string" },
       seed: { type: "string" },
       json: { type: "boolean", default: false },
       run: { type: "string" },
@@ -39,35 +48,51 @@ export async function diagnose(args: string[]): Promise<number> {
   });
   if (values.run !== undefined) {
     if (positionals.length > 1) throw new UsageError("diagnose --run DIR: expected no other name");
-    if (values.set?.length)
-      throw new UsageError("diagnose --run: --set does not apply to a saved run");
+    if (values.set?.length || values.preset !== undefined)
+      throw new UsageError("diagnose --run: --set and --preset do not apply to a saved run");
   } else if (positionals.length !== 1)
     throw new UsageError("diagnose: expected exactly one problem name (or --run DIR)");
   const trained =
     values.run !== undefined ? await fromRun(values.run, positionals[0]) : await briefly();
 
   async function briefly(): Promise<Trained> {
-    const steps = Number(values.steps);
+    // with a preset and no --steps, train as the preset does (all its steps, its optimiser)
+    const full = values.preset !== undefined && values.steps === undefined;
+    const steps = Number(values.steps ?? "500");
     if (!Number.isInteger(steps) || steps < 1)
       throw new UsageError(`--steps ${values.steps}: must be a positive integer`);
     const overrides: Override[] = asUsage(() => (values.set ?? []).map(parseSet));
-    overrides.push(["steps", steps], ["optimizer", "adam"]);
+    if (!full) overrides.push(["steps", steps], ["optimizer", "adam"]);
     if (values.seed !== undefined) overrides.push(["seed", values.seed]);
-    const run = asUsage(() => resolveRun(positionals[0], overrides));
+    const run = asUsage(() => resolveRun(positionals[0], overrides, values.preset));
     await startEngine();
-    const progress = createProgress(`diagnose ${run.problem.name}`, steps);
-    const result = await train({
-      problem: run.problem,
-      config: { ...run.config, logEvery: Math.max(1, Math.floor(steps / 10)) },
-      weights: run.weights,
-      onRecord: values.json ? undefined : (r) => progress.update(r),
-    });
+    const progress = createProgress(`diagnose ${run.problem.name}`, run.config.steps);
+    // curriculum and time-marching plans train several networks: the gradient and NTK findings
+    // look at the last one, the causal profile is stitched across every window's time range
+    const outcome = await trainRun(
+      {
+        ...run,
+        config: { ...run.config, logEvery: Math.max(1, Math.floor(run.config.steps / 10)) },
+      },
+      { onRecord: values.json ? undefined : (r) => progress.update(r) },
+    );
     progress.done();
-    return { run, ...result };
+    const { result } = outcome;
+    return {
+      run,
+      problem: result.problem,
+      net: result.net,
+      params: tree.ref(result.params),
+      parts: outcome.parts,
+      dispose: () => outcome.dispose(),
+      steps: outcome.steps,
+      status: result.status,
+      finalTerms: result.finalTerms,
+    };
   }
 
-  const { run, net, params } = trained;
-  const { problem, config } = run;
+  const { run, net, params, problem } = trained;
+  const { config } = run;
   // measure on a fresh batch the network has not trained on
   const rng = new Rng(config.seed + 7919);
   const batches: Batches = sampleBatches(problem, config, rng, config.points);
@@ -78,13 +103,31 @@ export async function diagnose(args: string[]): Promise<number> {
   const report = await measureNtk(problem, ntkFn, tree.ref(params), batches, config);
   ntkFn.dispose();
   tree.dispose(params);
+  const perPart = trained.parts.length > 1 ? Math.max(2, Math.ceil(16 / trained.parts.length)) : 16;
+  const pieces: CausalProfile[][] = [];
+  for (const part of trained.parts) {
+    pieces.push(
+      await causalProfile(part.problem, part.net, tree.ref(part.params), config, perPart),
+    );
+  }
+  trained.dispose();
+  const profiles: CausalProfile[] = (pieces[0] ?? []).map((p, i) => ({
+    term: p.term,
+    t: pieces.flatMap((q) => q[i].t),
+    loss: pieces.flatMap((q) => q[i].loss),
+  }));
   const result = trained;
 
-  const findings: Finding[] = [imbalanceFinding(stats.imbalance), ntkFinding(report)];
+  const findings: Finding[] = [
+    imbalanceFinding(stats.imbalance),
+    ntkFinding(report),
+    causalityFinding(profiles),
+  ];
   if (values.json) {
     const out = {
       problem: problem.name,
       parameters: run.params,
+      preset: values.preset ?? null,
       steps: result.steps,
       status: result.status,
       final_loss: result.finalTerms,
@@ -93,7 +136,7 @@ export async function diagnose(args: string[]): Promise<number> {
     console.log(JSON.stringify(out));
   } else {
     const where = values.run !== undefined ? ` (run ${values.run}, last checkpoint)` : "";
-    console.log(`${problem.name} after ${result.steps} Adam steps${where}:`);
+    console.log(`${problem.name} after ${result.steps} steps${where}:`);
     for (const f of findings)
       console.log(`  ${f.detected ? "PROBLEM" : "ok     "} ${f.pathology}: ${f.summary}`);
     const fixes = findings.filter((f) => f.detected);
@@ -111,8 +154,14 @@ export async function diagnose(args: string[]): Promise<number> {
 /** A network to inspect: the run it belongs to, its parameters, and how far it trained. */
 interface Trained {
   run: ResolvedRun;
+  /** The problem as trained (conditions imposed exactly are no longer terms). */
+  problem: Problem;
   net: Network;
+  /** Owned by the caller. */
   params: NetParams;
+  /** Every trained network with its problem (one per time window), for the causal profile. */
+  parts: readonly { net: Network; params: NetParams; problem: Problem }[];
+  dispose(): void;
   steps: number;
   status: string;
   finalTerms: Record<string, number>;
@@ -137,7 +186,7 @@ async function fromRun(dir: string, problemName: string | undefined): Promise<Tr
     );
   }
   await startEngine();
-  const net = networkFor(run.problem, run.config);
+  const { net, problem } = prepare(run.problem, run.config);
   const { flat, layout } = await flattenParams(net.init(run.config.seed));
   if (state.optimizer.params.length !== flat.length) {
     throw new UsageError(
@@ -149,5 +198,15 @@ async function fromRun(dir: string, problemName: string | undefined): Promise<Tr
   const history = asUsage(() => readJsonl(join(dir, "history.jsonl")));
   const before = history.filter((r) => r.phase === "adam" && Number(r.step) < state.step).pop();
   const finalTerms = (before?.terms ?? {}) as Record<string, number>;
-  return { run, net, params, steps: state.step, status: "checkpoint", finalTerms };
+  return {
+    run,
+    problem,
+    net,
+    params: tree.ref(params),
+    parts: [{ net, params, problem }],
+    dispose: () => tree.dispose(params),
+    steps: state.step,
+    status: "checkpoint",
+    finalTerms,
+  };
 }

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Override } from "../train/resolve.js";
+import { PRESET_TABLE, PRESETS } from "../problems/presets.js";
 import { prepareRunDir } from "../store/rundir.js";
 import { checkStore, openStore } from "../store/db.js";
 import { StoreError } from "../store/errors.js";
@@ -31,6 +32,7 @@ const USAGE = `pinnlab: physics-informed neural networks that show why training 
 usage:
   pinnlab problems                      list built-in problems, parameters and defaults
   pinnlab train <problem> [options]     train and write a run directory
+      --preset plain|best  the vanilla PINN or the best measured configuration
       --set key=value   (repeatable) any training key, problem parameter or w.<term> weight
       --steps N         Adam steps          --seed S   random seed
       --out DIR         run directory (default runs/<timestamp>-<problem>); the run
@@ -44,7 +46,7 @@ usage:
                                         one run: configuration, status, events, last records
   pinnlab report RUN [--store DIR]      regenerate the run's self-contained report.html
       RUN is a run directory, a run id, or a unique part of one
-  pinnlab diagnose <problem> [--set ...] [--steps N] [--json]
+  pinnlab diagnose <problem> [--preset P] [--set ...] [--steps N] [--json]
                                         train briefly, then name what goes wrong and the fix
   pinnlab bench step --problem burgers --width W --depth D --points N [--steps K] [--json]
   pinnlab bench gemm [--m 8192 --n 256 --k 256] [--tiles 4x8,3x12,2x16] [--rounds R] [--json]
@@ -68,6 +70,11 @@ async function listProblems(): Promise<string> {
       .filter(([k, v]) => base[k] !== v)
       .map(([k, v]) => `${k}=${v}`);
     lines.push(`  defaults:   ${d.join(" ")}`);
+    for (const name of PRESETS) {
+      const pr = PRESET_TABLE[p.name][name];
+      const sets = Object.entries(pr.set).map(([k, v]) => `${k}=${v}`);
+      lines.push(`  --preset ${name}: ${sets.length ? sets.join(" ") : "(defaults)"}  [${pr.why}]`);
+    }
   }
   return lines.join("\n");
 }
@@ -116,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
           out: { type: "string" },
           resume: { type: "string" },
           store: { type: "string", default: "runs" },
+          preset: { type: "string" },
           help: { type: "boolean" },
         },
       });
@@ -163,7 +171,7 @@ async function main(argv: string[]): Promise<number> {
         }
         overrides.push(["seed", n]);
       }
-      const run = asUsage(() => resolveRun(name, overrides));
+      const run = asUsage(() => resolveRun(name, overrides, values.preset));
       const stamp = new Date().toISOString().replace(/[:.]/g, "-");
       const out = values.out ?? `runs/${stamp}-${name}`;
       // a foreign or corrupt store beside the run is refused before anything is written

@@ -14,7 +14,8 @@ import { filterJsonl, locationOf, readRunJson } from "../store/runs.js";
 import { predictGrid, relativeL2 } from "../train/evaluate.js";
 import { type Override, type ResolvedRun, resolveRun } from "../train/resolve.js";
 import type { TrainState } from "../train/state.js";
-import { type RollbackEvent, train } from "../train/trainer.js";
+import { type RunOutcome, trainRun } from "../train/run.js";
+import { type RollbackEvent, type TrainResult, train } from "../train/trainer.js";
 import { createProgress } from "./progress.js";
 
 /** The metrics.json of a run. */
@@ -39,6 +40,10 @@ export interface RunMetrics {
   rollbacks: RollbackEvent[];
   /** The checkpoint step this process resumed from (null: trained from the start). */
   resumed_from: number | null;
+  /** Curriculum stages or time windows (one entry for a plain run). */
+  stages: RunOutcome["stages"];
+  /** Final causal tolerance and chunk weights (causal training only). */
+  causal?: TrainResult["causal"];
 }
 
 /** How to run a training. */
@@ -130,40 +135,63 @@ export async function executeRun(
       (config.optimizer === "lbfgs" ? 0 : config.steps) +
       (config.optimizer === "adam" ? 0 : config.lbfgsSteps);
     const progress = createProgress(problem.name, total);
-    const result = await train({
-      problem,
-      config,
-      weights: run.weights,
-      resume: resume ?? undefined,
-      stopAfterSeconds: o.stopAfterSeconds,
-      onNote: (m) => process.stderr.write(`pinnlab: ${m}\n`),
-      onDiagnostics: (recs) => {
-        for (const r of recs) appendRecord(rec.diagPath, r);
-      },
-      onRecord: (r) => {
-        appendRecord(rec.historyPath, r);
-        store.addStep(loc.id, r);
-        progress.update(r);
-      },
-      onCheckpoint: (st) => {
-        writeCheckpoint(dir, st);
-        store.updateRun(loc.id, { checkpoint_step: st.step, steps: st.step });
-      },
-      onRollback: (e) => {
-        rec.truncate(e.toStep);
-        store.addEvent(loc.id, "rollback", e.atStep, e);
-        process.stderr.write(
-          `pinnlab: ${e.reason} at step ${e.atStep}; rolled back to step ${e.toStep}, ` +
-            `learning rate x${e.lrScale.toPrecision(3)}\n`,
-        );
-      },
-    });
+    // curriculum and time-marching plans (src/train/run.ts) train several networks; they have
+    // no checkpoints yet
+    const plan = config.curriculum !== "none" || config.windows > 1;
+    if (plan && (o.resume || config.checkpointEvery > 0)) {
+      process.stderr.write("pinnlab: curriculum and time-marching runs write no checkpoints\n");
+    }
+    const outcome = plan
+      ? await trainRun(run, {
+          onNote: (m) => process.stderr.write(`pinnlab: ${m}\n`),
+          onDiagnostics: (recs) => {
+            for (const r of recs) appendRecord(rec.diagPath, r);
+          },
+          onRecord: (r) => {
+            appendRecord(rec.historyPath, r);
+            store.addStep(loc.id, r);
+            progress.update(r);
+          },
+        })
+      : null;
+    const result = outcome
+      ? outcome.result
+      : await train({
+          problem,
+          config,
+          weights: run.weights,
+          resume: resume ?? undefined,
+          stopAfterSeconds: o.stopAfterSeconds,
+          onNote: (m) => process.stderr.write(`pinnlab: ${m}\n`),
+          onDiagnostics: (recs) => {
+            for (const r of recs) appendRecord(rec.diagPath, r);
+          },
+          onRecord: (r) => {
+            appendRecord(rec.historyPath, r);
+            store.addStep(loc.id, r);
+            progress.update(r);
+          },
+          onCheckpoint: (st) => {
+            writeCheckpoint(dir, st);
+            store.updateRun(loc.id, { checkpoint_step: st.step, steps: st.step });
+          },
+          onRollback: (e) => {
+            rec.truncate(e.toStep);
+            store.addEvent(loc.id, "rollback", e.atStep, e);
+            process.stderr.write(
+              `pinnlab: ${e.reason} at step ${e.atStep}; rolled back to step ${e.toStep}, ` +
+                `learning rate x${e.lrScale.toPrecision(3)}\n`,
+            );
+          },
+        });
     progress.done();
     let relL2: number | null = null;
     // a diverged run has no meaningful prediction: write none rather than a file of NaNs
     if (problem.reference && result.status === "completed") {
       const ref = problem.reference();
-      const pred = await predictGrid(result.net, result.params, ref, problem.fields);
+      const pred = outcome
+        ? await outcome.predictGrid(ref)
+        : await predictGrid(result.net, result.params, ref, problem.fields);
       relL2 = relativeL2(pred.values, ref.values);
       writeAtomic(
         join(dir, "prediction.csv"),
@@ -172,7 +200,9 @@ export async function executeRun(
       const f = fieldSample(problem.domain.inputs, ref.axes, pred.values, ref.values);
       if (f) writeAtomic(join(dir, "field.json"), JSON.stringify(f) + "\n");
     }
-    tree.dispose(result.params);
+    if (outcome) outcome.dispose();
+    else tree.dispose(result.params);
+    const steps = outcome?.steps ?? result.steps;
     const metrics: RunMetrics = {
       problem: problem.name,
       parameters: { ...run.params },
@@ -181,9 +211,9 @@ export async function executeRun(
       status: result.status,
       message: result.message,
       rel_l2: relL2,
-      steps: result.steps,
+      steps,
       wall_s: (performance.now() - t0) / 1000 + (resume?.wall_s ?? 0),
-      train_wall_s: result.wall_s,
+      train_wall_s: outcome?.wall_s ?? result.wall_s,
       final_weights: result.finalWeights,
       backend: result.backend,
       final_loss: Object.fromEntries(
@@ -191,12 +221,14 @@ export async function executeRun(
       ),
       rollbacks: result.rollbacks,
       resumed_from: resume?.step ?? null,
+      stages: outcome?.stages ?? [{ index: 0, status: result.status }],
+      ...(result.causal ? { causal: result.causal } : {}),
     };
     writeAtomic(join(dir, "metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
     store.updateRun(loc.id, {
       status: result.status,
       message: result.message,
-      steps: result.steps,
+      steps,
       wall_s: metrics.wall_s,
       rel_l2: relL2,
       backend: result.backend,
@@ -210,7 +242,7 @@ export async function executeRun(
     }
     const err = relL2 === null ? "n/a" : relL2.toExponential(3);
     process.stdout.write(
-      `${problem.name}: ${result.status}, rel L2 ${err}, ${result.steps} steps, ${metrics.wall_s.toFixed(1)} s -> ${dir}\n`,
+      `${problem.name}: ${result.status}, rel L2 ${err}, ${steps} steps, ${metrics.wall_s.toFixed(1)} s -> ${dir}\n`,
     );
     if (result.status === "diverged") process.stderr.write(`pinnlab: ${result.message}\n`);
     return metrics;

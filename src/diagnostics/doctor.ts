@@ -9,12 +9,17 @@
  *   of magnitude are learned at rates that differ as much. Evidence: the traces, the trace ratios
  *   (the NTK weights) and, for reference, the per-point mean eigenvalues Tr(K_ii) / n_i.
  *   Threshold {@link NTK_SPREAD_THRESHOLD} on the trace spread.
+ * - `causality-violation` (Wang, Sankaran & Perdikaris 2022): the residual is largest in the
+ *   earliest time chunks while later ones look fitted. Evidence: the temporal residual profile
+ *   (src/diagnostics/causality.ts) and the ratio of its first quarter's mean to its second
+ *   half's. Threshold {@link CAUSALITY_THRESHOLD}.
  */
 import type { ImbalanceRecord } from "./gradients.js";
 import type { NtkReport } from "./ntk.js";
+import type { CausalProfile } from "./causality.js";
 
 /** Pathologies the doctor names. */
-export type PathologyId = "gradient-imbalance" | "ntk-spectral-gap";
+export type PathologyId = "gradient-imbalance" | "ntk-spectral-gap" | "causality-violation";
 
 /** One finding: detected or not, the numbers behind it, and what to change. */
 export interface Finding {
@@ -110,5 +115,56 @@ export function ntkFinding(report: NtkReport): Finding {
     summary: detected
       ? `The NTK trace of "${fast}" is ${spread.toExponential(1)}x that of "${slow}": "${slow}" will be learned far more slowly. Try --set weighting=ntk.`
       : `The terms' NTK traces are of similar size (spread ${spread.toFixed(1)}x, threshold ${NTK_SPREAD_THRESHOLD}).`,
+  };
+}
+
+/**
+ * Mean residual of the first quarter of the time chunks over that of the second half, above which
+ * causality is flagged. Measured with `pinnlab diagnose allen-cahn --json` (see
+ * docs/BENCHMARKS.md, causality); placeholder until measured.
+ */
+export const CAUSALITY_THRESHOLD = 10;
+
+/** early/late ratio of a profile: mean of the first quarter over mean of the second half. */
+export function earlyLateRatio(loss: readonly number[]): number {
+  const M = loss.length;
+  const q = Math.max(1, Math.floor(M / 4));
+  const mean = (a: readonly number[]) => a.reduce((s, v) => s + v, 0) / Math.max(a.length, 1);
+  const late = mean(loss.slice(Math.floor(M / 2)));
+  const early = mean(loss.slice(0, q));
+  return late > 0 ? early / late : early > 0 ? Infinity : 1;
+}
+
+/**
+ * The causality finding from the temporal residual profiles of `causalProfile` (Wang, Sankaran &
+ * Perdikaris 2022). Not applicable (not detected) without a time input.
+ */
+export function causalityFinding(profiles: readonly CausalProfile[]): Finding {
+  const rated = profiles.map((p) => ({ p, ratio: earlyLateRatio(p.loss) }));
+  const worst = rated.reduce<(typeof rated)[number] | null>(
+    (w, r) => (!w || r.ratio > w.ratio ? r : w),
+    null,
+  );
+  const ratio = worst?.ratio ?? 0;
+  const detected = ratio > CAUSALITY_THRESHOLD;
+  return {
+    pathology: "causality-violation",
+    detected,
+    evidence: {
+      profiles: Object.fromEntries(profiles.map((p) => [p.term, { t: p.t, loss: p.loss }])),
+      early_late_ratio: ratio,
+      term: worst?.p.term ?? null,
+      threshold: CAUSALITY_THRESHOLD,
+    },
+    fix: {
+      set: { causal: true },
+      why: "causal weights w_i = exp(-eps sum_{k<i} L_k) make later times wait until earlier ones are fitted (Wang, Sankaran & Perdikaris 2022)",
+    },
+    summary:
+      profiles.length === 0
+        ? "No time input: causality does not apply."
+        : detected
+          ? `The residual in the earliest quarter of time is ${ratio.toFixed(0)}x that of the second half: later times were fitted before earlier ones. Try --set causal=true.`
+          : `The residual does not pile up at early times (early/late ratio ${ratio.toFixed(2)}, threshold ${CAUSALITY_THRESHOLD}).`,
   };
 }

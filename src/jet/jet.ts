@@ -160,10 +160,19 @@ function sumProducts(terms: { coef: number; factors: np.Array[] }[]): Channel {
 
 /** Apply an elementwise function to a jet by Faa di Bruno's formula (consumes x). */
 export function activate(x: Jet, act: Activation): Jet {
+  return elementwise(x, (z, order) => activationDerivatives(act, z, order));
+}
+
+/**
+ * Apply any elementwise function f to a jet by Faa di Bruno's formula (consumes x); `derivs(z, k)`
+ * returns [f(z), f'(z), ..., f^(k)(z)] and consumes z. Used by the activations and by the known
+ * functions of hard constraints (exp, sin, cos).
+ */
+export function elementwise(x: Jet, derivs: (z: np.Array, order: number) => np.Array[]): Jet {
   const { layout } = x;
   // products of live lower channels can feed any channel, so every order up to the layout's is needed
   const order = layout.maxOrder;
-  const f = activationDerivatives(act, (x.ch[0] as np.Array).ref, order);
+  const f = derivs((x.ch[0] as np.Array).ref, order);
   const ch: Channel[] = layout.fdb.map((terms) => {
     const live = terms.filter((t) => t.channels.every((c) => x.ch[c] !== null));
     return sumProducts(

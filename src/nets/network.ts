@@ -18,6 +18,7 @@ import {
   disposeJet,
 } from "../jet/jet.js";
 import { Rng } from "../util/rng.js";
+import type { OutputTransform } from "./constraints.js";
 
 /** Network architectures. */
 export type Arch = "mlp" | "modified-mlp";
@@ -90,6 +91,11 @@ export interface Network {
    * @returns output jet, channels [N, outputs]
    */
   applyJet(params: NetParams, x: Jet): Jet;
+  /**
+   * A hard-constraint output transform that `applyJet` already applies (src/nets/constraints.ts);
+   * backends that compute the raw network's jets themselves (the fused kernels) apply it after.
+   */
+  readonly transform?: OutputTransform;
 }
 
 /** Width of the feature vector that enters the body. */

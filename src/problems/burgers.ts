@@ -5,6 +5,7 @@
  */
 import { box } from "../geometry/box.js";
 import { linspace } from "../geometry/box.js";
+import { smooth } from "../problem/smooth.js";
 import { dirichlet, initial } from "../problem/conditions.js";
 import { defineProblem } from "../problem/problem.js";
 import { burgersGrid } from "../reference/burgers.js";
@@ -38,7 +39,10 @@ export const burgers: BuiltinProblem = {
             .sub(d("u", "xx").mul(nu)),
       },
       conditions: {
-        ic: initial("u", (p) => -Math.sin(Math.PI * p.x)),
+        ic: initial(
+          "u",
+          smooth((o) => o.mul(o.sin(o.mul(o.in("x"), Math.PI)), -1)),
+        ),
         bc: dirichlet(
           "u",
           [

@@ -6,15 +6,17 @@
  */
 import { box, linspace, tensorGrid } from "../geometry/box.js";
 import { initial, periodic } from "../problem/conditions.js";
+import { smooth } from "../problem/smooth.js";
 import { type EvalGrid, defineProblem } from "../problem/problem.js";
-import {
-  reactionDiffusionGrid,
-  reactionExact,
-  reactionInitial,
-} from "../reference/reactionDiffusion.js";
+import { reactionDiffusionGrid, reactionExact } from "../reference/reactionDiffusion.js";
 import type { BuiltinProblem } from "./registry.js";
 
 const TWO_PI = 2 * Math.PI;
+/** u0 = exp(-(x - pi)^2 / (2 (pi/4)^2)), the reaction problems' initial state (= reactionInitial). */
+const gaussian = smooth((o) => {
+  const z = o.mul(o.sub(o.in("x"), Math.PI), 4 / Math.PI);
+  return o.exp(o.mul(o.mul(z, z), -0.5));
+});
 const domain = () => box({ t: [0, 1], x: [0, TWO_PI] }, { time: "t" });
 const axes = () => [linspace(0, 1, 100), linspace(0, TWO_PI, 256, false)];
 
@@ -52,7 +54,13 @@ export const convection: BuiltinProblem = {
       domain: domain(),
       fields: ["u"],
       residuals: { res: ({ d }) => d("u", "t").add(d("u", "x").mul(beta)) },
-      conditions: { ic: initial("u", (p) => Math.sin(p.x)), bc: periodic("u", "x", 0) },
+      conditions: {
+        ic: initial(
+          "u",
+          smooth((o) => o.sin(o.in("x"))),
+        ),
+        bc: periodic("u", "x", 0),
+      },
       reference: () => gridOf((t, x) => Math.sin(x - beta * t)),
     }),
 };
@@ -71,7 +79,7 @@ export const reaction: BuiltinProblem = {
       residuals: {
         res: ({ d }) => d("u", "t").sub(d("u").mul(d("u").neg().add(1)).mul(rho)),
       },
-      conditions: { ic: initial("u", (p) => reactionInitial(p.x)), bc: periodic("u", "x", 0) },
+      conditions: { ic: initial("u", gaussian), bc: periodic("u", "x", 0) },
       reference: () => gridOf((t, x) => reactionExact(t, x, rho)),
     }),
 };
@@ -96,7 +104,7 @@ export const reactionDiffusion: BuiltinProblem = {
             .sub(d("u", "xx").mul(nu))
             .sub(d("u").mul(d("u").neg().add(1)).mul(rho)),
       },
-      conditions: { ic: initial("u", (p) => reactionInitial(p.x)), bc: periodic("u", "x", 1) },
+      conditions: { ic: initial("u", gaussian), bc: periodic("u", "x", 1) },
       reference: () => {
         const a = axes();
         return { axes: a, values: { u: reactionDiffusionGrid({ nu, rho, t: a[0], x: a[1] }).u } };

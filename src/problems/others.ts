@@ -6,6 +6,7 @@
 import { box, linspace, tensorGrid } from "../geometry/box.js";
 import { dirichlet, initial, initialRate, periodic } from "../problem/conditions.js";
 import { type EvalGrid, defineProblem } from "../problem/problem.js";
+import { smooth } from "../problem/smooth.js";
 import { allenCahnGrid } from "../reference/allenCahn.js";
 import { kdvGrid } from "../reference/kdv.js";
 import { np } from "../engine/index.js";
@@ -51,7 +52,10 @@ export const allenCahn: BuiltinProblem = {
             .sub(d("u").mul(gamma)),
       },
       conditions: {
-        ic: initial("u", (p) => p.x * p.x * Math.cos(PI * p.x)),
+        ic: initial(
+          "u",
+          smooth((o) => o.mul(o.mul(o.in("x"), o.in("x")), o.cos(o.mul(o.in("x"), PI)))),
+        ),
         bc: periodic("u", "x", 1),
       },
       reference: () => {
@@ -83,7 +87,10 @@ export const kdv: BuiltinProblem = {
             .add(d("u", "xxx").mul(lambda2)),
       },
       conditions: {
-        ic: initial("u", (p) => Math.cos(PI * p.x)),
+        ic: initial(
+          "u",
+          smooth((o) => o.cos(o.mul(o.in("x"), PI))),
+        ),
         bc: periodic("u", "x", 2),
       },
       reference: () => {
@@ -125,7 +132,13 @@ export const helmholtz2d: BuiltinProblem = {
             .sub(q);
         },
       },
-      conditions: { bc: dirichlet("u", allFaces(["x", "y"]), (p) => exact(p.x, p.y)) },
+      conditions: {
+        bc: dirichlet(
+          "u",
+          allFaces(["x", "y"]),
+          smooth((o) => o.mul(o.sin(o.mul(o.in("x"), a1 * PI)), o.sin(o.mul(o.in("y"), a2 * PI)))),
+        ),
+      },
       reference: () => exactGrid([linspace(-1, 1, 101), linspace(-1, 1, 101)], exact),
     });
   },
@@ -148,7 +161,12 @@ export const wave1d: BuiltinProblem = {
       fields: ["u"],
       residuals: { res: ({ d }) => d("u", "tt").sub(d("u", "xx").mul(c * c)) },
       conditions: {
-        ic: initial("u", (p) => exact(0, p.x)),
+        ic: initial(
+          "u",
+          smooth((o) =>
+            o.add(o.sin(o.mul(o.in("x"), PI)), o.mul(o.sin(o.mul(o.in("x"), 4 * PI)), 0.5)),
+          ),
+        ),
         ic_t: initialRate("u", 0),
         bc: dirichlet("u", allFaces(["x"]), 0),
       },
@@ -172,7 +190,11 @@ export const poisson1d: BuiltinProblem = {
         res: ({ d, x }) => d("u", "xx").add(np.sin(x("x").mul(k * PI)).mul((k * PI) ** 2)),
       },
       conditions: {
-        bc: dirichlet("u", allFaces(["x"]), (p) => Math.sin(k * PI * p.x)),
+        bc: dirichlet(
+          "u",
+          allFaces(["x"]),
+          smooth((o) => o.sin(o.mul(o.in("x"), k * PI))),
+        ),
       },
       reference: () => exactGrid([linspace(0, 1, 1001)], (x) => Math.sin(k * PI * x)),
     }),
@@ -212,9 +234,22 @@ export const kleinGordon: BuiltinProblem = {
         },
       },
       conditions: {
-        ic: initial("u", (p) => p.x),
+        ic: initial(
+          "u",
+          smooth((o) => o.in("x")),
+        ),
         ic_t: initialRate("u", 0),
-        bc: dirichlet("u", allFaces(["x"]), (p) => exact(p.t, p.x)),
+        bc: dirichlet(
+          "u",
+          allFaces(["x"]),
+          smooth((o) => {
+            const xt = o.mul(o.in("x"), o.in("t"));
+            return o.add(
+              o.mul(o.in("x"), o.cos(o.mul(o.in("t"), 5 * PI))),
+              o.mul(o.mul(xt, xt), xt),
+            );
+          }),
+        ),
       },
       reference: () => exactGrid([linspace(0, 1, 101), linspace(0, 1, 101)], exact),
     });

@@ -9,11 +9,13 @@ import type { NetParams, Network } from "../nets/network.js";
 import { adamInit, adamUpdate, type AdamState } from "../optim/adam.js";
 import { type Problem, type TermBatch, batchArrays } from "../problem/problem.js";
 import type { TrainConfig } from "./config.js";
+import { causalKey } from "./causal.js";
 import {
   type PointsByTerm,
   type TargetsByTerm,
   type WeightsByTerm,
   pointWeightKey,
+  statsVector,
   weightedLoss,
 } from "./loss.js";
 import type { OptimizerSnapshot } from "./state.js";
@@ -27,12 +29,15 @@ export interface StepBackend {
   /**
    * One Adam step on the given batches.
    * @param lr learning rate of this step
-   * @returns [total, loss of each term in problem.termNames order]
+   * @param causalEps causal tolerance of this step (null: plain residual losses)
+   * @returns [total, loss of each term in problem.termNames order, chunk losses of each causal
+   *   term] (see `statsVector`)
    */
   step(
     batches: Batches,
     weights: Readonly<Record<string, number>>,
     lr: number,
+    causalEps?: number | null,
   ): Promise<Float64Array>;
   /** The current parameters as a jax-js tree (a new reference the caller owns). */
   params(): NetParams;
@@ -72,19 +77,32 @@ export function uploadBatches(
 
 /**
  * Weights as scalar arrays, every term present (missing names weigh 1), plus the per-point
- * weights [M] of the batches that carry them (under `pointWeightKey(term)`).
+ * weights [M] of the batches that carry them (under `pointWeightKey(term)`). With causal training
+ * on and a tolerance given, every residual term also gets its eps broadcast to [causalChunks]
+ * under `causalKey(term)`, which switches the loss to the causal form (src/train/causal.ts).
  */
 export function weightArrays(
   problem: Problem,
   w: Readonly<Record<string, number>>,
   c: TrainConfig,
   batches?: Batches,
+  causalEps: number | null = null,
 ): WeightsByTerm {
   const out: WeightsByTerm = {};
   for (const n of problem.termNames) {
     out[n] = fromData([w[n] ?? 1], [], c.precision);
     const pw = batches?.[n]?.pointWeights;
     if (pw) out[pointWeightKey(n)] = fromData(pw, [pw.length], c.precision);
+  }
+  if (c.causal && causalEps !== null) {
+    for (const t of problem.terms) {
+      if (t.kind !== "residual") continue;
+      out[causalKey(t.name)] = fromData(
+        new Float64Array(c.causalChunks).fill(causalEps),
+        [c.causalChunks],
+        c.precision,
+      );
+    }
   }
   return out;
 }
@@ -97,7 +115,6 @@ export type AdamStep = ReturnType<typeof makeAdamStep>;
  * update. stats = [total, loss of each term in problem.termNames order].
  */
 export function makeAdamStep(problem: Problem, net: Network) {
-  const names = problem.termNames;
   const lossFn = (p: NetParams, X: PointsByTerm, T: TargetsByTerm, W: WeightsByTerm) =>
     weightedLoss(problem, net, p, X, T, W);
   return jit(
@@ -111,7 +128,7 @@ export function makeAdamStep(problem: Problem, net: Network) {
     ) => {
       const [[total, parts], g] = valueAndGrad(lossFn, { hasAux: true })(tree.ref(p), X, T, W);
       const [p2, s2] = adamUpdate(g, s, p, lr);
-      return [p2, s2, np.stack([total, ...names.map((n) => parts[n])])] as [
+      return [p2, s2, statsVector(problem, total, parts)] as [
         NetParams,
         AdamState<NetParams>,
         np.Array,
@@ -141,7 +158,7 @@ export function jaxBackend(
   };
   return {
     kind: "jax",
-    async step(batches, weights, lr) {
+    async step(batches, weights, lr, causalEps = null) {
       if (cache?.batches !== batches) {
         drop();
         const [X, T] = uploadBatches(problem, batches, c);
@@ -152,7 +169,7 @@ export function jaxBackend(
         opt,
         tree.ref(cache.X),
         tree.ref(cache.T),
-        weightArrays(problem, weights, c, batches),
+        weightArrays(problem, weights, c, batches, causalEps),
         fromData([lr], [], c.precision),
       );
       params = p2;

@@ -34,7 +34,20 @@ export interface TrainConfig {
   /** Residual points per step and points per condition term per step. */
   points: number;
   bcPoints: number;
-  sampler: "uniform" | "lhs";
+  /**
+   * Point sampler. `rad` and `rar` make the residual points adaptive (src/sampling/adaptive.ts:
+   * residual-based adaptive distribution and refinement, Wu et al. 2023); condition points are
+   * then drawn uniformly.
+   */
+  sampler: "uniform" | "lhs" | "rad" | "rar";
+  /** Adaptive samplers: steps between residual measurements, and the candidate pool's size. */
+  adaptEvery: number;
+  adaptPool: number;
+  /** RAD's p(x) ~ |r|^k / mean |r|^k + c. */
+  radK: number;
+  radC: number;
+  /** RAR: points added per refinement (the added set is capped at half the residual batch). */
+  rarAdd: number;
   /** Draw new points every k Adam steps (0: keep the first batch). */
   resampleEvery: number;
   precision: "float32" | "float64";
@@ -48,6 +61,27 @@ export interface TrainConfig {
   ntkEvery: number;
   /** Who runs the network's jets and the Adam step: fused wasm kernels, jax-js, or kernels where supported. */
   backend: "auto" | "kernels" | "jax";
+  /** Causal training (src/train/causal.ts): on/off, time chunks, tolerance and its schedule. */
+  causal: boolean;
+  causalChunks: number;
+  causalEps: number;
+  causalEpsMax: number;
+  causalGrowth: number;
+  causalThreshold: number;
+  /** Conditions imposed exactly (src/nets/constraints.ts), by name; they leave the loss. */
+  hard: readonly string[];
+  /**
+   * Curriculum regularisation (src/train/curriculum.ts): the problem parameter to ramp ("none":
+   * off), its first value, the number of stages, and Adam steps of each stage before the last
+   * (0: `steps`).
+   */
+  curriculum: string;
+  curriculumStart: number;
+  curriculumStages: number;
+  curriculumSteps: number;
+  /** Time marching (src/train/marching.ts): windows over [t0, t1] (1: off), IC grid points. */
+  windows: number;
+  windowGrid: number;
   seed: number;
   logEvery: number;
   /** Checkpoint the training state every k Adam steps (0 = never; needs a run directory). */
@@ -70,7 +104,9 @@ export type KeySpec =
       doc: string;
     }
   | { kind: "bool"; default: boolean; doc: string }
-  | { kind: "enum"; choices: readonly string[]; default: string; doc: string };
+  | { kind: "enum"; choices: readonly string[]; default: string; doc: string }
+  | { kind: "list"; default: readonly string[]; doc: string }
+  | { kind: "string"; default: string; doc: string };
 
 /** The schema of {@link TrainConfig}. */
 export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
@@ -109,7 +145,17 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   lbfgsHistory: { kind: "int", min: 1, default: 50, doc: "L-BFGS memory" },
   points: { kind: "int", min: 1, default: 2048, doc: "residual points per step" },
   bcPoints: { kind: "int", min: 1, default: 256, doc: "points per condition term per step" },
-  sampler: { kind: "enum", choices: ["uniform", "lhs"], default: "uniform", doc: "point sampler" },
+  sampler: {
+    kind: "enum",
+    choices: ["uniform", "lhs", "rad", "rar"],
+    default: "uniform",
+    doc: "point sampler (rad/rar: residual-adaptive, Wu et al. 2023)",
+  },
+  adaptEvery: { kind: "int", min: 1, default: 500, doc: "steps between adaptive resamplings" },
+  adaptPool: { kind: "int", min: 1, default: 16384, doc: "adaptive sampler candidate points" },
+  radK: { kind: "number", min: 0, default: 1, doc: "RAD exponent k" },
+  radC: { kind: "number", min: 0, default: 1, doc: "RAD offset c" },
+  rarAdd: { kind: "int", min: 1, default: 64, doc: "RAR points added per refinement" },
   resampleEvery: { kind: "int", min: 0, default: 1, doc: "resample every k steps (0 = never)" },
   precision: {
     kind: "enum",
@@ -138,6 +184,24 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
     default: "auto",
     doc: "network step engine (auto: kernels where supported)",
   },
+  causal: { kind: "bool", default: false, doc: "causal residual weights (Wang et al. 2022)" },
+  causalChunks: { kind: "int", min: 1, default: 32, doc: "causal time chunks M" },
+  causalEps: { kind: "number", positive: true, default: 1, doc: "causal tolerance eps" },
+  causalEpsMax: { kind: "number", positive: true, default: 1, doc: "largest causal eps" },
+  causalGrowth: { kind: "number", positive: true, default: 10, doc: "causal eps step factor" },
+  causalThreshold: {
+    kind: "number",
+    positive: true,
+    default: 0.99,
+    doc: "min chunk weight that steps eps up",
+  },
+  hard: { kind: "list", default: [], doc: "conditions imposed exactly (comma-separated)" },
+  curriculum: { kind: "string", default: "none", doc: "curriculum parameter (none = off)" },
+  curriculumStart: { kind: "number", min: 0, default: 1, doc: "curriculum first value" },
+  curriculumStages: { kind: "int", min: 1, default: 4, doc: "curriculum stages" },
+  curriculumSteps: { kind: "int", min: 0, default: 0, doc: "Adam steps per early stage" },
+  windows: { kind: "int", min: 1, default: 1, doc: "time-marching windows (1 = off)" },
+  windowGrid: { kind: "int", min: 8, default: 1024, doc: "points of a window's initial state" },
   seed: { kind: "int", min: 0, default: 0, doc: "random seed" },
   logEvery: { kind: "int", min: 1, default: 100, doc: "log a record every k steps" },
   checkpointEvery: {
@@ -169,7 +233,11 @@ export function defaultTrainConfig(): TrainConfig {
 }
 
 /** Parse and check one value against its schema entry; the error names the key. */
-export function parseValue(key: string, spec: KeySpec, raw: string | number | boolean): unknown {
+export function parseValue(
+  key: string,
+  spec: KeySpec,
+  raw: string | number | boolean | readonly string[],
+): unknown {
   const fail = (why: string): never => {
     throw new Error(`--set ${key}=${String(raw)}: ${why}`);
   };
@@ -202,6 +270,20 @@ export function parseValue(key: string, spec: KeySpec, raw: string | number | bo
       if (!spec.choices.includes(String(raw))) fail(`expected one of ${spec.choices.join(", ")}`);
       return String(raw);
     }
+    case "list": {
+      if (Array.isArray(raw)) return raw.map(String);
+      if (typeof raw !== "string") return fail("expected comma-separated names");
+      const names = raw
+        .split(",")
+        .map((v) => v.trim())
+        .filter((v) => v !== "");
+      for (const n of names) if (!/^[A-Za-z_][\w.-]*$/.test(n)) fail(`bad name "${n}"`);
+      return names;
+    }
+    case "string": {
+      if (typeof raw !== "string" || raw.trim() === "") return fail("expected a name");
+      return raw.trim();
+    }
     default: {
       const never: never = spec;
       throw new Error(`bad schema ${String(never)}`);
@@ -211,12 +293,29 @@ export function parseValue(key: string, spec: KeySpec, raw: string | number | bo
 
 /**
  * Checks that involve several keys (each key's own type and range are checked when parsed).
- * @throws naming the offending key
+ * @throws naming the offending key, e.g. "causalChunks: points (1000) must be a multiple of
+ *   causalChunks (32)"
  */
 export function validateTrainConfig(c: TrainConfig): void {
   if (c.weighting === "self-adaptive" && c.resampleEvery !== 0) {
     throw new Error(
       `resampleEvery: weighting=self-adaptive keeps one trainable weight per point, so the points must stay fixed: set resampleEvery=0 (now ${c.resampleEvery})`,
     );
+  }
+  if (c.causal && c.points % c.causalChunks !== 0) {
+    throw new Error(
+      `causalChunks: points (${c.points}) must be a multiple of causalChunks (${c.causalChunks})`,
+    );
+  }
+  if (c.causalEpsMax < c.causalEps) {
+    throw new Error(`causalEpsMax: ${c.causalEpsMax} is below causalEps (${c.causalEps})`);
+  }
+  if (c.sampler === "rar" && 2 * c.rarAdd > c.points) {
+    throw new Error(`rarAdd: ${c.rarAdd} exceeds half the residual batch (points ${c.points})`);
+  }
+  if (c.sampler === "rad" || c.sampler === "rar") {
+    if (c.adaptPool < c.points) {
+      throw new Error(`adaptPool: ${c.adaptPool} candidates are fewer than points (${c.points})`);
+    }
   }
 }

@@ -38,11 +38,15 @@ export async function kernelBackend(
     throw new Error(`kernel parameter count ${mlp.paramCount} != ${flat.length}`);
   }
   mlp.loadParams(Float32Array.from(flat));
-  const lossGrad = makeOutputGrad(problem);
+  const lossGrad = makeOutputGrad(problem, net.transform);
   const dims = problem.domain.inputs.length;
   const m = net.config.outputs;
   /** Kernel forward of every term, jax-js loss and dL/d(outputs), kernel backward; no update. */
-  const lossAndGrad = async (batches: Batches, weights: Readonly<Record<string, number>>) => {
+  const lossAndGrad = async (
+    batches: Batches,
+    weights: Readonly<Record<string, number>>,
+    causalEps: number | null = null,
+  ) => {
     mlp.zeroGrad();
     const outs: OutputJets = {};
     const X: PointsByTerm = {};
@@ -56,7 +60,7 @@ export async function kernelBackend(
       X[term.name] = fromData(b.X, [b.rows, dims], "float32");
       if (b.target) T[term.name] = fromData(b.target, [b.rows], "float32");
     }
-    const [stats, g] = lossGrad(outs, X, T, weightArrays(problem, weights, c, batches));
+    const [stats, g] = lossGrad(outs, X, T, weightArrays(problem, weights, c, batches, causalEps));
     const grads = await g.data();
     const s = Float64Array.from(await stats.data());
     if (Number.isFinite(s[0])) {
@@ -74,8 +78,8 @@ export async function kernelBackend(
   };
   return {
     kind: "kernels",
-    async step(batches, weights, lr) {
-      const s = await lossAndGrad(batches, weights);
+    async step(batches, weights, lr, causalEps = null) {
+      const s = await lossAndGrad(batches, weights, causalEps);
       if (Number.isFinite(s[0])) mlp.adamStep(lr);
       return s;
     },

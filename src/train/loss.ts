@@ -8,6 +8,7 @@ import { np, tree } from "../engine/index.js";
 import { inputJet } from "../jet/jet.js";
 import type { NetParams, Network } from "../nets/network.js";
 import type { Problem } from "../problem/problem.js";
+import { causalKey, causalLoss, chunksKey } from "./causal.js";
 
 /** Points per term, [rows, dims]. */
 export type PointsByTerm = Record<string, np.Array>;
@@ -22,31 +23,6 @@ export type WeightsByTerm = Record<string, np.Array>;
 /** The key of a term's per-point loss weights [M] in {@link WeightsByTerm}. */
 export function pointWeightKey(term: string): string {
   return `${term}@points`;
-}
-
-/**
- * Reduce per-term residuals to the weighted total sum_i w_i mean(p_i * r_i^2), where p_i are the
- * term's per-point weights when W has them (self-adaptive weighting, McClenny & Braga-Neto 2023)
- * and 1 otherwise. parts[term] is always the plain mean(r_i^2): what is logged and what the
- * weighting schemes see. Consumes residuals and W.
- * @returns [total, parts]
- */
-export function reduceTerms(
-  problem: Problem,
-  residuals: Record<string, np.Array>,
-  W: WeightsByTerm,
-): [np.Array, Record<string, np.Array>] {
-  const parts: Record<string, np.Array> = {};
-  let total: np.Array | null = null;
-  for (const name of problem.termNames) {
-    const r2 = np.square(residuals[name]);
-    const pw = W[pointWeightKey(name)] as np.Array | undefined;
-    parts[name] = pw ? r2.ref.mean() : r2.mean();
-    const contrib = pw ? r2.mul(pw).mean() : parts[name].ref;
-    const wl = contrib.mul(W[name]);
-    total = total ? total.add(wl) : wl;
-  }
-  return [total as np.Array, parts];
 }
 
 /**
@@ -87,8 +63,61 @@ export function termLosses(
 }
 
 /**
+ * Reduce per-point residuals to the weighted total sum_i w_i mean(p_i * r_i^2), where p_i are the
+ * term's per-point weights when W has them (self-adaptive weighting, McClenny & Braga-Neto 2023)
+ * and 1 otherwise; except that a residual term whose causal tolerance is present in W (under
+ * `causalKey(term)`, broadcast to [M]) contributes the causal loss (1/M) sum_j w_j L_j of
+ * src/train/causal.ts (Wang, Sankaran & Perdikaris 2022) over its (point-weighted) squares.
+ * parts[term] is always the plain mean(r_i^2) (what is logged and what the weighting schemes
+ * see); parts[chunksKey(term)] holds the chunk losses [M] of a causal term.
+ * Consumes residuals and W.
+ * @returns [total, parts]
+ */
+export function reduceTerms(
+  problem: Problem,
+  residuals: Record<string, np.Array>,
+  W: WeightsByTerm,
+): [np.Array, Record<string, np.Array>] {
+  const parts: Record<string, np.Array> = {};
+  let total: np.Array | null = null;
+  for (const name of problem.termNames) {
+    const r2 = np.square(residuals[name]);
+    const pw = W[pointWeightKey(name)] as np.Array | undefined;
+    const epsM = W[causalKey(name)] as np.Array | undefined;
+    parts[name] = r2.ref.mean();
+    const weighted = pw ? r2.mul(pw) : r2;
+    let contrib: np.Array;
+    if (epsM) {
+      const { loss, chunks } = causalLoss(weighted, epsM);
+      parts[chunksKey(name)] = chunks;
+      contrib = loss;
+    } else contrib = weighted.mean();
+    const wl = contrib.mul(W[name]);
+    total = total ? total.add(wl) : wl;
+  }
+  return [total as np.Array, parts];
+}
+
+/**
+ * The stats vector a step returns: [total, loss of each term in problem.termNames order, then the
+ * chunk losses of each causal term in that order]. Consumes total and parts.
+ */
+export function statsVector(
+  problem: Problem,
+  total: np.Array,
+  parts: Record<string, np.Array>,
+): np.Array {
+  const head = np.stack([total, ...problem.termNames.map((n) => parts[n])]);
+  const chunks = problem.termNames.flatMap((n) => {
+    const c = parts[chunksKey(n)];
+    return c ? [c] : [];
+  });
+  return chunks.length ? np.concatenate([head, ...chunks], 0) : head;
+}
+
+/**
  * Weighted total and per-term losses; consumes every argument (the shape valueAndGrad wants).
- * @returns [total, per-term losses]
+ * @returns [total, per-term losses (and causal chunk losses, see {@link reduceTerms})]
  */
 export function weightedLoss(
   problem: Problem,

@@ -5,6 +5,7 @@
  */
 import { PROBLEMS, getProblem, type BuiltinProblem } from "../problems/index.js";
 import type { Problem } from "../problem/problem.js";
+import { PRESETS, isPreset, presetOverrides } from "../problems/presets.js";
 import {
   TRAIN_SCHEMA,
   type TrainConfig,
@@ -38,8 +39,21 @@ export function parseSet(s: string): Override {
  * Resolve and validate a built-in problem's run.
  * @throws naming the unknown problem, key or the ill-typed value
  */
-export function resolveRun(problemName: string, overrides: readonly Override[]): ResolvedRun {
+export function resolveRun(
+  problemName: string,
+  userOverrides: readonly Override[],
+  preset?: string,
+): ResolvedRun {
   const builtin = getProblem(problemName);
+  // a preset is a list of overrides applied before the user's (src/problems/presets.ts)
+  let presetSets: Override[] = [];
+  if (preset !== undefined) {
+    if (!isPreset(preset)) {
+      throw new Error(`--preset ${preset}: unknown preset (known: ${PRESETS.join(", ")})`);
+    }
+    presetSets = Object.entries(presetOverrides(problemName, preset));
+  }
+  const overrides = [...presetSets, ...userOverrides];
   const config = { ...defaultTrainConfig(), ...builtin.defaults } as Record<string, unknown>;
   const params: Record<string, number> = {};
   for (const [k, spec] of Object.entries(builtin.params)) params[k] = spec.default;
@@ -81,8 +95,23 @@ export function resolveRun(problemName: string, overrides: readonly Override[]):
     }
     weights[term] = w;
   }
-  validateTrainConfig(config as unknown as TrainConfig);
-  return { builtin, problem, params, config: config as unknown as TrainConfig, weights };
+  const c = config as unknown as TrainConfig;
+  if (c.curriculum !== "none" && !Object.hasOwn(builtin.params, c.curriculum)) {
+    const known = Object.keys(builtin.params).join(", ") || "none";
+    throw new Error(
+      `--set curriculum=${c.curriculum}: ${problemName} has no such parameter (known: ${known})`,
+    );
+  }
+  for (const h of c.hard) {
+    if (!Object.hasOwn(problem.conditions, h)) {
+      const known = Object.keys(problem.conditions).join(", ");
+      throw new Error(
+        `--set hard=${c.hard.join(",")}: no condition named "${h}" (conditions: ${known})`,
+      );
+    }
+  }
+  validateTrainConfig(c);
+  return { builtin, problem, params, config: c, weights };
 }
 
 /** Names of every built-in problem. */

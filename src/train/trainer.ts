@@ -17,6 +17,15 @@ import { type Batches, type StepBackend, uploadBatches, weightArrays } from "./b
 import { createBackend } from "./selectBackend.js";
 import { type DiagnosticRecord, createMonitor } from "./monitor.js";
 import { type TrainState, finiteSnapshot } from "./state.js";
+import { type AdaptiveHook, createAdaptive } from "./adaptive.js";
+import {
+  type CausalState,
+  causalConfig,
+  causalSchedule,
+  causalWeights as causalWeightsOf,
+  sortByTime,
+} from "./causal.js";
+import { constrainNetwork, hardPlan } from "../nets/constraints.js";
 import { createWeightController } from "./weights.js";
 import { type TrainConfig, validateTrainConfig } from "./config.js";
 import { type PointsByTerm, type TargetsByTerm, type WeightsByTerm, weightedLoss } from "./loss.js";
@@ -32,6 +41,13 @@ export interface StepRecord {
   /** Loss weight per term name in force at this step. */
   weights: Record<string, number>;
   wall_s: number;
+  /**
+   * Causal training (src/train/causal.ts): the tolerance in force at this step and, per residual
+   * term, its time chunks' mean-square residuals (earliest first) and the weights they received.
+   */
+  causal?: { eps: number; chunks: Record<string, { loss: number[]; weight: number[] }> };
+  /** Curriculum stage or time-marching window this step belongs to (src/train/run.ts). */
+  stage?: number;
 }
 
 /** What `train` returns. */
@@ -52,6 +68,13 @@ export interface TrainResult {
   finalWeights: Record<string, number>;
   /** Rollbacks after non-finite losses or parameters, in order. */
   rollbacks: RollbackEvent[];
+  /** The problem as trained: conditions imposed exactly (`hard`) are no longer loss terms. */
+  problem: Problem;
+  /**
+   * The causal schedule's final state (null without causal training); plain data. Not yet part
+   * of checkpoints: a resumed causal run restarts its eps schedule at `causalEps`.
+   */
+  causal: CausalState | null;
 }
 
 /** A rollback: at `atStep` the loss or a parameter was not finite; training went back to `toStep`. */
@@ -85,20 +108,22 @@ export interface TrainOptions {
   resume?: TrainState;
   /** Stop the Adam phase (and skip L-BFGS) after this much wall time; the run still completes. */
   stopAfterSeconds?: number;
+  /** Warm start: initial parameters (consumed) instead of a fresh initialisation. */
+  init?: NetParams;
 }
 
 /** The network a problem and configuration call for. */
 export function networkFor(problem: Problem, c: TrainConfig): Network {
   const d = problem.domain;
-  const periodicInputs = c.periodicEmbedding
-    ? [
-        ...new Set(
-          Object.values(problem.conditions).flatMap((k) =>
-            k.kind === "periodic" ? [k.input] : [],
-          ),
-        ),
-      ]
-    : [];
+  // periodic conditions become exact through the embedding: all of them with periodicEmbedding,
+  // or those named in `hard`
+  const periodicInputs = [
+    ...new Set(
+      Object.entries(problem.conditions).flatMap(([name, k]) =>
+        k.kind === "periodic" && (c.periodicEmbedding || c.hard.includes(name)) ? [k.input] : [],
+      ),
+    ),
+  ];
   const config: NetConfig = {
     arch: c.arch,
     inputs: d.inputs.length,
@@ -117,19 +142,50 @@ export function networkFor(problem: Problem, c: TrainConfig): Network {
     rwf: c.rwf ? { mean: 1, std: 0.1 } : null,
     precision: c.precision,
   };
-  return createNetwork(config, c.seed);
+  const net = createNetwork(config, c.seed);
+  const plan = hardPlan(problem, c.hard);
+  return plan.transform ? constrainNetwork(net, plan.transform) : net;
 }
 
-/** Draw a host-side batch for every term (residual terms get nResidual points). */
+/**
+ * The problem and network a configuration trains: conditions named in `hard` are imposed by the
+ * network (src/nets/constraints.ts) and leave the loss.
+ */
+export function prepare(problem: Problem, c: TrainConfig): { problem: Problem; net: Network } {
+  validateTrainConfig(c);
+  const net = networkFor(problem, c);
+  if (c.hard.length === 0) return { problem, net };
+  const exact = new Set(hardPlan(problem, c.hard).exact);
+  const terms = problem.terms.filter((t) => !exact.has(t.name));
+  return { problem: { ...problem, terms, termNames: terms.map((t) => t.name) }, net };
+}
+
+/**
+ * Draw a host-side batch for every term (residual terms get nResidual points, from the adaptive
+ * sampler when one is given; sorted by time for causal training).
+ */
 export function sampleBatches(
   problem: Problem,
   c: TrainConfig,
   rng: Rng,
   nResidual: number,
+  adaptive: AdaptiveHook | null = null,
 ): Batches {
   const out: Batches = {};
+  const base = c.sampler === "lhs" ? "lhs" : "uniform";
+  const dims = problem.domain.inputs.length;
+  const ti = problem.domain.time === null ? -1 : problem.domain.inputs.indexOf(problem.domain.time);
   for (const term of problem.terms) {
-    out[term.name] = term.sample(rng, term.kind === "residual" ? nResidual : c.bcPoints, c.sampler);
+    const residual = term.kind === "residual";
+    let b =
+      residual && adaptive
+        ? adaptive.draw(term.name, rng, nResidual)
+        : term.sample(rng, residual ? nResidual : c.bcPoints, base);
+    if (residual && c.causal) {
+      if (ti < 0) throw new Error(`causal: ${problem.name} has no time input`);
+      b = sortByTime(b, dims, ti);
+    }
+    out[term.name] = b;
   }
   return out;
 }
@@ -150,13 +206,17 @@ export function validateWeights(problem: Problem, w: Readonly<Record<string, num
  * const r = await train({ problem: burgers.build({ nu: 0.01 / Math.PI }), config: defaultTrainConfig() });
  */
 export async function train(o: TrainOptions): Promise<TrainResult> {
-  const { problem, config: c } = o;
-  const weights = o.weights ?? {};
-  validateWeights(problem, weights);
-  validateTrainConfig(c);
-  const net = networkFor(problem, c);
+  const { config: c } = o;
+  validateWeights(o.problem, o.weights ?? {});
+  const { problem, net } = prepare(o.problem, c);
+  // weights of conditions imposed exactly no longer apply
+  const weights = Object.fromEntries(
+    Object.entries(o.weights ?? {}).filter(([k]) => problem.termNames.includes(k)),
+  );
   let rng = new Rng(c.seed);
-  let params = net.init(c.seed);
+  let params = o.init ?? net.init(c.seed);
+  const causalCfg = c.causal ? causalConfig(c) : null;
+  let causal: CausalState | null = causalCfg ? causalSchedule.init(causalCfg) : null;
   let t0 = performance.now();
   let stoppedEarly = false;
   const rollbackEvents: RollbackEvent[] = [];
@@ -192,14 +252,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     let batchRng = resume?.batchRng ?? rng.state();
     let lrScale = resume?.lrScale ?? 1;
     let rollbacks = resume?.rollbacks ?? 0;
-    let batches = sampleBatches(problem, c, rng, c.points);
+    const adaptive = createAdaptive(problem, net, c);
+    let batches = sampleBatches(problem, c, rng, c.points, adaptive);
     /** Bring the loop back to a saved state (backend, weighting, RNG, batch); returns its step. */
     const restore = async (st: TrainState): Promise<number> => {
       await backend.restore(st.optimizer);
       // the checkpoint names the terms; the scheme gets the problem's own term objects back
       ctl.state = { ...st.weighting, terms: problem.terms };
       rng = new Rng(st.batchRng);
-      batches = sampleBatches(problem, c, rng, c.points);
+      batches = sampleBatches(problem, c, rng, c.points, adaptive);
       if (rng.state().some((v, i) => v !== st.rng[i])) {
         throw new Error(`checkpoint at step ${st.step}: its RNG state does not match its batch`);
       }
@@ -258,13 +319,17 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         stoppedEarly = true;
         break;
       }
-      if (k > 0 && c.resampleEvery > 0 && k % c.resampleEvery === 0) {
+      // adaptive samplers: measure the residual on a candidate pool, then draw from it
+      const adapt = adaptive !== null && k > 0 && k % c.adaptEvery === 0;
+      if (adapt) await adaptive.refresh(backend.params(), rng);
+      if (adapt || (k > 0 && c.resampleEvery > 0 && k % c.resampleEvery === 0)) {
         batchRng = rng.state();
-        batches = sampleBatches(problem, c, rng, c.points);
+        batches = sampleBatches(problem, c, rng, c.points, adaptive);
       }
       const lr = learningRate(sched, k) * lrScale;
       const w = { ...ctl.weights };
-      const stats = await backend.step(ctl.withPointWeights(batches), w, lr);
+      const eps = causal?.eps ?? null;
+      const stats = await backend.step(ctl.withPointWeights(batches), w, lr, eps);
       const { loss, terms } = unpack(stats);
       if (!Number.isFinite(loss)) {
         if (await divergence(`loss became ${loss}`)) continue;
@@ -273,6 +338,16 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       }
       steps++;
       finalTerms = terms;
+      let causalRecord: StepRecord["causal"];
+      if (causalCfg && causal) {
+        const chunks = causalChunks(problem, stats, c.causalChunks);
+        // the schedule follows the first residual term (the only one in every built-in problem)
+        causal = causalSchedule.update(causalCfg, causal, Object.values(chunks)[0]);
+        causalRecord = { eps: eps ?? 0, chunks: {} };
+        for (const [n, l] of Object.entries(chunks)) {
+          causalRecord.chunks[n] = { loss: l, weight: causalWeightsOf(l, eps ?? 0) };
+        }
+      }
       if (k % c.logEvery === 0 || k === adamSteps - 1) {
         record({
           step: k,
@@ -282,6 +357,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           lr,
           weights: w,
           wall_s: (performance.now() - t0) / 1000,
+          ...(causalRecord ? { causal: causalRecord } : {}),
         });
       }
       await ctl.maybeUpdate(k + 1, terms, backend, batches);
@@ -301,6 +377,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       }
     }
     finalWeights = { ...ctl.weights };
+    adaptive?.dispose();
     ctl.dispose();
     monitor.dispose();
     params = backend.params();
@@ -395,5 +472,23 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     finalWeights,
     backend: backendKind,
     rollbacks: rollbackEvents,
+    problem,
+    causal,
   };
+}
+
+/** Chunk losses per causal (residual) term from a step's stats (see `statsVector`). */
+function causalChunks(
+  problem: Problem,
+  stats: ArrayLike<number>,
+  M: number,
+): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  let o = 1 + problem.termNames.length;
+  for (const t of problem.terms) {
+    if (t.kind !== "residual") continue;
+    out[t.name] = Array.from({ length: M }, (_, i) => stats[o + i]);
+    o += M;
+  }
+  return out;
 }

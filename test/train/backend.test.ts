@@ -42,6 +42,26 @@ for (const [problem, extra] of [
     ],
   ],
   ["convection", [["periodicEmbedding", true]]],
+  // causal weights and hard constraints live in the jax-js part of the kernel route
+  [
+    "convection",
+    [
+      ["causal", true],
+      ["causalChunks", 8],
+      ["hard", "ic,bc"],
+      ["beta", 5],
+    ],
+  ],
+  [
+    "burgers",
+    [
+      ["causal", true],
+      ["causalChunks", 16],
+      ["causalEps", 0.01],
+      ["causalEpsMax", 100],
+      ["hard", "ic,bc"],
+    ],
+  ],
 ] as [string, Override[]][]) {
   const label = [problem, ...extra.map(([k, v]) => `${k}=${String(v)}`)].join(" ");
   test(`${label}: kernel and jax backends give the same loss history over 40 Adam steps`, async () => {

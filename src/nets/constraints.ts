@@ -1,0 +1,219 @@
+/**
+ * Hard constraints: output transforms that satisfy initial and Dirichlet conditions exactly, and
+ * exact periodicity through the periodic embedding. For a field u with raw network output N,
+ *
+ *   initial only:      u = g0(x) + tau(t) N,                 tau = (t - t0) / (t1 - t0)
+ *   Dirichlet only:    u = gb(t, x) + D(x) N
+ *   initial+Dirichlet: u = g0(x) + gb(t, x) - gb(t0, x) + tau(t) D(x) N
+ *
+ * where D is a product of normalised distances to the constrained faces ((x - lo)(hi - x) 4 /
+ * (hi - lo)^2 for both ends of an input, (x - lo) / (hi - lo) or (hi - x) / (hi - lo) for one),
+ * so D = 0 exactly on them. The combined form meets both conditions when the data agree at the
+ * corners (gb(t0, face) = g0(face)), the compatibility any solution needs. g0 and gb must be
+ * constants or `smooth(...)` expressions, which are lifted to jets so every derivative the
+ * residual reads is exact; the product rule is the jet's Leibniz rule.
+ *
+ * The transform acts on the network's output *jet*, so with the fused-kernel backend the kernels
+ * still compute the raw network's jets and jax-js applies the transform in the residual algebra.
+ *
+ * References: Lagaris, Likas & Fotiadis (1998), "Artificial neural networks for solving ordinary
+ * and partial differential equations"; Sukumar & Srivastava (2022), "Exact imposition of boundary
+ * conditions with distance functions in physics-informed deep neural networks"; Dong & Ni (2021)
+ * for the periodic embedding.
+ */
+import type { Box } from "../geometry/box.js";
+import { type Jet, concatJets, disposeJet, mapLinear, refJet } from "../jet/jet.js";
+import type { Condition } from "../problem/conditions.js";
+import type { Problem } from "../problem/problem.js";
+import { type SmoothExpr, type SmoothOps, asExpr, isSmooth, jetOps } from "../problem/smooth.js";
+import type { Network } from "./network.js";
+
+/** An output transform on jets: (input jet, raw output jet) -> constrained output jet. */
+export interface OutputTransform {
+  /** Consumes both jets; channels [N, dims] and [N, fields]. */
+  apply(x: Jet, raw: Jet): Jet;
+  /** The condition names it satisfies exactly. */
+  readonly satisfies: readonly string[];
+}
+
+/** A field's transform u = A + B * N, as expressions. */
+interface FieldTransform {
+  readonly field: number;
+  readonly A: SmoothExpr;
+  readonly B: SmoothExpr;
+}
+
+/** What a hard-constraint selection compiles to. */
+export interface HardPlan {
+  /** The output transform, or null when only periodic conditions were selected. */
+  readonly transform: OutputTransform | null;
+  /** Inputs whose periodicity the embedding makes exact. */
+  readonly periodicInputs: readonly string[];
+  /** Condition names that are exact and leave the loss. */
+  readonly exact: readonly string[];
+}
+
+/** Normalised distance to the constrained faces, as an expression. */
+function distance(domain: Box, faces: readonly { input: string; side: "min" | "max" }[]) {
+  const byInput = new Map<string, Set<string>>();
+  for (const f of faces) {
+    const s = byInput.get(f.input) ?? new Set<string>();
+    s.add(f.side);
+    byInput.set(f.input, s);
+  }
+  return <T>(o: SmoothOps<T>): T => {
+    let d: T | null = null;
+    for (const [input, sides] of byInput) {
+      const k = domain.inputs.indexOf(input);
+      const lo = domain.lo[k];
+      const hi = domain.hi[k];
+      const x = o.in(input);
+      const L = hi - lo;
+      const f =
+        sides.size === 2
+          ? o.mul(o.mul(o.sub(x, lo), o.sub(o.c(hi), x)), 4 / (L * L))
+          : sides.has("min")
+            ? o.mul(o.sub(x, lo), 1 / L)
+            : o.mul(o.sub(o.c(hi), x), 1 / L);
+      d = d === null ? f : o.mul(d, f);
+    }
+    return d ?? o.c(1);
+  };
+}
+
+/**
+ * Compile a selection of conditions to impose exactly.
+ * @param names condition names (from the `hard` training key)
+ * @throws naming `hard` and the condition when it cannot be imposed exactly
+ * @example
+ * const plan = hardPlan(convection.build({ beta: 30 }), ["ic", "bc"]);
+ * // plan.transform: u = sin x + t N; plan.periodicInputs: ["x"]
+ */
+export function hardPlan(problem: Problem, names: readonly string[]): HardPlan {
+  const { domain } = problem;
+  const periodicInputs: string[] = [];
+  const byField = new Map<
+    number,
+    { ic?: SmoothExpr; bc?: { expr: SmoothExpr; faces: Condition & { kind: "dirichlet" } } }
+  >();
+  for (const name of names) {
+    const c = problem.conditions[name] as Condition | undefined;
+    if (!c) {
+      const conds = Object.keys(problem.conditions).join(", ");
+      throw new Error(`hard: no condition named "${name}" (conditions: ${conds})`);
+    }
+    const fi = problem.fields.indexOf(c.field);
+    const slot = byField.get(fi) ?? {};
+    switch (c.kind) {
+      case "periodic":
+        periodicInputs.push(c.input);
+        break;
+      case "initial": {
+        if (c.derivative !== 0) {
+          throw new Error(`hard: ${name} constrains u_t, which no transform here imposes`);
+        }
+        if (!isSmooth(c.value)) {
+          throw new Error(`hard: ${name}'s value must be a constant or smooth(...) expression`);
+        }
+        if (slot.ic) throw new Error(`hard: two initial conditions on ${c.field}`);
+        slot.ic = asExpr(c.value);
+        break;
+      }
+      case "dirichlet": {
+        if (!isSmooth(c.value)) {
+          throw new Error(`hard: ${name}'s value must be a constant or smooth(...) expression`);
+        }
+        if (slot.bc) throw new Error(`hard: one hard Dirichlet condition per field (${c.field})`);
+        slot.bc = { expr: asExpr(c.value), faces: c };
+        break;
+      }
+      case "neumann":
+      case "data":
+        throw new Error(
+          `hard: ${name} is a ${c.kind} condition; only initial, Dirichlet and periodic conditions can be exact`,
+        );
+      default: {
+        const never: never = c;
+        throw new Error(`hard: unknown condition ${String(never)}`);
+      }
+    }
+    byField.set(fi, slot);
+  }
+  const time = domain.time;
+  const fields: FieldTransform[] = [];
+  for (const [field, { ic, bc }] of byField) {
+    if (!ic && !bc) continue;
+    let t0 = 0;
+    let t1 = 1;
+    if (ic) {
+      if (time === null) throw new Error("hard: an initial condition needs a time input");
+      const k = domain.inputs.indexOf(time);
+      t0 = domain.lo[k];
+      t1 = domain.hi[k];
+    }
+    const tau = <T>(o: SmoothOps<T>): T => o.mul(o.sub(o.in(time as string), t0), 1 / (t1 - t0));
+    const D = bc ? distance(domain, bc.faces.on) : null;
+    let A: SmoothExpr;
+    let B: SmoothExpr;
+    if (ic && bc && D) {
+      const g0 = ic;
+      const gb = bc.expr;
+      A = <T>(o: SmoothOps<T>): T => o.add(g0(o), o.sub(gb(o), gb(pinTime(o, time as string, t0))));
+      B = <T>(o: SmoothOps<T>): T => o.mul(tau(o), D(o));
+    } else if (ic) {
+      A = ic;
+      B = tau;
+    } else {
+      A = (bc as { expr: SmoothExpr }).expr;
+      B = D as SmoothExpr;
+    }
+    fields.push({ field, A, B });
+  }
+  const exact = names.filter((n) => problem.conditions[n] !== undefined);
+  if (fields.length === 0) return { transform: null, periodicInputs, exact };
+  const inputs = domain.inputs;
+  const m = problem.fields.length;
+  return {
+    periodicInputs,
+    exact,
+    transform: {
+      satisfies: exact.filter((n) => problem.conditions[n].kind !== "periodic"),
+      apply(x, raw) {
+        const cols: Jet[] = [];
+        for (let f = 0; f < m; f++) {
+          const col =
+            m === 1 ? refJet(raw) : mapLinear(refJet(raw), (ch) => ch.slice([], [f, f + 1]));
+          const t = fields.find((ft) => ft.field === f);
+          if (!t) {
+            cols.push(col);
+            continue;
+          }
+          const { ops, finish } = jetOps(x, inputs);
+          const u = ops.add(t.A(ops), ops.mul(t.B(ops), col));
+          cols.push(finish(u));
+          disposeJet(col);
+        }
+        disposeJet(raw);
+        disposeJet(x);
+        return cols.length === 1 ? cols[0] : concatJets(cols);
+      },
+    },
+  };
+}
+
+/** The same algebra with the time input pinned to a constant (evaluates g(t0, x)). */
+function pinTime<T>(o: SmoothOps<T>, time: string, t0: number): SmoothOps<T> {
+  return { ...o, in: (name) => (name === time ? o.c(t0) : o.in(name)) };
+}
+
+/**
+ * A network whose outputs pass through a transform. `transform` stays visible so that backends
+ * that compute the raw network's jets elsewhere (the fused kernels) apply it themselves.
+ */
+export function constrainNetwork(net: Network, transform: OutputTransform): Network {
+  return {
+    ...net,
+    transform,
+    applyJet: (params, x) => transform.apply(refJet(x), net.applyJet(params, x)),
+  };
+}
