@@ -7,7 +7,10 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
+  CAUSALITY_THRESHOLD,
   IMBALANCE_THRESHOLD,
+  causalityFinding,
+  earlyLateRatio,
   NTK_SPREAD_THRESHOLD,
   imbalanceFinding,
   ntkFinding,
@@ -145,4 +148,25 @@ test("diagnose --run DIR measures the saved run's checkpoint: the same evidence 
   assert.equal(wrong.status, 2);
   assert.match(wrong.stderr, /the run trained "helmholtz2d", not "poisson1d"/);
   rmSync(dir, { recursive: true, force: true });
+});
+
+test("causalityFinding: early/late residual ratio against the threshold, profile as evidence", () => {
+  const prof = (loss: number[]) => [
+    { term: "res", t: loss.map((_, i) => (i + 0.5) / loss.length), loss },
+  ];
+  // first quarter mean 2c, second half mean 0.1 -> ratio 20 c
+  const c = CAUSALITY_THRESHOLD;
+  const sick = causalityFinding(prof([2 * c, 2 * c, 1, 1, 0.1, 0.1, 0.1, 0.1]));
+  assert.equal(sick.detected, true);
+  assert.ok(Math.abs((sick.evidence.early_late_ratio as number) - 20 * c) < 1e-9);
+  assert.deepEqual(sick.fix.set, { causal: true });
+  assert.deepEqual(
+    (sick.evidence.profiles as Record<string, { loss: number[] }>).res.loss.length,
+    8,
+  );
+  const fine = causalityFinding(prof([1, 1, 1, 1, 1, 1, 1, 1]));
+  assert.equal(fine.detected, false);
+  assert.equal(fine.evidence.early_late_ratio, 1);
+  assert.equal(earlyLateRatio([0.5 * c, 1, 1, 0.5]), (0.5 * c) / 0.75);
+  assert.equal(causalityFinding([]).detected, false, "no time input: not applicable");
 });

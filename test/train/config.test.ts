@@ -87,8 +87,8 @@ test("parseValue enum: one of the choices only", () => {
 test("defaults: every schema default parses under its own schema", () => {
   const d = defaultTrainConfig() as unknown as Record<string, unknown>;
   for (const [key, spec] of Object.entries(TRAIN_SCHEMA)) {
-    assert.equal(d[key], spec.default, key);
-    assert.equal(parseValue(key, spec, spec.default), spec.default, key);
+    assert.deepEqual(d[key], spec.default, key);
+    assert.deepEqual(parseValue(key, spec, spec.default), spec.default, key);
   }
   assert.deepEqual(Object.keys(d).sort(), Object.keys(TRAIN_SCHEMA).sort());
 });

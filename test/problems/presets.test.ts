@@ -1,0 +1,25 @@
+// Presets: every built-in problem has plain and best; both resolve; user overrides win.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { PROBLEMS } from "../../src/problems/index.js";
+import { PRESETS, presetOverrides } from "../../src/problems/presets.js";
+import { resolveRun } from "../../src/train/resolve.js";
+
+test("every built-in problem has a plain and a best preset that resolve", () => {
+  for (const name of Object.keys(PROBLEMS)) {
+    assert.ok(PRESETS[name], `${name} has presets`);
+    const plain = resolveRun(name, [], "plain");
+    assert.deepEqual(plain.config, resolveRun(name, []).config, `${name}: plain is the defaults`);
+    assert.equal(plain.config.arch, "mlp");
+    assert.equal(plain.config.weighting, "fixed");
+    assert.equal(plain.config.causal, false);
+    resolveRun(name, [], "best");
+  }
+});
+
+test("user --set overrides apply after the preset; unknown presets are named", () => {
+  const r = resolveRun("helmholtz2d", [["arch", "mlp"]], "best");
+  assert.equal(r.config.arch, "mlp");
+  assert.equal(r.config.weighting, "gradnorm");
+  assert.throws(() => presetOverrides("burgers", "fast"), /--preset fast: unknown preset/);
+});

@@ -1,0 +1,156 @@
+// Curriculum and time-marching bookkeeping: stage values and steps, window bounds and ownership,
+// the window problem's domain and inherited initial state, and a tiny end-to-end of each.
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import { startEngine } from "../../src/engine/index.js";
+import { curriculumStages } from "../../src/train/curriculum.js";
+import { interpolant, windowBounds, windowOf, windowProblem } from "../../src/train/marching.js";
+import { resolveRun } from "../../src/train/resolve.js";
+import { trainRun } from "../../src/train/run.js";
+import type { StepRecord } from "../../src/train/trainer.js";
+
+before(async () => {
+  await startEngine();
+});
+
+test("curriculumStages: evenly spaced values ending at the target, early stages' steps", () => {
+  const s = curriculumStages(30, {
+    curriculumStart: 1,
+    curriculumStages: 3,
+    curriculumSteps: 500,
+    steps: 2000,
+  });
+  assert.deepEqual(s, [
+    { index: 0, value: 1, steps: 500 },
+    { index: 1, value: 15.5, steps: 500 },
+    { index: 2, value: 30, steps: 2000 },
+  ]);
+  const one = curriculumStages(7, {
+    curriculumStart: 1,
+    curriculumStages: 1,
+    curriculumSteps: 0,
+    steps: 9,
+  });
+  assert.deepEqual(one, [{ index: 0, value: 7, steps: 9 }]);
+  const dflt = curriculumStages(4, {
+    curriculumStart: 0,
+    curriculumStages: 2,
+    curriculumSteps: 0,
+    steps: 9,
+  });
+  assert.deepEqual(
+    dflt.map((x) => x.steps),
+    [9, 9],
+    "curriculumSteps 0 means steps",
+  );
+});
+
+test("windowBounds and windowOf: equal windows, the last owns t1", () => {
+  const w = windowBounds(0, 1, 4);
+  assert.deepEqual(w, [
+    [0, 0.25],
+    [0.25, 0.5],
+    [0.5, 0.75],
+    [0.75, 1],
+  ]);
+  assert.equal(windowOf(w, 0), 0);
+  assert.equal(windowOf(w, 0.2499), 0);
+  assert.equal(windowOf(w, 0.25), 1);
+  assert.equal(windowOf(w, 0.75), 3);
+  assert.equal(windowOf(w, 1), 3);
+});
+
+test("interpolant: linear between nodes, clamped outside", () => {
+  const f = interpolant(Float64Array.from([0, 1, 3]), Float64Array.from([0, 2, 6]));
+  assert.equal(f(0.5), 1);
+  assert.equal(f(2), 4);
+  assert.equal(f(-1), 0);
+  assert.equal(f(9), 6);
+});
+
+test("windowProblem: the window's time range, its inherited initial state, the rest unchanged", () => {
+  const base = resolveRun("convection", [["beta", 2]]).problem;
+  const p = windowProblem(base, [0.25, 0.5], { u: (x) => 3 * x });
+  assert.deepEqual(p.domain.lo, [0.25, 0]);
+  assert.deepEqual(p.domain.hi, [0.5, 2 * Math.PI]);
+  assert.deepEqual(p.termNames, base.termNames);
+  const ic = p.conditions.ic;
+  assert.equal(ic.kind, "initial");
+  if (ic.kind === "initial" && typeof ic.value === "function")
+    assert.equal(ic.value({ t: 0.25, x: 2 }), 6);
+  assert.equal(p.conditions.bc, base.conditions.bc);
+  // the first window keeps the problem's own initial condition
+  assert.equal(windowProblem(base, [0, 0.25], null).conditions.ic, base.conditions.ic);
+  const wave = resolveRun("wave1d", []).problem;
+  assert.throws(() => windowProblem(wave, [0, 0.5], null), /windows: ic_t fixes u_t/);
+});
+
+const tiny: [string, string | number | boolean][] = [
+  ["optimizer", "adam"],
+  ["logEvery", 1],
+  ["width", 8],
+  ["depth", 2],
+  ["points", 64],
+  ["bcPoints", 16],
+];
+
+test("curriculum run: stages train in order, records carry their stage and increasing steps", async () => {
+  const run = resolveRun("convection", [
+    ...tiny,
+    ["beta", 6],
+    ["steps", 3],
+    ["curriculum", "beta"],
+    ["curriculumStart", 2],
+    ["curriculumStages", 3],
+    ["curriculumSteps", 2],
+  ]);
+  const recs: StepRecord[] = [];
+  const notes: string[] = [];
+  const out = await trainRun(run, { onRecord: (r) => recs.push(r), onNote: (m) => notes.push(m) });
+  out.dispose();
+  assert.deepEqual(
+    out.stages.map((s) => s.value),
+    [2, 4, 6],
+  );
+  assert.equal(out.steps, 2 + 2 + 3);
+  assert.deepEqual(
+    recs.map((r) => r.stage),
+    [0, 0, 1, 1, 2, 2, 2],
+  );
+  assert.deepEqual(
+    recs.map((r) => r.step),
+    [0, 1, 2, 3, 4, 5, 6],
+  );
+  assert.match(notes[2], /stage 3\/3: beta = 6/);
+  assert.throws(
+    () => resolveRun("convection", [["curriculum", "rho"]]),
+    /--set curriculum=rho: convection has no such parameter/,
+  );
+});
+
+test("time marching run: one network per window, stitched prediction follows the owning window", async () => {
+  const run = resolveRun("convection", [...tiny, ["steps", 2], ["windows", 2], ["windowGrid", 16]]);
+  const out = await trainRun(run, {});
+  assert.deepEqual(
+    out.stages.map((s) => s.window),
+    [
+      [0, 0.5],
+      [0.5, 1],
+    ],
+  );
+  const grid = { axes: [Float64Array.from([0, 0.49, 0.5, 1]), Float64Array.from([1])], values: {} };
+  const pred = await out.predictGrid(grid);
+  // the last window's network is also the final result: its prediction at t >= 0.5 must match
+  const last = await trainRunPredict(out.result, [0.5, 1, 1, 1]);
+  assert.ok(Math.abs(pred.values.u[2] - last[0]) < 1e-6);
+  assert.ok(Math.abs(pred.values.u[3] - last[1]) < 1e-6);
+  out.dispose();
+});
+
+async function trainRunPredict(
+  r: Awaited<ReturnType<typeof trainRun>>["result"],
+  X: number[],
+): Promise<Float64Array> {
+  const { predict } = await import("../../src/train/evaluate.js");
+  return predict(r.net, r.params, Float64Array.from(X));
+}
