@@ -2,12 +2,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PROBLEMS } from "../../src/problems/index.js";
-import { PRESETS, presetOverrides } from "../../src/problems/presets.js";
+import { PRESET_TABLE } from "../../src/problems/presets.js";
 import { resolveRun } from "../../src/train/resolve.js";
 
 test("every built-in problem has a plain and a best preset that resolve", () => {
   for (const name of Object.keys(PROBLEMS)) {
-    assert.ok(PRESETS[name], `${name} has presets`);
+    assert.ok(PRESET_TABLE[name], `${name} has presets`);
     const plain = resolveRun(name, [], "plain");
     assert.deepEqual(plain.config, resolveRun(name, []).config, `${name}: plain is the defaults`);
     assert.equal(plain.config.arch, "mlp");
@@ -21,5 +21,5 @@ test("user --set overrides apply after the preset; unknown presets are named", (
   const r = resolveRun("helmholtz2d", [["arch", "mlp"]], "best");
   assert.equal(r.config.arch, "mlp");
   assert.equal(r.config.weighting, "gradnorm");
-  assert.throws(() => presetOverrides("burgers", "fast"), /--preset fast: unknown preset/);
+  assert.throws(() => resolveRun("burgers", [], "fast"), /--preset fast: unknown preset/);
 });
