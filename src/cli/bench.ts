@@ -12,20 +12,8 @@ import { resolveRun } from "../train/resolve.js";
 import { createBackend } from "../train/selectBackend.js";
 import { networkFor, sampleBatches } from "../train/trainer.js";
 import { Rng } from "../util/rng.js";
+import { intFlag, median } from "./args.js";
 import { UsageError, asUsage } from "./errors.js";
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function positiveInt(flag: string, v: string, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`--${flag} ${v}: must be an integer >= ${min}`);
-  return n;
-}
 
 /** Parse the bench arguments, run, print. */
 export async function benchStep(args: string[]): Promise<number> {
@@ -54,8 +42,8 @@ export async function benchStep(args: string[]): Promise<number> {
   if (values.precision) sets.push(["precision", values.precision]);
   if (values.backend) sets.push(["backend", values.backend]);
   const run = asUsage(() => resolveRun(values.problem, sets));
-  const steps = positiveInt("steps", values.steps, 1);
-  const warm = positiveInt("warmup", values.warmup, 0);
+  const steps = intFlag("steps", values.steps, 1);
+  const warm = intFlag("warmup", values.warmup, 0);
   if (values.compare && values.backend)
     throw new UsageError("--compare runs both backends; drop --backend");
   await startEngine();

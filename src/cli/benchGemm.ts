@@ -7,13 +7,8 @@
 import { parseArgs } from "node:util";
 import { Gemm, type GemmConfig, type GemmShape, KernelRuntime } from "../kernels/index.js";
 import { MEMORY_IMPORT } from "../kernels/assemble.js";
+import { intFlag, median } from "./args.js";
 import { UsageError } from "./errors.js";
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** A register-only loop: `acc` independent f32x4 accumulators, one multiply-add each per trip. */
 function peakWat(acc: number, relaxed: boolean): string {
@@ -51,17 +46,11 @@ export async function benchGemm(args: string[]): Promise<number> {
       json: { type: "boolean", default: false },
     },
   });
-  const int = (flag: string, v: string) => {
-    const x = Number(v);
-    if (!Number.isInteger(x) || x < 1)
-      throw new UsageError(`--${flag} ${v}: must be an integer >= 1`);
-    return x;
-  };
   const [M, N, K, rounds] = [
-    int("m", values.m),
-    int("n", values.n),
-    int("k", values.k),
-    int("rounds", values.rounds),
+    intFlag("m", values.m, 1),
+    intFlag("n", values.n, 1),
+    intFlag("k", values.k, 1),
+    intFlag("rounds", values.rounds, 1),
   ];
   const rt = await KernelRuntime.create({ initialBytes: 4 * (M * K + K * N + M * N) + 2 ** 24 });
   const relaxed = rt.features.relaxedSimd;

@@ -11,6 +11,7 @@ import { checkStore } from "../store/db.js";
 import { prepareRunDir, writeAtomic } from "../store/rundir.js";
 import { type SuiteRun, markdownTable, replaceSection, summarise } from "../suite/table.js";
 import { type Override, problemNames, resolveRun } from "../train/resolve.js";
+import { intFlag } from "./args.js";
 import { asUsage, UsageError } from "./errors.js";
 import { executeRun } from "./train.js";
 
@@ -21,13 +22,6 @@ function list(s: string, what: string): string[] {
     .filter(Boolean);
   if (v.length === 0) throw new UsageError(`--${what} ${s}: expected a comma-separated list`);
   return v;
-}
-
-function positiveInt(s: string, flag: string): number {
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--${flag} ${s}: must be a positive integer`);
-  return n;
 }
 
 /** `pinnlab bench suite [--problems a,b] [--presets plain,best] [--seeds n] [--budget min] ...` */
@@ -55,8 +49,8 @@ export async function benchSuite(args: string[]): Promise<number> {
       throw new UsageError(`--presets: unknown preset "${p}" (known: ${PRESETS.join(", ")})`);
     return p;
   });
-  const seeds = positiveInt(values.seeds, "seeds");
-  const steps = values.steps === undefined ? undefined : positiveInt(values.steps, "steps");
+  const seeds = intFlag("seeds", values.seeds, 1);
+  const steps = values.steps === undefined ? undefined : intFlag("steps", values.steps, 1);
   let budgetMin: number | undefined;
   if (values.budget !== undefined) {
     budgetMin = Number(values.budget);

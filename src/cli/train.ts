@@ -15,7 +15,8 @@ import { predictGrid, relativeL2 } from "../train/evaluate.js";
 import { type Override, type ResolvedRun, resolveRun } from "../train/resolve.js";
 import type { TrainState } from "../train/state.js";
 import { type RunOutcome, trainRun } from "../train/run.js";
-import { type RollbackEvent, type TrainResult, train } from "../train/trainer.js";
+import type { DiagnosticRecord } from "../train/monitor.js";
+import { type RollbackEvent, type StepRecord, type TrainResult, train } from "../train/trainer.js";
 import { createProgress } from "./progress.js";
 
 /** The metrics.json of a run. */
@@ -141,19 +142,19 @@ export async function executeRun(
     if (plan && (o.resume || config.checkpointEvery > 0)) {
       process.stderr.write("pinnlab: curriculum and time-marching runs write no checkpoints\n");
     }
-    const outcome = plan
-      ? await trainRun(run, {
-          onNote: (m) => process.stderr.write(`pinnlab: ${m}\n`),
-          onDiagnostics: (recs) => {
-            for (const r of recs) appendRecord(rec.diagPath, r);
-          },
-          onRecord: (r) => {
-            appendRecord(rec.historyPath, r);
-            store.addStep(loc.id, r);
-            progress.update(r);
-          },
-        })
-      : null;
+    // where every record of the run goes, for a single training and for a plan of stages alike
+    const sinks = {
+      onNote: (m: string) => process.stderr.write(`pinnlab: ${m}\n`),
+      onDiagnostics: (recs: DiagnosticRecord[]) => {
+        for (const r of recs) appendRecord(rec.diagPath, r);
+      },
+      onRecord: (r: StepRecord) => {
+        appendRecord(rec.historyPath, r);
+        store.addStep(loc.id, r);
+        progress.update(r);
+      },
+    };
+    const outcome = plan ? await trainRun(run, sinks) : null;
     const result = outcome
       ? outcome.result
       : await train({
@@ -162,15 +163,7 @@ export async function executeRun(
           weights: run.weights,
           resume: resume ?? undefined,
           stopAfterSeconds: o.stopAfterSeconds,
-          onNote: (m) => process.stderr.write(`pinnlab: ${m}\n`),
-          onDiagnostics: (recs) => {
-            for (const r of recs) appendRecord(rec.diagPath, r);
-          },
-          onRecord: (r) => {
-            appendRecord(rec.historyPath, r);
-            store.addStep(loc.id, r);
-            progress.update(r);
-          },
+          ...sinks,
           onCheckpoint: (st) => {
             writeCheckpoint(dir, st);
             store.updateRun(loc.id, { checkpoint_step: st.step, steps: st.step });
