@@ -118,9 +118,19 @@ export async function diagnose(args: string[]): Promise<number> {
   }));
   const result = trained;
 
+  // judge the loss as configured: term weights relative to the residual's, exact terms aside
+  const resW = Math.max(
+    ...problem.terms.filter((t) => t.kind === "residual").map((t) => run.weights[t.name] ?? 1),
+  );
+  const setup = {
+    weights: Object.fromEntries(problem.termNames.map((n) => [n, (run.weights[n] ?? 1) / resW])),
+    exact: config.periodicEmbedding
+      ? problem.terms.filter((t) => t.kind === "periodic").map((t) => t.name)
+      : [],
+  };
   const findings: Finding[] = [
-    imbalanceFinding(stats.imbalance),
-    ntkFinding(report),
+    imbalanceFinding(stats.imbalance, setup),
+    ntkFinding(report, setup),
     causalityFinding(profiles),
   ];
   if (values.json) {

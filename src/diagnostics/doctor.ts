@@ -52,8 +52,26 @@ export const IMBALANCE_THRESHOLD = 50;
  */
 export const NTK_SPREAD_THRESHOLD = 20;
 
+/**
+ * How the loss is configured, so the findings judge the loss as trained: `weights` are the term
+ * weights relative to the residual's (a condition weighted 100 pulls 100x harder), `exact` the
+ * terms the network satisfies by construction (a periodic condition under the periodic
+ * embedding), whose vanishing loss and gradient say nothing about balance.
+ */
+export interface LossSetup {
+  readonly weights?: Readonly<Record<string, number>>;
+  readonly exact?: readonly string[];
+}
+
 /** The gradient-imbalance finding from the imbalance records of `gradientStats`. */
-export function imbalanceFinding(records: readonly ImbalanceRecord[]): Finding {
+export function imbalanceFinding(
+  measured: readonly ImbalanceRecord[],
+  setup: LossSetup = {},
+): Finding {
+  // lambda_hat of the weighted loss: max|grad L_res| / mean|grad (w_i L_i)|
+  const records = measured
+    .filter((r) => !setup.exact?.includes(r.term))
+    .map((r) => ({ ...r, ratio: r.ratio / (setup.weights?.[r.term] ?? 1) }));
   const worst = records.reduce<ImbalanceRecord | null>(
     (w, r) => (!w || r.ratio > w.ratio ? r : w),
     null,
@@ -69,6 +87,8 @@ export function imbalanceFinding(records: readonly ImbalanceRecord[]): Finding {
       max_ratio: ratio,
       worst_term: worst?.term ?? null,
       threshold: IMBALANCE_THRESHOLD,
+      term_weights: setup.weights ?? null,
+      exact_terms: setup.exact ?? [],
     },
     fix: {
       set: { weighting: "gradnorm" },
@@ -81,8 +101,12 @@ export function imbalanceFinding(records: readonly ImbalanceRecord[]): Finding {
 }
 
 /** The NTK spectral-gap finding from an `ntkReport`. */
-export function ntkFinding(report: NtkReport): Finding {
-  const spread = report.traceSpread;
+export function ntkFinding(report: NtkReport, setup: LossSetup = {}): Finding {
+  // the weighted loss's kernel blocks are w_i K_ii; exact terms have none worth comparing
+  const judged = report.terms.filter((t) => !setup.exact?.includes(t.term));
+  const wTrace = (t: { term: string; trace: number }) => (setup.weights?.[t.term] ?? 1) * t.trace;
+  const wTraces = judged.map(wTrace);
+  const spread = judged.length ? Math.max(...wTraces) / Math.min(...wTraces) : 1;
   const detected = spread > NTK_SPREAD_THRESHOLD;
   const byTerm = Object.fromEntries(
     report.terms.map((t) => [
@@ -95,7 +119,7 @@ export function ntkFinding(report: NtkReport): Finding {
       },
     ]),
   );
-  const sorted = [...report.terms].sort((a, b) => a.trace - b.trace);
+  const sorted = [...judged].sort((a, b) => wTrace(a) - wTrace(b));
   const slow = sorted[0]?.term;
   const fast = sorted[sorted.length - 1]?.term;
   return {
@@ -104,6 +128,8 @@ export function ntkFinding(report: NtkReport): Finding {
     evidence: {
       terms: byTerm,
       trace_spread: spread,
+      term_weights: setup.weights ?? null,
+      exact_terms: setup.exact ?? [],
       mean_eigenvalue_spread: report.meanDiagSpread,
       threshold: NTK_SPREAD_THRESHOLD,
       ntk_weights: report.weights,

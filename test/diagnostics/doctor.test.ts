@@ -170,3 +170,37 @@ test("causalityFinding: early/late residual ratio against the threshold, profile
   assert.equal(earlyLateRatio([0.5 * c, 1, 1, 0.5]), (0.5 * c) / 0.75);
   assert.equal(causalityFinding([]).detected, false, "no time input: not applicable");
 });
+
+test("findings judge the loss as configured: term weights scale the ratios, exact terms are left out", () => {
+  const rec = (term: string, ratio: number) => ({ term, ratio, residualMaxAbs: ratio, meanAbs: 1 });
+  // Allen-Cahn's ic weighted 100 and a periodic bc satisfied exactly by the embedding
+  const records = [rec("ic", 715), rec("bc", 1.2e12)];
+  assert.equal(imbalanceFinding(records).detected, true);
+  const judged = imbalanceFinding(records, { weights: { ic: 100, bc: 1 }, exact: ["bc"] });
+  assert.equal(judged.detected, false);
+  assert.equal(judged.evidence.max_ratio, 7.15);
+  assert.deepEqual(judged.evidence.exact_terms, ["bc"]);
+  const term = (name: string, trace: number) => ({
+    term: name,
+    kind: "residual" as const,
+    n: 4,
+    trace,
+    meanDiag: trace / 4,
+    lambdaMax: trace,
+    lambdaMin: 0,
+    eigenvalues: [trace],
+    method: "jacobi" as const,
+    traceRatio: 1,
+    meanDiagRatio: 1,
+  });
+  const report: NtkReport = {
+    terms: [term("res", 7.1e5), term("ic", 6.6e3), term("bc", 1e-20)],
+    meanDiagSpread: 1,
+    traceSpread: 7.1e25,
+    weights: {},
+  };
+  assert.equal(ntkFinding(report).detected, true);
+  const w = ntkFinding(report, { weights: { ic: 100 }, exact: ["bc"] });
+  assert.ok(Math.abs((w.evidence.trace_spread as number) - 7.1e5 / 6.6e5) < 1e-12);
+  assert.equal(w.detected, false);
+});
