@@ -7,6 +7,7 @@ import { adaptiveSampler, drawAdaptive } from "../../src/sampling/adaptive.js";
 import { resolveRun } from "../../src/train/resolve.js";
 import { train } from "../../src/train/trainer.js";
 import { Rng } from "../../src/util/rng.js";
+import { TINY_RUN } from "../train/helpers.js";
 
 before(async () => {
   await startEngine();
@@ -55,12 +56,7 @@ for (const sampler of ["rad", "rar"] as const) {
   test(`sampler=${sampler} trains with a fixed batch and refreshes its state`, async () => {
     const run = resolveRun("convection", [
       ["steps", 6],
-      ["optimizer", "adam"],
-      ["logEvery", 1],
-      ["width", 8],
-      ["depth", 2],
-      ["points", 64],
-      ["bcPoints", 16],
+      ...TINY_RUN,
       ["sampler", sampler],
       ["adaptEvery", 2],
       ["adaptPool", 256],

@@ -7,6 +7,7 @@ import { causalLoss, causalSchedule, causalWeights, sortByTime } from "../../src
 import { validateTrainConfig } from "../../src/train/config.js";
 import { resolveRun } from "../../src/train/resolve.js";
 import { train } from "../../src/train/trainer.js";
+import { TINY_RUN } from "./helpers.js";
 
 before(async () => {
   await startEngine();
@@ -95,12 +96,7 @@ test("validateTrainConfig names causalChunks when the batch does not split into 
 test("causal training logs per-chunk losses and the weights the step used", async () => {
   const run = resolveRun("convection", [
     ["steps", 3],
-    ["optimizer", "adam"],
-    ["logEvery", 1],
-    ["width", 8],
-    ["depth", 2],
-    ["points", 64],
-    ["bcPoints", 16],
+    ...TINY_RUN,
     ["causal", true],
     ["causalChunks", 4],
     ["causalEps", 0.5],

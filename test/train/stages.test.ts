@@ -8,6 +8,7 @@ import { interpolant, windowBounds, windowOf, windowProblem } from "../../src/tr
 import { resolveRun } from "../../src/train/resolve.js";
 import { trainRun } from "../../src/train/run.js";
 import type { StepRecord } from "../../src/train/trainer.js";
+import { TINY_RUN } from "./helpers.js";
 
 before(async () => {
   await startEngine();
@@ -85,18 +86,9 @@ test("windowProblem: the window's time range, its inherited initial state, the r
   assert.throws(() => windowProblem(wave, [0, 0.5], null), /windows: ic_t fixes u_t/);
 });
 
-const tiny: [string, string | number | boolean][] = [
-  ["optimizer", "adam"],
-  ["logEvery", 1],
-  ["width", 8],
-  ["depth", 2],
-  ["points", 64],
-  ["bcPoints", 16],
-];
-
 test("curriculum run: stages train in order, records carry their stage and increasing steps", async () => {
   const run = resolveRun("convection", [
-    ...tiny,
+    ...TINY_RUN,
     ["beta", 6],
     ["steps", 3],
     ["curriculum", "beta"],
@@ -129,7 +121,12 @@ test("curriculum run: stages train in order, records carry their stage and incre
 });
 
 test("time marching run: one network per window, stitched prediction follows the owning window", async () => {
-  const run = resolveRun("convection", [...tiny, ["steps", 2], ["windows", 2], ["windowGrid", 16]]);
+  const run = resolveRun("convection", [
+    ...TINY_RUN,
+    ["steps", 2],
+    ["windows", 2],
+    ["windowGrid", 16],
+  ]);
   const out = await trainRun(run, {});
   assert.deepEqual(
     out.stages.map((s) => s.window),
