@@ -8,6 +8,25 @@ import { scaledError } from "../jet/helpers.js";
 
 export { scaledError };
 
+/** The small float32 network the kernel tests start from (2 inputs, 2 fields, 2 x 10 tanh). */
+export function kernelNetConfig(patch: Partial<NetConfig> = {}): NetConfig {
+  return {
+    arch: "mlp",
+    inputs: 2,
+    outputs: 2,
+    width: 10,
+    depth: 2,
+    activation: "tanh",
+    lo: [0, -1],
+    hi: [1, 2],
+    periodic: [],
+    fourier: null,
+    rwf: null,
+    precision: "float32",
+    ...patch,
+  };
+}
+
 /** Deterministic uniform numbers in [lo, hi) (a 32-bit LCG; quality is irrelevant here). */
 export function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array<ArrayBuffer> {
   let s = seed >>> 0 || 1;
@@ -233,15 +252,8 @@ export function mlpForward64(
  * Any network of `createNetwork` described for the float64 reference: body, embedding and weight
  * factorisation (`fourierB` row-major [inputs + periodic.length, features], or null).
  */
-export interface Net64 {
+export interface Net64 extends Mlp64 {
   readonly arch: "mlp" | "modified-mlp";
-  readonly inputs: number;
-  readonly width: number;
-  readonly depth: number;
-  readonly outputs: number;
-  readonly act: Act;
-  readonly lo: readonly number[];
-  readonly hi: readonly number[];
   readonly periodic: readonly { readonly input: number; readonly period: number }[];
   readonly fourierB: ArrayLike<number> | null;
   readonly rwf: boolean;

@@ -17,6 +17,7 @@ import {
   scaledError,
   flatLeaves,
   jaxOracle,
+  kernelNetConfig,
   points,
 } from "./helpers.js";
 
@@ -24,26 +25,15 @@ await startEngine();
 const rt = await KernelRuntime.create();
 const VARIANTS: SimdVariant[] = rt.features.relaxedSimd ? ["plain", "relaxed"] : ["plain"];
 
-function config(patch: Partial<NetConfig> = {}): NetConfig {
-  return {
-    arch: "mlp",
-    inputs: 2,
-    outputs: 2,
-    width: 10,
-    depth: 2,
-    activation: "tanh",
-    lo: [0, -1],
-    hi: [1, 2],
-    periodic: [],
-    fourier: null,
-    rwf: null,
-    precision: "float32",
-    ...patch,
-  };
-}
-
 test("parameter layout is jax-js's tree.leaves order (hidden[i].w, hidden[i].b, ..., out.w, out.b)", () => {
-  const c = config({ inputs: 3, lo: [0, 0, 0], hi: [1, 1, 1], width: 5, depth: 3, outputs: 2 });
+  const c = kernelNetConfig({
+    inputs: 3,
+    lo: [0, 0, 0],
+    hi: [1, 1, 1],
+    width: 5,
+    depth: 3,
+    outputs: 2,
+  });
   const net = createNetwork(c, 0);
   const params = net.init(1);
   const leaves = tree.leaves(params) as np.Array[];
@@ -105,7 +95,7 @@ const CASES: [string, Partial<NetConfig>, number, MultiIndex[]][] = [
 
 for (const [name, patch, N, wanted] of CASES) {
   test(`KernelMlp ${name}: forward vs applyJet, gradient vs valueAndGrad (both variants)`, () => {
-    const c = config(patch);
+    const c = kernelNetConfig(patch);
     const net = createNetwork(c, 3);
     const params = net.init(4);
     const flat = flatLeaves(params);
@@ -178,7 +168,7 @@ test("KernelMlp gradient vs float64 finite differences on a tiny network (width 
     ["sin", 4],
     ["gelu", 4],
   ] as const) {
-    const c = config({ width, depth: 2, outputs: 1, activation: act });
+    const c = kernelNetConfig({ width, depth: 2, outputs: 1, activation: act });
     const layout = jetLayout(2, [[0], [1, 1]]);
     const K = layout.channels.length;
     const N = 6;
@@ -217,7 +207,7 @@ test("KernelMlp gradient vs float64 finite differences on a tiny network (width 
 });
 
 test("KernelMlp: slots keep separate tapes, gradients accumulate, memory stays flat", () => {
-  const c = config();
+  const c = kernelNetConfig();
   const net = createNetwork(c, 1);
   const params = net.init(2);
   const flat = flatLeaves(params);
@@ -262,7 +252,7 @@ test("KernelMlp: slots keep separate tapes, gradients accumulate, memory stays f
 });
 
 test("KernelMlp.adamStep follows adamUpdate on the same gradients", () => {
-  const c = config({ width: 6 });
+  const c = kernelNetConfig({ width: 6 });
   const net = createNetwork(c, 5);
   let params = net.init(6);
   const km = KernelMlp.withRuntime(rt, c);
@@ -300,12 +290,15 @@ test("KernelMlp.adamStep follows adamUpdate on the same gradients", () => {
 
 test("KernelMlp rejects configurations it has no kernels for, naming the feature", () => {
   // every arch and embedding has kernels (network.test.ts); float64 does not
-  assert.throws(() => KernelMlp.withRuntime(rt, config({ precision: "float64" })), /float64/);
+  assert.throws(
+    () => KernelMlp.withRuntime(rt, kernelNetConfig({ precision: "float64" })),
+    /float64/,
+  );
   assert.throws(
     () =>
       KernelMlp.withRuntime(
         rt,
-        config({
+        kernelNetConfig({
           periodic: [
             { input: 1, period: 1 },
             { input: 1, period: 2 },
@@ -314,14 +307,14 @@ test("KernelMlp rejects configurations it has no kernels for, naming the feature
       ),
     /listed twice in the periodic embedding/,
   );
-  const km = KernelMlp.withRuntime(rt, config());
+  const km = KernelMlp.withRuntime(rt, kernelNetConfig());
   assert.throws(() => km.loadParams(new Float32Array(3)), /expected \d+ values, got 3/);
   assert.throws(
     () => km.forward(jetLayout(3, []), new Float32Array(4), 2),
     /layout has 3 inputs, network 2/,
   );
   // a workspace over the 4 GiB wasm32 limit is refused before anything is allocated
-  const wide = KernelMlp.withRuntime(rt, config({ width: 1024, depth: 8 }));
+  const wide = KernelMlp.withRuntime(rt, kernelNetConfig({ width: 1024, depth: 8 }));
   const used = rt.arena.used;
   const N = 200_000;
   assert.throws(

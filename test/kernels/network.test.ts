@@ -24,30 +24,13 @@ import {
   scaledError,
   flatLeaves,
   jaxOracle,
+  kernelNetConfig,
   points,
 } from "./helpers.js";
 
 await startEngine();
 const rt = await KernelRuntime.create();
 const VARIANTS: SimdVariant[] = rt.features.relaxedSimd ? ["plain", "relaxed"] : ["plain"];
-
-function config(patch: Partial<NetConfig> = {}): NetConfig {
-  return {
-    arch: "mlp",
-    inputs: 2,
-    outputs: 2,
-    width: 10,
-    depth: 2,
-    activation: "tanh",
-    lo: [0, -1],
-    hi: [1, 2],
-    periodic: [],
-    fourier: null,
-    rwf: null,
-    precision: "float32",
-    ...patch,
-  };
-}
 
 const box3 = { inputs: 3, lo: [0, -1, 2], hi: [1, 1, 3] };
 const box1 = { inputs: 1, lo: [-1], hi: [2], outputs: 1 };
@@ -81,7 +64,7 @@ test("parameter layout is tree.leaves order for every kind (hidden[], out, encU,
     { arch: "modified-mlp" },
     { ...combo, ...box3, width: 5, depth: 3 },
   ] as Partial<NetConfig>[]) {
-    const c = config(patch);
+    const c = kernelNetConfig(patch);
     const net = createNetwork(c, 0);
     const params = net.init(1);
     const lay = mlpParamLayout(c);
@@ -171,7 +154,7 @@ const CASES: [string, Partial<NetConfig>, number, MultiIndex[]][] = [
 
 for (const [name, patch, N, wanted] of CASES) {
   test(`KernelMlp ${name}: forward vs applyJet and float64, gradient vs valueAndGrad`, () => {
-    const c = config(patch);
+    const c = kernelNetConfig(patch);
     const net = createNetwork(c, 3);
     const params = net.init(4);
     const flat = flatLeaves(params);
@@ -236,7 +219,7 @@ test("KernelMlp gradient vs float64 finite differences on tiny networks of every
     ["combo", { ...combo, fourier: { features: 3, scale: 1 } }],
   ];
   for (const [name, patch] of kinds) {
-    const c = config({ width: 3, depth: 2, outputs: 1, ...patch });
+    const c = kernelNetConfig({ width: 3, depth: 2, outputs: 1, ...patch });
     const net = createNetwork(c, 9);
     const spec = spec64(net);
     const layout = jetLayout(2, [[0], [1, 1]]);
@@ -277,7 +260,7 @@ test("KernelMlp gradient vs float64 finite differences on tiny networks of every
 });
 
 test("KernelMlp with weight factorisation: Adam steps refresh the effective weights", () => {
-  const c = config({ ...combo, width: 6 });
+  const c = kernelNetConfig({ ...combo, width: 6 });
   const net = createNetwork(c, 5);
   const params = net.init(6);
   const km = KernelMlp.withRuntime(rt, c, { constants: net.constants });
@@ -315,7 +298,7 @@ test("KernelMlp with weight factorisation: Adam steps refresh the effective weig
 });
 
 test("KernelMlp combo: slots keep separate tapes, gradients accumulate, memory stays flat", () => {
-  const c = config(combo);
+  const c = kernelNetConfig(combo);
   const net = createNetwork(c, 1);
   const params = net.init(2);
   const flat = flatLeaves(params);
@@ -357,18 +340,18 @@ test("KernelMlp combo: slots keep separate tapes, gradients accumulate, memory s
 });
 
 test("kernelMlpUnsupported rejects only float64 and activations without kernels", () => {
-  assert.equal(kernelMlpUnsupported(config(combo)), null);
-  assert.match(kernelMlpUnsupported(config({ precision: "float64" })) ?? "", /float64/);
-  const odd = { ...config(), activation: "relu" } as unknown as NetConfig;
+  assert.equal(kernelMlpUnsupported(kernelNetConfig(combo)), null);
+  assert.match(kernelMlpUnsupported(kernelNetConfig({ precision: "float64" })) ?? "", /float64/);
+  const odd = { ...kernelNetConfig(), activation: "relu" } as unknown as NetConfig;
   assert.match(kernelMlpUnsupported(odd) ?? "", /activation "relu"/);
   // Fourier features need the matrix B: a clear error without the network's constants
   assert.throws(
-    () => KernelMlp.withRuntime(rt, config({ fourier: { features: 4, scale: 1 } })),
+    () => KernelMlp.withRuntime(rt, kernelNetConfig({ fourier: { features: 4, scale: 1 } })),
     /Fourier features need the network's constants/,
   );
   assert.throws(
     () =>
-      KernelMlp.withRuntime(rt, config({ fourier: { features: 4, scale: 1 } }), {
+      KernelMlp.withRuntime(rt, kernelNetConfig({ fourier: { features: 4, scale: 1 } }), {
         constants: { fourierB: new Float64Array(3) },
       }),
     /fourierB has 3 values, expected 2x4/,
