@@ -116,7 +116,6 @@ export async function diagnose(args: string[]): Promise<number> {
     t: pieces.flatMap((q) => q[i].t),
     loss: pieces.flatMap((q) => q[i].loss),
   }));
-  const result = trained;
 
   // judge the loss as configured: term weights relative to the residual's, exact terms aside
   const resW = Math.max(
@@ -138,15 +137,15 @@ export async function diagnose(args: string[]): Promise<number> {
       problem: problem.name,
       parameters: run.params,
       preset: values.preset ?? null,
-      steps: result.steps,
-      status: result.status,
-      final_loss: result.finalTerms,
+      steps: trained.steps,
+      status: trained.status,
+      final_loss: trained.finalTerms,
       findings: findings.map(({ summary, ...f }) => ({ ...f, summary })),
     };
     console.log(JSON.stringify(out));
   } else {
     const where = values.run !== undefined ? ` (run ${values.run}, last checkpoint)` : "";
-    console.log(`${problem.name} after ${result.steps} steps${where}:`);
+    console.log(`${problem.name} after ${trained.steps} steps${where}:`);
     for (const f of findings)
       console.log(`  ${f.detected ? "PROBLEM" : "ok     "} ${f.pathology}: ${f.summary}`);
     const fixes = findings.filter((f) => f.detected);
