@@ -15,8 +15,8 @@ import {
 import { type CausalProfile, causalProfile } from "../diagnostics/causality.js";
 import type { Problem } from "../problem/problem.js";
 import { trainRun } from "../train/run.js";
-import { makeTermGradients } from "../diagnostics/gradients.js";
-import { makeTermNtk } from "../diagnostics/ntk.js";
+import { makeTermGradients } from "../loss/gradients.js";
+import { makeTermNtk } from "../loss/ntk.js";
 import { flattenParams, unflattenParams } from "../nets/flat.js";
 import type { NetParams, Network } from "../nets/network.js";
 import { join } from "node:path";

@@ -10,7 +10,7 @@ import type { NetParams, Network } from "../nets/network.js";
 import type { Problem } from "../problem/problem.js";
 import { samplePoints } from "../sampling/samplers.js";
 import type { TrainConfig } from "../train/config.js";
-import { termResiduals } from "../train/loss.js";
+import { termResiduals } from "../loss/loss.js";
 import { Rng } from "../util/rng.js";
 
 /** Mean-square residual per time chunk (earliest first) and the chunks' mid times. */

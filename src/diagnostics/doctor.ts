@@ -14,8 +14,8 @@
  *   (src/diagnostics/causality.ts) and the ratio of its first quarter's mean to its second
  *   half's. Threshold {@link CAUSALITY_THRESHOLD}.
  */
-import type { ImbalanceRecord } from "./gradients.js";
-import type { NtkReport } from "./ntk.js";
+import type { ImbalanceRecord } from "../loss/gradients.js";
+import type { NtkReport } from "../loss/ntk.js";
 import type { CausalProfile } from "./causality.js";
 
 /** Pathologies the doctor names. */

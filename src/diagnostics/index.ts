@@ -3,7 +3,7 @@
  * 2021), per-term NTK blocks and spectra (Wang, Yu & Perdikaris 2022), and the float64
  * eigen-solvers behind them.
  */
-export * from "./layout.js";
-export * from "./eigen.js";
-export * from "./gradients.js";
-export * from "./ntk.js";
+export * from "../loss/layout.js";
+export * from "../util/eigen.js";
+export * from "../loss/gradients.js";
+export * from "../loss/ntk.js";

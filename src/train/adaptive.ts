@@ -16,7 +16,7 @@ import {
 import { samplePoints } from "../sampling/samplers.js";
 import type { Rng } from "../util/rng.js";
 import type { TrainConfig } from "./config.js";
-import { termResiduals } from "./loss.js";
+import { termResiduals } from "../loss/loss.js";
 
 /** Adaptive residual sampling for one run. */
 export interface AdaptiveHook {

@@ -9,7 +9,7 @@ import type { NetParams, Network } from "../nets/network.js";
 import { adamInit, adamUpdate, type AdamState } from "../optim/adam.js";
 import { type Problem, type TermBatch, batchArrays } from "../problem/problem.js";
 import type { TrainConfig } from "./config.js";
-import { causalKey } from "./causal.js";
+import { causalKey } from "../loss/causal.js";
 import {
   type PointsByTerm,
   type TargetsByTerm,
@@ -17,7 +17,7 @@ import {
   pointWeightKey,
   statsVector,
   weightedLoss,
-} from "./loss.js";
+} from "../loss/loss.js";
 import type { OptimizerSnapshot } from "./state.js";
 
 /** One batch per term name. */
@@ -79,7 +79,7 @@ export function uploadBatches(
  * Weights as scalar arrays, every term present (missing names weigh 1), plus the per-point
  * weights [M] of the batches that carry them (under `pointWeightKey(term)`). With causal training
  * on and a tolerance given, every residual term also gets its eps broadcast to [causalChunks]
- * under `causalKey(term)`, which switches the loss to the causal form (src/train/causal.ts).
+ * under `causalKey(term)`, which switches the loss to the causal form (src/loss/causal.ts).
  */
 export function weightArrays(
   problem: Problem,

@@ -61,7 +61,7 @@ export interface TrainConfig {
   ntkEvery: number;
   /** Who runs the network's jets and the Adam step: fused wasm kernels, jax-js, or kernels where supported. */
   backend: "auto" | "kernels" | "jax";
-  /** Causal training (src/train/causal.ts): on/off, time chunks, tolerance and its schedule. */
+  /** Causal training (src/loss/causal.ts): on/off, time chunks, tolerance and its schedule. */
   causal: boolean;
   causalChunks: number;
   causalEps: number;

@@ -11,7 +11,7 @@ import type { NetParams, Network } from "../nets/network.js";
 import type { Problem } from "../problem/problem.js";
 import { type Batches, type StepBackend, weightArrays } from "./backend.js";
 import type { TrainConfig } from "./config.js";
-import type { PointsByTerm, TargetsByTerm } from "./loss.js";
+import type { PointsByTerm, TargetsByTerm } from "../loss/loss.js";
 import { type OutputJets, makeOutputGrad } from "./outputGrad.js";
 
 /** Why the kernels cannot run this configuration, or null when they can. */

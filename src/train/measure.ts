@@ -8,15 +8,15 @@ import {
   type TermGradientFn,
   gradientStats,
   readTermGradients,
-} from "../diagnostics/gradients.js";
-import { paramLayout } from "../diagnostics/layout.js";
+} from "../loss/gradients.js";
+import { paramLayout } from "../loss/layout.js";
 import {
   type NtkReport,
   type TermNtkFn,
   ntkReport,
   readNtkBlocks,
   subsampleBatch,
-} from "../diagnostics/ntk.js";
+} from "../loss/ntk.js";
 import type { np } from "../engine/index.js";
 import type { NetParams } from "../nets/network.js";
 import type { Problem } from "../problem/problem.js";

@@ -5,8 +5,8 @@
  * Perdikaris 2022), measured on the current parameters and batch. Each measurement becomes flat,
  * JSON-ready records (one per term and layer, or per term) that the run directory stores.
  */
-import { makeTermGradients } from "../diagnostics/gradients.js";
-import { makeTermNtk } from "../diagnostics/ntk.js";
+import { makeTermGradients } from "../loss/gradients.js";
+import { makeTermNtk } from "../loss/ntk.js";
 import type { Network } from "../nets/network.js";
 import type { Problem } from "../problem/problem.js";
 import type { Batches, StepBackend } from "./backend.js";

@@ -13,7 +13,7 @@ import {
   type WeightsByTerm,
   reduceTerms,
   statsVector,
-} from "./loss.js";
+} from "../loss/loss.js";
 
 /** Output jet channels per term: channels[k] is [rows, fields] for channel k of the term's layout. */
 export type OutputJets = Record<string, np.Array[]>;

@@ -6,7 +6,7 @@
 import { jit, np, tree } from "../engine/index.js";
 import type { NetParams, Network } from "../nets/network.js";
 import type { Problem } from "../problem/problem.js";
-import { type PointsByTerm, type TargetsByTerm, termResiduals } from "./loss.js";
+import { type PointsByTerm, type TargetsByTerm, termResiduals } from "../loss/loss.js";
 
 /**
  * (params, X, T) -> r^2 [M_i] per term name; consumes its arguments.

@@ -24,11 +24,16 @@ import {
   causalSchedule,
   causalWeights as causalWeightsOf,
   sortByTime,
-} from "./causal.js";
+} from "../loss/causal.js";
 import { constrainNetwork, hardPlan } from "../nets/constraints.js";
 import { createWeightController } from "./weights.js";
 import { type TrainConfig, validateTrainConfig } from "./config.js";
-import { type PointsByTerm, type TargetsByTerm, type WeightsByTerm, weightedLoss } from "./loss.js";
+import {
+  type PointsByTerm,
+  type TargetsByTerm,
+  type WeightsByTerm,
+  weightedLoss,
+} from "../loss/loss.js";
 
 /** One logged step: flat, JSON-ready. */
 export interface StepRecord {
@@ -42,7 +47,7 @@ export interface StepRecord {
   weights: Record<string, number>;
   wall_s: number;
   /**
-   * Causal training (src/train/causal.ts): the tolerance in force at this step and, per residual
+   * Causal training (src/loss/causal.ts): the tolerance in force at this step and, per residual
    * term, its time chunks' mean-square residuals (earliest first) and the weights they received.
    */
   causal?: { eps: number; chunks: Record<string, { loss: number[]; weight: number[] }> };

@@ -4,8 +4,8 @@
  * gradnorm; NTK traces for ntk), measured on the current parameters and batch, and returns new
  * weights that the following steps use.
  */
-import { makeTermGradients } from "../diagnostics/gradients.js";
-import { makeNtkTraces } from "../diagnostics/ntk.js";
+import { makeTermGradients } from "../loss/gradients.js";
+import { makeNtkTraces } from "../loss/ntk.js";
 import type { Network } from "../nets/network.js";
 import type { Problem } from "../problem/problem.js";
 import {

@@ -18,7 +18,7 @@
  *    (src/train/pointResiduals.ts) and calls `update`, one ascent step per call.
  * 3. The batches of the following steps carry m(lambda) as `pointWeights`, which both backends
  *    pass into the loss: term i contributes weights[i] * mean(m(lambda) * r^2)
- *    (`reduceTerms` in src/train/loss.ts).
+ *    (`reduceTerms` in src/loss/loss.ts).
  * The L-BFGS phase after Adam uses the scalar weights only.
  */
 import { np } from "../engine/index.js";

@@ -7,7 +7,7 @@
  * A scheme updates whenever `update` is called; how often (every step, every 100 steps) is the
  * trainer's choice. Weights are JS numbers that enter the jitted step as array arguments.
  */
-import type { GradSummary, TermInfo } from "../diagnostics/gradients.js";
+import type { GradSummary, TermInfo } from "../loss/gradients.js";
 
 export type { GradSummary, TermInfo };
 

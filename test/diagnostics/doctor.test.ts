@@ -15,7 +15,7 @@ import {
   imbalanceFinding,
   ntkFinding,
 } from "../../src/diagnostics/doctor.js";
-import type { NtkReport } from "../../src/diagnostics/ntk.js";
+import type { NtkReport } from "../../src/loss/ntk.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { fromData, np, startEngine, tree, valueAndGrad } from "../../src/engine/index.js";
-import { causalLoss, causalSchedule, causalWeights, sortByTime } from "../../src/train/causal.js";
+import { causalLoss, causalSchedule, causalWeights, sortByTime } from "../../src/loss/causal.js";
 import { validateTrainConfig } from "../../src/train/config.js";
 import { resolveRun } from "../../src/train/resolve.js";
 import { train } from "../../src/train/trainer.js";

@@ -6,7 +6,7 @@ import { runInNewContext } from "node:vm";
 import { fromData, startEngine, tree } from "../../src/engine/index.js";
 import type { NetParams } from "../../src/nets/network.js";
 import { adamInit } from "../../src/optim/adam.js";
-import { weightedLoss } from "../../src/train/loss.js";
+import { weightedLoss } from "../../src/loss/loss.js";
 import { type Override, type ResolvedRun, resolveRun } from "../../src/train/resolve.js";
 import { makeAdamStep, uploadBatches, weightArrays } from "../../src/train/backend.js";
 import type { TrainConfig } from "../../src/train/config.js";

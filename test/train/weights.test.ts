@@ -3,12 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startEngine, tree } from "../../src/engine/index.js";
-import {
-  gradientStats,
-  makeTermGradients,
-  readTermGradients,
-} from "../../src/diagnostics/gradients.js";
-import { paramLayout } from "../../src/diagnostics/layout.js";
+import { gradientStats, makeTermGradients, readTermGradients } from "../../src/loss/gradients.js";
+import { paramLayout } from "../../src/loss/layout.js";
 import { type Batches, uploadBatches } from "../../src/train/backend.js";
 import { type Override, resolveRun } from "../../src/train/resolve.js";
 import { networkFor, sampleBatches, train } from "../../src/train/trainer.js";

@@ -4,7 +4,7 @@
 // dispatch and configuration checks.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { TermInfo } from "../../src/diagnostics/gradients.js";
+import type { TermInfo } from "../../src/loss/gradients.js";
 import { fromData, startEngine } from "../../src/engine/index.js";
 import { Rng } from "../../src/util/rng.js";
 import {

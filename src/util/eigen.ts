@@ -8,7 +8,7 @@
  * chapter 10 (Lanczos); Demmel & Veselic (1992) for Jacobi's relative accuracy on positive
  * definite matrices, which suits NTK blocks whose eigenvalues span many decades.
  */
-import { Rng } from "../util/rng.js";
+import { Rng } from "./rng.js";
 
 /** Options of `symmetricEigen`. */
 export interface EigenOptions {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fromData, grad, jit, np, startEngine, tree } from "../../src/engine/index.js";
 import { box } from "../../src/geometry/box.js";
-import { symmetricEigen } from "../../src/diagnostics/eigen.js";
+import { symmetricEigen } from "../../src/util/eigen.js";
 import {
   makeNtkTraces,
   makeTermJacobians,
@@ -18,7 +18,7 @@ import {
   readNtkBlocks,
   residualGroup,
   subsampleBatch,
-} from "../../src/diagnostics/ntk.js";
+} from "../../src/loss/ntk.js";
 import { type NetConfig, type NetParams, createNetwork } from "../../src/nets/network.js";
 import { data, dirichlet, periodic } from "../../src/problem/conditions.js";
 import {
@@ -27,7 +27,7 @@ import {
   batchArrays,
   defineProblem,
 } from "../../src/problem/problem.js";
-import type { PointsByTerm, TargetsByTerm } from "../../src/train/loss.js";
+import type { PointsByTerm, TargetsByTerm } from "../../src/loss/loss.js";
 import { Rng } from "../../src/util/rng.js";
 
 await startEngine();

@@ -3,7 +3,7 @@
 // Lanczos's top eigenvalues against Jacobi's (decaying spectrum, repeated eigenvalues, low rank).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { denseMatVec, lanczosTopK, symmetricEigen } from "../../src/diagnostics/eigen.js";
+import { denseMatVec, lanczosTopK, symmetricEigen } from "../../src/util/eigen.js";
 import { Rng } from "../../src/util/rng.js";
 
 /** Q diag(values) Q^T with Q = I - 2 v v^T / (v^T v) (a Householder reflection: orthogonal). */

@@ -12,17 +12,12 @@ import {
   histBin,
   makeTermGradients,
   readTermGradients,
-} from "../../src/diagnostics/gradients.js";
-import {
-  layerNames,
-  layoutSize,
-  orderedLeaves,
-  paramLayout,
-} from "../../src/diagnostics/layout.js";
+} from "../../src/loss/gradients.js";
+import { layerNames, layoutSize, orderedLeaves, paramLayout } from "../../src/loss/layout.js";
 import { type NetConfig, createNetwork } from "../../src/nets/network.js";
 import { data, dirichlet, periodic } from "../../src/problem/conditions.js";
 import { batchArrays, defineProblem } from "../../src/problem/problem.js";
-import type { PointsByTerm, TargetsByTerm } from "../../src/train/loss.js";
+import type { PointsByTerm, TargetsByTerm } from "../../src/loss/loss.js";
 import { Rng } from "../../src/util/rng.js";
 import { NET_KINDS, kindConfig } from "../jet/helpers.js";
 

@@ -17,8 +17,8 @@ import { type JArray, type JsTree, grad, jit, np, tree, vmap } from "../engine/i
 import { inputJet } from "../jet/jet.js";
 import type { NetParams, Network } from "../nets/network.js";
 import type { Problem, Term, TermBatch } from "../problem/problem.js";
-import type { PointsByTerm, TargetsByTerm } from "../train/loss.js";
-import { denseMatVec, lanczosTopK, symmetricEigen } from "./eigen.js";
+import type { PointsByTerm, TargetsByTerm } from "./loss.js";
+import { denseMatVec, lanczosTopK, symmetricEigen } from "../util/eigen.js";
 import type { TermInfo } from "./gradients.js";
 import { orderedLeaves } from "./layout.js";
 
@@ -96,7 +96,7 @@ export interface TermNtkFn<R> {
  * jit(grad(f)) when f's gradient flows through a slice with a constant cotangent (for instance
  * `jit(grad(w => np.concatenate([w.ref.mul(0.3), w], 0).slice([1, 2]).sum()))` returns w, not 1);
  * multiplying the selected residual by a traced 1 makes the cotangent a traced value, which
- * compiles correctly (checked against hand-derived Jacobians in test/diagnostics/ntk.test.ts).
+ * compiles correctly (checked against hand-derived Jacobians in test/loss/ntk.test.ts).
  */
 function termJacobian(
   problem: Problem,

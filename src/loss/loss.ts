@@ -67,7 +67,7 @@ export function termLosses(
  * term's per-point weights when W has them (self-adaptive weighting, McClenny & Braga-Neto 2023)
  * and 1 otherwise; except that a residual term whose causal tolerance is present in W (under
  * `causalKey(term)`, broadcast to [M]) contributes the causal loss (1/M) sum_j w_j L_j of
- * src/train/causal.ts (Wang, Sankaran & Perdikaris 2022) over its (point-weighted) squares.
+ * src/loss/causal.ts (Wang, Sankaran & Perdikaris 2022) over its (point-weighted) squares.
  * parts[term] is always the plain mean(r_i^2) (what is logged and what the weighting schemes
  * see); parts[chunksKey(term)] holds the chunk losses [M] of a causal term.
  * Consumes residuals and W.

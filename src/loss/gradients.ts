@@ -12,7 +12,7 @@ import { type JArray, jit, np, tree, valueAndGrad } from "../engine/index.js";
 import { inputJet } from "../jet/jet.js";
 import type { NetParams, Network } from "../nets/network.js";
 import type { Problem, TermKind } from "../problem/problem.js";
-import type { PointsByTerm, TargetsByTerm } from "../train/loss.js";
+import type { PointsByTerm, TargetsByTerm } from "./loss.js";
 import { type ParamSegment, layerNames, orderedLeaves } from "./layout.js";
 
 /** A term's name and kind: `problem.terms` fits. */
