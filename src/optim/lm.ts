@@ -104,12 +104,13 @@ export interface LmStepInfo {
 }
 
 /**
- * Bytes of the dense arrays for P parameters and M residuals: J^T J and its Cholesky factor
- * (2 P^2), the current and a trial Jacobian (2 M P), residuals and work vectors.
- * @example lmMemoryBytes(100, 1000) // 8 * (2e4 + 2e5 + 2e3 + 800)
+ * Bytes of the dense arrays for P parameters and M residuals: J^T J, its damped copy and the
+ * copy's Cholesky factor (3 P^2), the current and a trial Jacobian (2 M P), residuals and work
+ * vectors.
+ * @example lmMemoryBytes(100, 1000) // 8 * (3e4 + 2e5 + 2e3 + 800)
  */
 export function lmMemoryBytes(p: number, m: number): number {
-  return 8 * (2 * p * p + 2 * m * p + 2 * m + 8 * p);
+  return 8 * (3 * p * p + 2 * m * p + 2 * m + 8 * p);
 }
 
 /**
