@@ -288,14 +288,24 @@ export function updateInverseHessian(
   const B = phi * rho;
   const C = (phi * rho * rho * yu) / tau + rho;
   const invTau = 1 / tau;
-  for (let i = 0; i < n; i++) {
-    const ui = u[i];
-    const si = s[i];
-    const row = i * n;
-    for (let j = i; j < n; j++) {
-      const v = (H[row + j] + A * ui * u[j] - B * (si * u[j] + ui * s[j])) * invTau + C * si * s[j];
-      H[row + j] = v;
-      H[j * n + i] = v;
+  // The upper triangle in 64 x 64 tiles, each entry mirrored to (j, i) while the tile's rows and
+  // columns are in cache: H stays exactly symmetric at half the arithmetic of the full matrix.
+  const T = 64;
+  for (let i0 = 0; i0 < n; i0 += T) {
+    const i1 = Math.min(n, i0 + T);
+    for (let j0 = i0; j0 < n; j0 += T) {
+      const j1 = Math.min(n, j0 + T);
+      for (let i = i0; i < i1; i++) {
+        const ui = u[i];
+        const si = s[i];
+        const row = i * n;
+        for (let j = Math.max(j0, i); j < j1; j++) {
+          const v =
+            (H[row + j] + A * ui * u[j] - B * (si * u[j] + ui * s[j])) * invTau + C * si * s[j];
+          H[row + j] = v;
+          H[j * n + i] = v;
+        }
+      }
     }
   }
   return { kind: "updated", tau, phi };
