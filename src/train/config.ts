@@ -40,7 +40,7 @@ export interface TrainConfig {
   /** Dense quasi-Newton phases (bfgs, ssbfgs, ssbroyden): iterations and residual points. */
   bfgsSteps: number;
   bfgsPoints: number;
-  /** Levenberg-Marquardt: iterations, residual points, initial damping. */
+  /** Levenberg-Marquardt: iterations, residual points, initial damping tau (mu0 = tau max diag J'J). */
   lmSteps: number;
   lmPoints: number;
   lmDamping: number;
@@ -168,7 +168,12 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   bfgsPoints: { kind: "int", min: 1, default: 4096, doc: "bfgs-family residual points (fixed)" },
   lmSteps: { kind: "int", min: 0, default: 200, doc: "Levenberg-Marquardt iterations" },
   lmPoints: { kind: "int", min: 1, default: 1024, doc: "Levenberg-Marquardt residual points" },
-  lmDamping: { kind: "number", positive: true, default: 1e-3, doc: "LM initial damping mu" },
+  lmDamping: {
+    kind: "number",
+    positive: true,
+    default: 1e-3,
+    doc: "LM initial damping, relative to max diag(J'J)",
+  },
   redrawEvery: {
     kind: "int",
     min: 0,

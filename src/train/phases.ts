@@ -110,8 +110,8 @@ export function denseBytes(k: PhaseKind, P: number, M: number): number {
       // the inverse Hessian, and its copy in a checkpoint
       return 2 * 8 * P * P;
     case "lm":
-      // the Jacobian [M, P] and the normal matrix and its factor [P, P]
-      return 8 * (M * P + 2 * P * P);
+      // the Jacobian [M, P] (and its copy in a checkpoint), J'J, its damped copy and factor
+      return 8 * (2 * M * P + 3 * P * P);
     default: {
       const never: never = k;
       throw new Error(`unknown phase ${String(never)}`);

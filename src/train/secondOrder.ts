@@ -11,6 +11,7 @@ import { type FlatLayout, flattenParams, unflattenParams } from "../nets/flat.js
 import type { NetParams } from "../nets/network.js";
 import { bfgsInit, bfgsOptions, bfgsRebase, bfgsStep, type BfgsState } from "../optim/bfgs.js";
 import { lbfgsInit, lbfgsRebase, lbfgsStep, type LbfgsState } from "../optim/lbfgs.js";
+import { lmInit, lmOptions, lmRebase, lmStep, type LmState } from "../optim/lm.js";
 import type { Objective, ResidualObjective } from "../optim/types.js";
 import { orderedLeaves } from "../loss/layout.js";
 import { createAdaptive } from "./adaptive.js";
@@ -78,6 +79,29 @@ const lbfgsMethod = (c: TrainConfig): Method<LbfgsState> => ({
   },
 });
 
+const lmMethod = (c: TrainConfig): Method<LmState> => {
+  const opts = lmOptions({ initialDamping: { kind: "relative", tau: c.lmDamping } });
+  const need = (ev: Evaluators): ResidualObjective => {
+    if (!ev.resid) throw new Error("lm: no residual objective");
+    return ev.resid;
+  };
+  /** Evaluate r and J at the state's x (the phase loop expects f at x after init and rebase). */
+  const evaluate = async (s: LmState, ev: Evaluators): Promise<LmState> => {
+    const { r, J } = await need(ev)(s.x);
+    let f = 0;
+    for (const v of r) f += v * v;
+    return { ...s, r, J, f, evals: s.evals + 1 };
+  };
+  return {
+    init: (x0, ev) => evaluate(lmInit(x0, opts), ev),
+    rebase: (s, ev) => evaluate(lmRebase(s), ev),
+    async step(s, ev) {
+      const { state, info } = await lmStep(s, need(ev), opts);
+      return { state, stop: info.reason ?? null };
+    },
+  };
+};
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function methodFor(kind: SecondOrderKind, c: TrainConfig): Method<any> {
   switch (kind) {
@@ -88,7 +112,7 @@ function methodFor(kind: SecondOrderKind, c: TrainConfig): Method<any> {
     case "ssbroyden":
       return bfgsMethod(c, kind);
     case "lm":
-      throw new Error("optimizer: lm is not wired yet");
+      return lmMethod(c);
     default: {
       const never: never = kind;
       throw new Error(`unknown phase ${String(never)}`);
