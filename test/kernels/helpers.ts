@@ -433,3 +433,18 @@ export function jaxOracle(
   for (const a of cArr) a.dispose();
   return { outJax, lossJax, gJax };
 }
+
+/** Deterministic float64 numbers in [lo, hi) with all 53 bits random (two LCG draws each). */
+export function rand64(n: number, seed: number, lo = -1, hi = 1): Float64Array<ArrayBuffer> {
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s;
+  };
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = ((next() >>> 5) * 2 ** 26 + (next() >>> 6)) / 2 ** 53;
+    out[i] = lo + (hi - lo) * u;
+  }
+  return out;
+}
