@@ -49,7 +49,7 @@ usage:
   pinnlab diagnose <problem> [--preset P] [--set ...] [--steps N] [--json]
                                         train briefly, then name what goes wrong and the fix
   pinnlab bench step --problem burgers --width W --depth D --points N [--steps K] [--json]
-  pinnlab bench gemm [--m 8192 --n 256 --k 256] [--tiles 4x8,3x12,2x16] [--rounds R] [--json]
+  pinnlab bench gemm [--m 8192 --n 256 --k 256] [--tiles 4x8,3x12,2x16] [--precision float32|float64] [--plain] [--rounds R] [--json]
       [--backend auto|kernels|jax | --compare]   median ms per training step; --compare
                                         times jax and the fused kernels interleaved
   pinnlab bench suite [--problems a,b] [--presets plain,best] [--seeds N] [--budget MIN]

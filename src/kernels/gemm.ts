@@ -49,14 +49,13 @@ export interface GemmConfig {
 
 /**
  * The default configuration of a variant and element type (see the module comment for why).
- * float64 holds 2 lanes per vector, so the register tiles are half as wide as float32's for the
- * same number of accumulator registers: 2x8 plain, 4x4 relaxed (measured, see BENCHMARKS.md).
+ * float64 holds 2 lanes per vector, so a tile of float32's register budget is half as wide: 4x4
+ * (8 accumulators, 2 B vectors, 4 broadcasts) was the fastest measured with and without FMA at
+ * 8192x64x64 (2x8, 3x4, 2x6 within ~10%; 4x6 spills), see docs/BENCHMARKS.md.
  */
 export function defaultGemmConfig(variant: SimdVariant, dtype: DType = "f32"): GemmConfig {
   if (dtype === "f64")
-    return variant === "relaxed"
-      ? { mr: 4, nr: 4, relaxed: true, mc: 120, kc: 256, nc: 256, dtype }
-      : { mr: 2, nr: 8, relaxed: false, mc: 120, kc: 256, nc: 256, dtype };
+    return { mr: 4, nr: 4, relaxed: variant === "relaxed", mc: 120, kc: 256, nc: 256, dtype };
   return variant === "relaxed"
     ? { mr: 4, nr: 8, relaxed: true, mc: 120, kc: 256, nc: 256 }
     : { mr: 2, nr: 16, relaxed: false, mc: 120, kc: 256, nc: 256 };

@@ -164,10 +164,10 @@ test("gemm f64: strided operands, every shape, and the empty contraction", () =>
   rt.arena.release(mark);
 });
 
-test("gemm f64: default tiles (2x8 plain, 4x4 with FMA) and nr must be a multiple of 2", () => {
+test("gemm f64: default tiles (4x4 plain and with FMA) and nr must be a multiple of 2", () => {
   const p = defaultGemmConfig("plain", "f64");
   const r = defaultGemmConfig("relaxed", "f64");
-  assert.deepEqual([p.mr, p.nr, p.dtype], [2, 8, "f64"]);
+  assert.deepEqual([p.mr, p.nr, p.dtype], [4, 4, "f64"]);
   assert.deepEqual([r.mr, r.nr, r.dtype], [4, 4, "f64"]);
   assert.throws(
     () => Gemm.create(rt, "plain", { mr: 2, nr: 5, relaxed: false, mc: 8, kc: 8, nc: 8 }, "f64"),
