@@ -11,7 +11,7 @@
  *   ~2e-17), else 1 - 2/(exp(2|x|) + 1); both evaluated and blended by a mask. 2|x| is clamped at
  *   40: tanh(20) rounds to 1 in float64.
  * - sin/cos: reduction by pi/2 with fdlibm's three-part constant (pio2_1, pio2_2: 33 significant
- *   bits, so n pio2_i is exact for |n| < 2^20, i.e. |x| < ~1600000), then fdlibm's `__kernel_sin` /
+ *   bits, so n pio2_i is exact for |n| < 2^20, i.e. |x| < ~1.6e6), then fdlibm's `__kernel_sin` /
  *   `__kernel_cos` polynomials on [-pi/4, pi/4] (cos with its compensated 1 - z/2), quadrant by
  *   swap and sign-bit xor.
  * - Phi (standard normal CDF, for gelu): Phi(z) = erfc(-z/sqrt 2)/2 with Cephes `ndtr.c`'s
@@ -81,7 +81,7 @@ const COS = [
   -0.001388888888887411, 0.0416666666666666,
 ];
 
-/** [sin x, cos x] in float64 for |x| < ~1600000 (fdlibm kernels). */
+/** [sin x, cos x] in float64 for |x| < ~1.6e6 (fdlibm kernels). */
 export function sinCos64Lane(f: FnBuilder, L: Lane, x: string): [string, string] {
   const t = L.type;
   const n = f.let(t, L.nearest(L.mul(x, L.c(2 / Math.PI))), "n");
