@@ -7,7 +7,8 @@
  *
  * Structure (BLIS / Goto): cache blocks NC x KC of B are packed into NR-wide panels, MC x KC blocks
  * of A into MR-tall panels, and a register-blocked micro-kernel multiplies one A panel by one B
- * panel into an MR x NR tile of C held in MR * NR / 4 f32x4 accumulators. Packing turns both
+ * panel into an MR x NR tile of C held in MR * NR / lanes vector accumulators (4 lanes of f32x4,
+ * 2 of f64x2). Packing turns both
  * transposed operands into the same contiguous panel layout, so one micro-kernel serves all three
  * shapes, and it zero-pads edge panels, so the micro-kernel always runs full tiles; partial tiles
  * at the right and bottom edges go through a small scratch tile (copy in, compute, copy out).
@@ -21,7 +22,11 @@
  *   ~44-46 for 2x16 / 4x8 (interleaved runs, shared machine, sum of the three training shapes at
  *   8192x64x64);
  * - the k loop is *not* unrolled (V8 then hoists the loads of the unrolled copies and spills);
- * - the A element is broadcast with `v128.load32_splat` (one instruction);
+ * - float64: the same structure on f64x2 (half the flops per instruction, so ~half the GFLOP/s);
+ *   the register budget gives 4x4 tiles (8 accumulators, 2 B vectors, 4 broadcasts) with and
+ *   without FMA, measured fastest among 2x8, 3x4, 2x6, 4x6, 2x4 and 1x8 (`pinnlab bench gemm
+ *   --precision float64`, docs/BENCHMARKS.md);
+ * - the A element is broadcast with `v128.load32_splat` (`load64_splat` for f64; one instruction);
  * - the whole blocked driver runs inside wasm: a JS call per tile would cost more than the tile;
  * - C with fewer than 4 columns (an output layer with 1-3 fields) takes dedicated dot-product /
  *   axpy kernels instead (see `skinnyKernels`): measured ~0.31 -> ~0.1-0.19 ms at 8192 x 1 x 64.

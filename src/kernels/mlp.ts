@@ -27,7 +27,12 @@
  *   weight factorisation:       the GEMMs use W = w * exp(s) (per output column), refreshed after
  *                               every parameter change; dw = dW * exp(s), ds = colsum(dW * w) * exp(s).
  *
- * Memory: parameters, gradient and Adam moments are flat float32 arrays in the tree order of
+ * Precision: `config.precision` picks the element type of every buffer and kernel: float32 (f32x4
+ * kernels, scalars rounded as jax-js's float32 arrays round them) or float64 (f64x2 kernels with
+ * float64 transcendentals, nothing rounded); `loadParams`, `params`, `grad`, `forward` and the
+ * Adam state exchange Float32Array or Float64Array accordingly.
+ *
+ * Memory: parameters, gradient and Adam moments are flat arrays in the tree order of
  * jax-js's `tree.leaves(NetParams)` (object keys in insertion order, checked in the tests):
  * hidden[0], ..., hidden[D-1], out, then encU, encV for the modified MLP, each dense layer w, b and
  * (weight factorisation) s. So `loadParams`/`grad` exchange data with the jax-js side without any
@@ -211,7 +216,7 @@ export interface KernelAdamState {
  * @example
  * const net = createNetwork(config, seed);
  * const km = await KernelMlp.create(config, { constants: net.constants });
- * km.loadParams(flat);                          // tree.leaves order, float32
+ * km.loadParams(flat);                          // tree.leaves order, config.precision
  * const out = km.forward(layout, X, N);         // [K][N * outputs]
  * km.zeroGrad();
  * km.backward(dLoss_dOut);                      // [K][N * outputs]
@@ -220,7 +225,7 @@ export interface KernelAdamState {
 export class KernelMlp {
   /** The network configuration. */
   readonly config: NetConfig;
-  /** Number of float32 parameters. */
+  /** Number of parameters. */
   readonly paramCount: number;
   /** Parameter slots of every dense layer in tree order (hidden, output, then encU, encV). */
   readonly layers: readonly DenseSlot[];
