@@ -65,6 +65,15 @@ const CASES: [string, Override[]][] = [
     ],
   ],
   [
+    "backend=kernels, float64",
+    [
+      ["backend", "kernels"],
+      ["precision", "float64"],
+      ["weighting", "relobralo"],
+      ["resampleEvery", 3],
+    ],
+  ],
+  [
     "backend=kernels, self-adaptive point weights",
     [
       ["backend", "kernels"],
