@@ -153,6 +153,9 @@ export async function executeRun(
         progress.update(r);
       },
     };
+    // computed once: the in-training error probe (evalEvery) and the final evaluation share it
+    const refGrid =
+      problem.reference && config.evalEvery > 0 && !plan ? problem.reference() : undefined;
     const outcome = plan ? await trainRun(run, sinks) : null;
     const result = outcome
       ? outcome.result
@@ -160,6 +163,7 @@ export async function executeRun(
           problem,
           config,
           weights: run.weights,
+          reference: refGrid,
           resume: resume ?? undefined,
           stopAfterSeconds: o.stopAfterSeconds,
           ...sinks,
@@ -180,7 +184,7 @@ export async function executeRun(
     let relL2: number | null = null;
     // a diverged run has no meaningful prediction: write none rather than a file of NaNs
     if (problem.reference && result.status === "completed") {
-      const ref = problem.reference();
+      const ref = refGrid ?? problem.reference();
       const pred = outcome
         ? await outcome.predictGrid(ref)
         : await predictGrid(result.net, result.params, ref, problem.fields);
