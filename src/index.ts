@@ -61,3 +61,35 @@ export { readCheckpoint, writeCheckpoint } from "./store/checkpoint.js";
 export { StoreError } from "./store/errors.js";
 export { buildReport, writeReport } from "./report/index.js";
 export { PRESETS, presetOverrides, type PresetName } from "./problems/presets.js";
+// types that the public signatures above refer to
+export type {
+  DataCondition,
+  DirichletCondition,
+  InitialCondition,
+  NeumannCondition,
+  PeriodicCondition,
+} from "./problem/conditions.js";
+export type { TermBatch, TermKind } from "./problem/problem.js";
+export type { Channel } from "./jet/jet.js";
+export type { FdbTerm, LeibnizTerm } from "./jet/multiindex.js";
+export type { Dense, Init, NetConstants } from "./nets/network.js";
+export type { OutputTransform } from "./nets/constraints.js";
+export type { AdamOptions } from "./optim/adam.js";
+export type { Objective } from "./optim/lbfgs.js";
+export type { KeySpec } from "./train/config.js";
+export type { CausalState } from "./train/causal.js";
+export type { DiagnosticRecord } from "./train/monitor.js";
+export type {
+  WeightingState,
+  FixedState,
+  LraState,
+  NormState,
+  NtkState,
+  RelobraloState,
+  SelfAdaptiveState,
+  TermWeights,
+} from "./weighting/index.js";
+export type { TermInfo } from "./diagnostics/gradients.js";
+export type { PresetOverrides } from "./problems/presets.js";
+export { Rng, type RngState } from "./util/rng.js";
+export type { RunEvent, RunFilter, RunUpdate } from "./store/db.js";
