@@ -55,6 +55,10 @@ const HELP: Record<string, string> = {
                                         train briefly, then name what goes wrong and the fix
   pinnlab diagnose --run RUN [--json]   the same on a saved run's last checkpoint
 `,
+  serve: `  pinnlab serve [--store DIR] [--port N] [--host H]
+                                        read-only dashboard over the run store (default
+                                        runs/, http://127.0.0.1:8750); /play is the playground
+`,
   "bench step": `  pinnlab bench step --problem burgers --width W --depth D --points N [--steps K] [--json]
       [--backend auto|kernels|jax | --compare]   median ms per training step; --compare
                                         times jax and the fused kernels interleaved
@@ -73,7 +77,7 @@ HELP.bench = HELP["bench step"] + HELP["bench gemm"] + HELP["bench suite"];
 const USAGE = `pinnlab: physics-informed neural networks that show why training fails
 
 usage:
-${["problems", "train", "runs", "show", "report", "diagnose", "bench"].map((c) => HELP[c]).join("")}  pinnlab --version                     print the version
+${["problems", "train", "runs", "show", "report", "diagnose", "serve", "bench"].map((c) => HELP[c]).join("")}  pinnlab --version                     print the version
   pinnlab CMD --help                    usage of one command
 `;
 
@@ -230,7 +234,7 @@ async function main(argv: string[]): Promise<number> {
       const storeDir = dirname(resolve(out));
       checkStore(storeDir);
       asUsage(() => prepareRunDir(out));
-      return runTraining(run, out);
+      return runTraining(run, out, { preset: values.preset });
     }
     case "diagnose":
       return (await import("./diagnose.js")).diagnose(rest);
@@ -240,6 +244,8 @@ async function main(argv: string[]): Promise<number> {
       return showRun(rest);
     case "report":
       return reportRun(rest);
+    case "serve":
+      return (await import("./serve.js")).serve(rest);
     case "bench": {
       const [sub, ...args] = rest;
       if (sub === "step") return (await import("./bench.js")).benchStep(args);

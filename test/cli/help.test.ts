@@ -27,6 +27,7 @@ test("--help on every command and subcommand prints its usage", () => {
     [["show", "--help"], /pinnlab show RUN/],
     [["report", "--help"], /pinnlab report RUN/],
     [["diagnose", "--help"], /pinnlab diagnose <problem>[\s\S]*--run RUN/],
+    [["serve", "--help"], /pinnlab serve \[--store DIR\] \[--port N\] \[--host H\]/],
     [["bench", "--help"], /bench step[\s\S]*bench gemm[\s\S]*bench suite/],
     [["bench", "step", "--help"], /pinnlab bench step --problem/],
     [["bench", "gemm", "--help"], /pinnlab bench gemm/],
@@ -42,6 +43,10 @@ test("--help on every command and subcommand prints its usage", () => {
   const t = runCli(["train", "poisson1d", "--help"]);
   assert.equal(t.status, 0, show(t));
   assert.match(t.stdout, /training keys:/);
+  // serve refuses a store directory that does not exist, before listening
+  const s = runCli(["serve", "--store", "/no/such/dir", "--port", "0"]);
+  assert.equal(s.status, 2, show(s));
+  assert.match(s.stderr, /^pinnlab: error: --store \/no\/such\/dir: no such directory\n$/);
   // an unknown command stays an error
   const u = runCli(["frobnicate", "--help"]);
   assert.equal(u.status, 2, show(u));
