@@ -68,6 +68,7 @@ function page(title: string, body: string, script: string, data: Record<string, 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <style>${STYLE}</style></head>
 <body${attrs}>
 <header><b>pinnlab</b><a href="/">runs</a><a href="/bench">benchmark suite</a><a href="/play/">playground</a></header>
