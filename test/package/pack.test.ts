@@ -7,7 +7,7 @@
 // a store, and better-sqlite3 loads its native binding only when a database is opened. Set
 // PINNLAB_PACK_SCRIPTS=1 to run the install scripts too.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import {
   copyFileSync,
   mkdtempSync,
@@ -35,14 +35,20 @@ const npm = (args: string[], cwd: string): string =>
     timeout: 240_000,
   });
 
-test("npm pack -> install into a plain JavaScript project -> train and run the CLI", () => {
+test("npm pack -> install into a plain JavaScript project -> train and run the CLI", async (t) => {
   // pack (the prepare script builds dist/ first)
   const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", tmp], repoRoot)) as {
     filename: string;
     files: { path: string }[];
   }[];
   const files = packed[0].files.map((f) => f.path);
-  for (const f of ["dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "bin/pinnlab.js"])
+  for (const f of [
+    "dist/index.js",
+    "dist/index.d.ts",
+    "dist/cli/main.js",
+    "dist/web/index.html",
+    "bin/pinnlab.js",
+  ])
     assert.ok(files.includes(f), `tarball holds ${f}`);
   assert.ok(!files.some((f) => f.startsWith("src/") || f.startsWith("test/")), "no sources");
 
@@ -53,8 +59,7 @@ test("npm pack -> install into a plain JavaScript project -> train and run the C
     JSON.stringify({ name: "try-pinnlab", private: true, type: "module" }),
   );
   const scripts = process.env.PINNLAB_PACK_SCRIPTS === "1";
-  if (!scripts)
-    console.log("# pack test: installing with --ignore-scripts (see the file's header)");
+  if (!scripts) t.diagnostic("installed with --ignore-scripts (see the file's header)");
   npm(
     [
       "install",
@@ -101,4 +106,38 @@ test("npm pack -> install into a plain JavaScript project -> train and run the C
     encoding: "utf8",
   });
   assert.match(help, /pinnlab runs \[--problem P\]/);
+
+  // the installed dashboard serves the built playground (an empty store needs no SQLite)
+  const empty = path.join(tmp, "store");
+  execFileSync("mkdir", [empty]);
+  const server = spawn(
+    process.execPath,
+    [
+      path.join(proj, "node_modules", "pinnlab", "bin", "pinnlab.js"),
+      "serve",
+      "--store",
+      empty,
+      "--port",
+      "0",
+    ],
+    { cwd: proj, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  try {
+    const url = await new Promise<string>((ok, fail) => {
+      let out = "";
+      server.stdout.on("data", (c: Buffer) => {
+        out += c.toString();
+        const m = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) ok(m[1]);
+      });
+      server.on("exit", (code) => fail(new Error(`pinnlab serve exited (${code}): ${out}`)));
+    });
+    const play = await fetch(`${url}/play/`);
+    assert.equal(play.status, 200);
+    assert.match(await play.text(), /pinnlab playground/);
+    const runs = await fetch(`${url}/api/runs`);
+    assert.deepEqual(await runs.json(), []);
+  } finally {
+    server.kill("SIGTERM");
+  }
 });
