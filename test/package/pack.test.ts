@@ -10,6 +10,9 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import {
   copyFileSync,
+  cpSync,
+  mkdirSync,
+  symlinkSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -36,8 +39,24 @@ const npm = (args: string[], cwd: string): string =>
   });
 
 test("npm pack -> install into a plain JavaScript project -> train and run the CLI", async (t) => {
-  // pack (the prepare script builds dist/ first)
-  const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", tmp], repoRoot)) as {
+  // pack a copy of the sources (the prepare script builds its dist/ first), so that the
+  // checkout's own dist/ is never rebuilt under other tests running in parallel
+  const src = path.join(tmp, "src-copy");
+  mkdirSync(src);
+  for (const f of [
+    "src",
+    "bin",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "tsconfig.build.json",
+    "vite.config.ts",
+    "README.md",
+    "LICENSE",
+  ])
+    cpSync(path.join(repoRoot, f), path.join(src, f), { recursive: true });
+  symlinkSync(path.join(repoRoot, "node_modules"), path.join(src, "node_modules"));
+  const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", tmp], src)) as {
     filename: string;
     files: { path: string }[];
   }[];
