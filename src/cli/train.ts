@@ -54,6 +54,8 @@ export interface TrainRunOptions {
   resume?: boolean;
   /** Wall-time budget for the Adam phase (benchmark suite); the run still completes. */
   stopAfterSeconds?: number;
+  /** The preset the run started from (`--preset`), recorded in config.json for the dashboard. */
+  preset?: string;
 }
 
 /**
@@ -106,7 +108,13 @@ export async function executeRun(
   try {
     await startEngine();
     const { problem, config } = run;
-    const saved = { problem: problem.name, parameters: run.params, config, weights: run.weights };
+    const saved = {
+      problem: problem.name,
+      parameters: run.params,
+      config,
+      weights: run.weights,
+      ...(o.preset !== undefined ? { preset: o.preset } : {}),
+    };
     const rec = recorder(store, loc.id, dir);
     let resume: TrainState | null = null;
     if (o.resume) {
