@@ -16,7 +16,16 @@ import { type Override, type ResolvedRun, resolveRun } from "../train/resolve.js
 import type { TrainState } from "../train/state.js";
 import { type RunOutcome, trainRun } from "../train/run.js";
 import type { DiagnosticRecord } from "../train/monitor.js";
-import { type RollbackEvent, type StepRecord, type TrainResult, train } from "../train/trainer.js";
+import {
+  type RollbackEvent,
+  type StepRecord,
+  type TrainResult,
+  prepare,
+  train,
+} from "../train/trainer.js";
+import { flattenParams, unflattenParams } from "../nets/flat.js";
+import type { Problem } from "../problem/problem.js";
+import type { TrainConfig } from "../train/config.js";
 import { createProgress } from "./progress.js";
 
 /** The metrics.json of a run. */
@@ -78,21 +87,47 @@ export function resolveRunDir(dir: string): ResolvedRun {
 function recorder(store: RunStore, id: string, dir: string) {
   const historyPath = join(dir, "history.jsonl");
   const diagPath = join(dir, "diagnostics.jsonl");
+  const evalPath = join(dir, "evaluation.jsonl");
   return {
     historyPath,
     diagPath,
+    evalPath,
     /** Forget everything logged from completed step `step` on (history: step index >= step). */
     truncate(step: number) {
       filterJsonl(historyPath, (r) => (r.step as number) < step);
       filterJsonl(diagPath, (r) => (r.step as number) <= step);
+      filterJsonl(evalPath, (r) => (r.step as number) <= step);
       store.dropStepsFrom(id, step);
     },
   };
 }
 
 /**
+ * The relative L2 error of a checkpoint's flat parameters against the problem's reference: what
+ * evaluation.jsonl records at every checkpoint, so the dashboard can draw the error live.
+ */
+async function checkpointEvaluator(
+  problem: Problem,
+  config: TrainConfig,
+): Promise<((flat: Float64Array) => Promise<number>) | null> {
+  if (!problem.reference) return null;
+  const ref = problem.reference();
+  const { net } = prepare(problem, config);
+  const init = net.init(config.seed);
+  const { layout } = await flattenParams(init);
+  tree.dispose(init);
+  return async (flat) => {
+    const params = unflattenParams(flat, layout, config.precision);
+    const pred = await predictGrid(net, params, ref, problem.fields);
+    tree.dispose(params);
+    return relativeL2(pred.values, ref.values);
+  };
+}
+
+/**
  * Train a resolved run (or resume the run in `dir`), write config.json, history.jsonl,
- * diagnostics.jsonl, checkpoint.bin, metrics.json, prediction.csv, field.json and report.html
+ * diagnostics.jsonl, checkpoint.bin, evaluation.jsonl (rel L2 at every checkpoint), metrics.json,
+ * prediction.csv, field.json and report.html
  * into `dir`, and record it in the store beside `dir`.
  * @returns metrics.json's content
  */
@@ -162,6 +197,7 @@ export async function executeRun(
         progress.update(r);
       },
     };
+    const evaluate = plan ? null : await checkpointEvaluator(problem, config);
     const outcome = plan ? await trainRun(run, sinks) : null;
     const result = outcome
       ? outcome.result
@@ -172,9 +208,13 @@ export async function executeRun(
           resume: resume ?? undefined,
           stopAfterSeconds: o.stopAfterSeconds,
           ...sinks,
-          onCheckpoint: (st) => {
+          onCheckpoint: async (st) => {
             writeCheckpoint(dir, st);
             store.updateRun(loc.id, { checkpoint_step: st.step, steps: st.step });
+            if (evaluate) {
+              const relL2 = await evaluate(st.optimizer.params);
+              appendRecord(rec.evalPath, { step: st.step, rel_l2: relL2 });
+            }
           },
           onRollback: (e) => {
             rec.truncate(e.toStep);

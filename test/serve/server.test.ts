@@ -202,6 +202,17 @@ test("the event stream sends new history lines within a second, then ends with t
   assert.ok(performance.now() - t0 < 1000, "within a second");
   assert.deepEqual(steps(), [0, 10, 20, 30]);
 
+  // the error at a checkpoint (evaluation.jsonl) arrives as an `evals` event
+  appendFileSync(
+    path.join(fx.store, fx.running, "evaluation.jsonl"),
+    JSON.stringify({ step: 30, rel_l2: 0.25 }) + "\n",
+  );
+  await waitFor(() => events.some((e) => e.event === "evals"), 1000);
+  assert.deepEqual(
+    (events.find((e) => e.event === "evals")!.data as { records: unknown[] }).records,
+    [{ step: 30, rel_l2: 0.25 }],
+  );
+
   // the run ends: a status event, then the stream closes
   const db = openStore(fx.store, { create: false });
   db.updateRun(fx.running, { status: "completed", rel_l2: 0.5 });
