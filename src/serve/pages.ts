@@ -197,16 +197,18 @@ render();
 /** `/compare?ids=a,b`: several runs' curves overlaid. */
 export function comparePage(): string {
   const body = `<h1>Compare runs</h1>
-<div class="charts"><div class="chart" id="loss"></div><div class="chart" id="terms"></div></div>
+<div class="charts"><div class="chart" id="loss"></div><div class="chart" id="error"></div><div class="chart" id="terms"></div></div>
 <table id="summary"><thead><tr><th>run</th><th>problem</th><th>preset</th><th>status</th><th>steps</th><th>rel L2</th><th>wall (s)</th></tr></thead><tbody></tbody></table>`;
   const script = String.raw`
 const ids = (new URLSearchParams(location.search).get("ids") ?? "").split(",").filter(Boolean);
 Promise.all(ids.map(async (id) => {
-  const [run, hist] = await Promise.all([fetch("/api/runs/" + encodeURIComponent(id)), fetch("/api/runs/" + encodeURIComponent(id) + "/history")]);
-  return run.ok && hist.ok ? { id, run: await run.json(), recs: await hist.json() } : null;
+  const base = "/api/runs/" + encodeURIComponent(id);
+  const [run, hist, ev] = await Promise.all([fetch(base), fetch(base + "/history"), fetch(base + "/evaluation")]);
+  return run.ok && hist.ok && ev.ok ? { id, run: await run.json(), recs: await hist.json(), evals: await ev.json() } : null;
 })).then((all) => {
   const runs = all.filter(Boolean);
   plot("loss", "total loss", runs.map((r) => ({ name: r.id, xs: r.recs.map((x) => x.step), ys: r.recs.map((x) => x.loss) })), { logY: true });
+  plot("error", "rel L2 error", runs.map((r) => ({ name: r.id, xs: r.evals.map((x) => x.step), ys: r.evals.map((x) => x.rel_l2) })), { logY: true });
   const terms = runs.flatMap((r) => [...new Set(r.recs.flatMap((x) => Object.keys(x.terms ?? {})))].map((k) =>
     ({ name: r.id.slice(-16) + " " + k, xs: r.recs.map((x) => x.step), ys: r.recs.map((x) => x.terms?.[k]) })));
   plot("terms", "per-term loss", terms, { logY: true });

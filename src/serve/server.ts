@@ -1,8 +1,9 @@
 /**
  * `pinnlab serve`: a read-only dashboard over a run store (Fastify). Pages: `/` (runs table),
- * `/runs/:id` (curves updated live by server-sent events tailing history.jsonl), `/runs/:id/report`
- * (the run's report.html), `/compare?ids=a,b` (overlays), `/bench` (the benchmark suite's table)
- * and `/play/` (the playground's static files, when built). JSON under `/api/`.
+ * `/runs/:id` (curves updated live by server-sent events tailing history.jsonl and
+ * evaluation.jsonl), `/runs/:id/report` (the run's report.html), `/compare?ids=a,b` (overlays),
+ * `/bench` (the benchmark suite's table) and `/play/` (the playground's static files, when
+ * built). JSON under `/api/`.
  *
  * Nothing outside the store directory and the playground's folder is ever read: a run is reached
  * only by an id the store knows, and its files by fixed names; a static path is decoded once and
@@ -104,6 +105,11 @@ export async function createServer(o: ServeOptions): Promise<FastifyInstance> {
     const dir = view.runDir(req.params.id);
     if (!dir) return notFound(reply, "no such run");
     return tailer(join(dir, "history.jsonl"))().records;
+  });
+  app.get<{ Params: { id: string } }>("/api/runs/:id/evaluation", async (req, reply) => {
+    const dir = view.runDir(req.params.id);
+    if (!dir) return notFound(reply, "no such run");
+    return tailer(join(dir, "evaluation.jsonl"))().records;
   });
   app.get("/api/suite", async () => view.suite());
 

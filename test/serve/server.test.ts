@@ -82,6 +82,7 @@ test("the runs API filters by problem, status and preset and sorts by date or er
     hist.map((r) => r.step),
     [0, 10, 20],
   );
+  assert.equal((await get("/api/runs/2026-01-02-burgers/evaluation")).body, "[]");
   const suite = JSON.parse((await get("/api/suite")).body) as {
     rows: { problem: string; preset: string; mean: number }[];
   };
@@ -114,6 +115,8 @@ test("unknown ids and paths out of the store or the playground are 404, never a 
     "/runs/nope",
     "/api/runs/nope",
     "/api/runs/nope/history",
+    "/api/runs/nope/evaluation",
+    "/api/runs/..%2f..%2fsecret.txt/evaluation",
     "/api/runs/nope/stream",
     "/runs/nope/report",
     "/runs/escape/report",
