@@ -152,6 +152,8 @@ const id = document.body.dataset.run;
 document.getElementById("title").textContent = id;
 document.getElementById("report").href = "/runs/" + encodeURIComponent(id) + "/report";
 let recs = [];
+let evals = [];
+let final = null;
 const keysOf = (field) => [...new Set(recs.flatMap((r) => Object.keys(r[field] ?? {})))];
 function render() {
   const xs = recs.map((r) => r.step);
@@ -160,9 +162,9 @@ function render() {
   document.getElementById("nrec").textContent = String(recs.length);
   plot("loss", "loss (total and per term, unweighted)", [{ name: "total", xs, ys: recs.map((r) => r.loss) },
     ...keysOf("terms").map((k) => ({ name: k, xs, ys: recs.map((r) => r.terms?.[k]) }))], { logY: true });
-  const errKeys = ["rel_l2", "error"].filter((k) => recs.some((r) => typeof r[k] === "number"));
-  if (errKeys.length) plot("error", "error against the reference", errKeys.map((k) => ({ name: k, xs, ys: recs.map((r) => r[k]) })), { logY: true });
-  else document.getElementById("error").textContent = "error: " + (document.getElementById("relL2").textContent || "measured when the run ends");
+  // the rel L2 error at each checkpoint (evaluation.jsonl), then the run's final one
+  const errs = final && !evals.some((e) => e.step === final.step) ? [...evals, final] : evals;
+  plot("error", "rel L2 error against the reference", [{ name: "rel L2", xs: errs.map((e) => e.step), ys: errs.map((e) => e.rel_l2) }], { logY: true });
   plot("weights", "term weights", keysOf("weights").map((k) => ({ name: "w." + k, xs, ys: recs.map((r) => r.weights?.[k]) })), { logY: true });
   plot("lr", "learning rate", [{ name: "lr", xs, ys: recs.map((r) => r.lr) }], { logY: true });
   const c = [...recs].reverse().find((r) => r.causal);
@@ -171,6 +173,7 @@ function render() {
   else document.getElementById("causal").style.display = "none";
 }
 function showRun(r) {
+  final = r.status === "completed" && typeof r.rel_l2 === "number" ? { step: r.steps, rel_l2: r.rel_l2 } : null;
   document.getElementById("status").textContent = r.status + (r.message ? " (" + r.message + ")" : "");
   document.getElementById("status").className = "status-" + r.status;
   document.getElementById("relL2").textContent = fmt(r.rel_l2);
@@ -183,6 +186,7 @@ fetch("/api/runs/" + encodeURIComponent(id)).then((x) => x.json()).then((r) => {
 });
 const es = new EventSource("/api/runs/" + encodeURIComponent(id) + "/stream");
 es.addEventListener("records", (e) => { const d = JSON.parse(e.data); if (d.reset) recs = []; recs.push(...d.records); render(); });
+es.addEventListener("evals", (e) => { const d = JSON.parse(e.data); if (d.reset) evals = []; evals.push(...d.records); render(); });
 es.addEventListener("status", (e) => { showRun(JSON.parse(e.data)); render(); });
 es.addEventListener("end", () => es.close());
 render();
@@ -193,16 +197,18 @@ render();
 /** `/compare?ids=a,b`: several runs' curves overlaid. */
 export function comparePage(): string {
   const body = `<h1>Compare runs</h1>
-<div class="charts"><div class="chart" id="loss"></div><div class="chart" id="terms"></div></div>
+<div class="charts"><div class="chart" id="loss"></div><div class="chart" id="error"></div><div class="chart" id="terms"></div></div>
 <table id="summary"><thead><tr><th>run</th><th>problem</th><th>preset</th><th>status</th><th>steps</th><th>rel L2</th><th>wall (s)</th></tr></thead><tbody></tbody></table>`;
   const script = String.raw`
 const ids = (new URLSearchParams(location.search).get("ids") ?? "").split(",").filter(Boolean);
 Promise.all(ids.map(async (id) => {
-  const [run, hist] = await Promise.all([fetch("/api/runs/" + encodeURIComponent(id)), fetch("/api/runs/" + encodeURIComponent(id) + "/history")]);
-  return run.ok && hist.ok ? { id, run: await run.json(), recs: await hist.json() } : null;
+  const base = "/api/runs/" + encodeURIComponent(id);
+  const [run, hist, ev] = await Promise.all([fetch(base), fetch(base + "/history"), fetch(base + "/evaluation")]);
+  return run.ok && hist.ok && ev.ok ? { id, run: await run.json(), recs: await hist.json(), evals: await ev.json() } : null;
 })).then((all) => {
   const runs = all.filter(Boolean);
   plot("loss", "total loss", runs.map((r) => ({ name: r.id, xs: r.recs.map((x) => x.step), ys: r.recs.map((x) => x.loss) })), { logY: true });
+  plot("error", "rel L2 error", runs.map((r) => ({ name: r.id, xs: r.evals.map((x) => x.step), ys: r.evals.map((x) => x.rel_l2) })), { logY: true });
   const terms = runs.flatMap((r) => [...new Set(r.recs.flatMap((x) => Object.keys(x.terms ?? {})))].map((k) =>
     ({ name: r.id.slice(-16) + " " + k, xs: r.recs.map((x) => x.step), ys: r.recs.map((x) => x.terms?.[k]) })));
   plot("terms", "per-term loss", terms, { logY: true });

@@ -1,8 +1,9 @@
 /**
  * `pinnlab serve`: a read-only dashboard over a run store (Fastify). Pages: `/` (runs table),
- * `/runs/:id` (curves updated live by server-sent events tailing history.jsonl), `/runs/:id/report`
- * (the run's report.html), `/compare?ids=a,b` (overlays), `/bench` (the benchmark suite's table)
- * and `/play/` (the playground's static files, when built). JSON under `/api/`.
+ * `/runs/:id` (curves updated live by server-sent events tailing history.jsonl and
+ * evaluation.jsonl), `/runs/:id/report` (the run's report.html), `/compare?ids=a,b` (overlays),
+ * `/bench` (the benchmark suite's table) and `/play/` (the playground's static files, when
+ * built). JSON under `/api/`.
  *
  * Nothing outside the store directory and the playground's folder is ever read: a run is reached
  * only by an id the store knows, and its files by fixed names; a static path is decoded once and
@@ -105,9 +106,15 @@ export async function createServer(o: ServeOptions): Promise<FastifyInstance> {
     if (!dir) return notFound(reply, "no such run");
     return tailer(join(dir, "history.jsonl"))().records;
   });
+  app.get<{ Params: { id: string } }>("/api/runs/:id/evaluation", async (req, reply) => {
+    const dir = view.runDir(req.params.id);
+    if (!dir) return notFound(reply, "no such run");
+    return tailer(join(dir, "evaluation.jsonl"))().records;
+  });
   app.get("/api/suite", async () => view.suite());
 
-  // server-sent events: `records` (new history lines; reset: the file was rewritten),
+  // server-sent events: `records` (new history lines; reset: the file was rewritten), `evals`
+  // (the same for evaluation.jsonl, the rel L2 error at each checkpoint),
   // `status` (the run's row when it changes), `end` (the run is over and everything was sent)
   app.get<{ Params: { id: string } }>("/api/runs/:id/stream", (req, reply) => {
     const id = req.params.id;
@@ -127,6 +134,7 @@ export async function createServer(o: ServeOptions): Promise<FastifyInstance> {
     const send = (event: string, data: unknown) =>
       res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     const tail = tailer(join(dir, "history.jsonl"));
+    const tailEvals = tailer(join(dir, "evaluation.jsonl"));
     let lastStatus = "";
     let timer: NodeJS.Timeout | undefined;
     let ticks = 0;
@@ -134,6 +142,8 @@ export async function createServer(o: ServeOptions): Promise<FastifyInstance> {
       try {
         const t = tail();
         if (t.records.length || t.reset) send("records", t);
+        const ev = tailEvals();
+        if (ev.records.length || ev.reset) send("evals", ev);
         // the store row (status, steps, rel L2) at most once a second
         if (ticks++ % Math.max(1, Math.round(1000 / pollMs)) === 0) {
           const r = view.get(id);
@@ -141,7 +151,7 @@ export async function createServer(o: ServeOptions): Promise<FastifyInstance> {
             const key = `${r.status}|${r.steps}|${r.rel_l2}`;
             if (key !== lastStatus) send("status", r);
             lastStatus = key;
-            if (r.status !== "running" && t.records.length === 0) {
+            if (r.status !== "running" && t.records.length === 0 && ev.records.length === 0) {
               send("end", { status: r.status });
               stop();
               res.end();

@@ -1,6 +1,6 @@
-// The dashboard in headless Chromium while `pinnlab train` runs in another process: the run page's
-// step count and loss curve advance without a reload (server-sent events tailing history.jsonl),
-// and the page makes no request outside the server's origin.
+// The dashboard in headless Chromium while `pinnlab train` runs in another process: the run
+// page's step count, loss curve and error curve advance without a reload (server-sent events
+// tailing history.jsonl and evaluation.jsonl), and the page makes no request outside its origin.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -43,6 +43,8 @@ test("a run page follows a CLI training live", async (t) => {
       "optimizer=adam",
       "--set",
       "logEvery=20",
+      "--set",
+      "checkpointEvery=200",
       "--out",
       path.join(store, id),
     ],
@@ -88,6 +90,12 @@ test("a run page follows a CLI training live", async (t) => {
       );
       seen.push(await read());
     }
+    // the error curve: evaluation.jsonl gains the rel L2 error at each checkpoint
+    await page.waitForFunction(
+      `Number(document.querySelector("#error svg")?.getAttribute("data-points") ?? 0) >= 2`,
+      undefined,
+      { timeout: 30_000 },
+    );
     t.diagnostic(`steps seen: ${seen.map((s) => s.step).join(", ")}`);
     for (let i = 1; i < seen.length; i++) {
       assert.ok(seen[i].step > seen[i - 1].step);

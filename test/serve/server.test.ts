@@ -82,6 +82,7 @@ test("the runs API filters by problem, status and preset and sorts by date or er
     hist.map((r) => r.step),
     [0, 10, 20],
   );
+  assert.equal((await get("/api/runs/2026-01-02-burgers/evaluation")).body, "[]");
   const suite = JSON.parse((await get("/api/suite")).body) as {
     rows: { problem: string; preset: string; mean: number }[];
   };
@@ -114,6 +115,8 @@ test("unknown ids and paths out of the store or the playground are 404, never a 
     "/runs/nope",
     "/api/runs/nope",
     "/api/runs/nope/history",
+    "/api/runs/nope/evaluation",
+    "/api/runs/..%2f..%2fsecret.txt/evaluation",
     "/api/runs/nope/stream",
     "/runs/nope/report",
     "/runs/escape/report",
@@ -201,6 +204,17 @@ test("the event stream sends new history lines within a second, then ends with t
   await waitFor(() => steps().length === 4, 1000);
   assert.ok(performance.now() - t0 < 1000, "within a second");
   assert.deepEqual(steps(), [0, 10, 20, 30]);
+
+  // the error at a checkpoint (evaluation.jsonl) arrives as an `evals` event
+  appendFileSync(
+    path.join(fx.store, fx.running, "evaluation.jsonl"),
+    JSON.stringify({ step: 30, rel_l2: 0.25 }) + "\n",
+  );
+  await waitFor(() => events.some((e) => e.event === "evals"), 1000);
+  assert.deepEqual(
+    (events.find((e) => e.event === "evals")!.data as { records: unknown[] }).records,
+    [{ step: 30, rel_l2: 0.25 }],
+  );
 
   // the run ends: a status event, then the stream closes
   const db = openStore(fx.store, { create: false });
