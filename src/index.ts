@@ -30,6 +30,26 @@ export {
   type EvalGrid,
   type Term,
 } from "./problem/problem.js";
+export {
+  Value,
+  type Operand,
+  sin,
+  cos,
+  tan,
+  exp,
+  log,
+  sqrt,
+  tanh,
+  sinh,
+  cosh,
+  abs,
+  add,
+  sub,
+  mul,
+  div,
+  neg,
+  pow,
+} from "./problem/maths.js";
 export { jetLayout, MAX_ORDER, type JetLayout, type MultiIndex } from "./jet/multiindex.js";
 export { inputJet, type Jet, type Activation } from "./jet/jet.js";
 export {

@@ -12,21 +12,27 @@ import { type JetLayout, type MultiIndex, MAX_ORDER, jetLayout } from "../jet/mu
 import { type SamplerKind, samplePoints } from "../sampling/samplers.js";
 import type { Rng } from "../util/rng.js";
 import type { Condition, PointFn } from "./conditions.js";
+import { Scope, Value } from "./maths.js";
 
-/** What a residual sees: fields, their derivatives and the coordinates, each [N]. */
+/**
+ * What a residual sees: fields, their derivatives and the coordinates, each a {@link Value} [N].
+ * Values are never consumed by the arithmetic (src/problem/maths.ts): use each as often as needed.
+ */
 export interface ResidualContext {
   /**
    * A field or one of its partial derivatives at the batch's points, shape [N]. The derivative is
    * spelled with input names: "" (value), "t", "xx", "tx", "xxxx" (any order, up to 4).
-   * Each call returns a fresh reference that the arithmetic using it consumes.
    */
-  d(field: string, derivative?: string): np.Array;
+  d(field: string, derivative?: string): Value;
   /** Coordinate values of a named input, shape [N]. */
-  x(input: string): np.Array;
+  x(input: string): Value;
 }
 
-/** A residual: returns the per-point PDE residual [N] that training drives to zero. */
-export type ResidualFn = (c: ResidualContext) => np.Array;
+/**
+ * A residual: returns the per-point PDE residual [N] that training drives to zero, as a
+ * {@link Value} (or an np.Array the residual owns, for code written against jax-js directly).
+ */
+export type ResidualFn = (c: ResidualContext) => Value | np.Array;
 
 /** Values of a problem's fields on a tensor grid, for evaluation against a reference. */
 export interface EvalGrid {
@@ -97,7 +103,7 @@ function parseDerivative(domain: Box, spec: string, where: string): MultiIndex {
   return [...spec].map((ch) => inputIndex(domain, ch, `${where}: derivative "${spec}"`));
 }
 
-function fieldIndex(spec: ProblemSpec, field: string, where: string): number {
+function fieldIndex(spec: Pick<ProblemSpec, "fields">, field: string, where: string): number {
   const i = spec.fields.indexOf(field);
   if (i < 0)
     throw new Error(`${where}: unknown field "${field}" (fields: ${spec.fields.join(", ")})`);
@@ -126,11 +132,46 @@ function fieldColumn(out: Jet, mi: MultiIndex, field: number): np.Array {
   return ch.ref.slice([], field);
 }
 
+/**
+ * The context a residual runs in over an output jet and its points (neither consumed): each
+ * distinct d(field, derivative) and x(input) is sliced once and handed out as a value of `scope`.
+ */
+export function residualContext(
+  spec: Pick<ProblemSpec, "domain" | "fields">,
+  out: Jet,
+  X: np.Array,
+  where: string,
+): { ctx: ResidualContext; scope: Scope } {
+  const scope = new Scope();
+  const cache = new Map<string, Value>();
+  const once = (key: string, make: () => np.Array): Value => {
+    let v = cache.get(key);
+    if (!v) {
+      v = scope.wrap(make());
+      cache.set(key, v);
+    }
+    return v;
+  };
+  const ctx: ResidualContext = {
+    d: (field, derivative = "") => {
+      const mi = parseDerivative(spec.domain, derivative, where);
+      const fi = fieldIndex(spec, field, where);
+      return once(`d:${fi}:${mi.join(",")}`, () => fieldColumn(out, mi, fi));
+    },
+    x: (input) => {
+      const k = inputIndex(spec.domain, input, where);
+      return once(`x:${k}`, () => X.ref.slice([], k));
+    },
+  };
+  return { ctx, scope };
+}
+
 /** Dry-run a residual to find the channels it reads (and validate its accessors). */
 function discover(spec: ProblemSpec, name: string, fn: ResidualFn): MultiIndex[] {
   const where = `residuals.${name}`;
   const found: MultiIndex[] = [];
-  const zero = () => np.zeros([1]);
+  const scope = new Scope();
+  const zero = () => scope.wrap(np.zeros([1]));
   const ctx: ResidualContext = {
     d(field, derivative = "") {
       fieldIndex(spec, field, where);
@@ -146,13 +187,20 @@ function discover(spec: ProblemSpec, name: string, fn: ResidualFn): MultiIndex[]
   try {
     r = fn(ctx);
   } catch (e) {
+    scope.dispose();
     const msg = (e as Error).message;
     throw new Error(msg.startsWith(where) ? msg : `${where}: ${msg}`, { cause: e });
   }
-  if (!(r instanceof np.Array) || r.shape.length !== 1 || r.shape[0] !== 1) {
-    throw new Error(`${where}: must return the per-point residual array built from d(...)`);
+  if (!(r instanceof Value) && !(r instanceof np.Array)) {
+    scope.dispose();
+    throw new Error(`${where}: must return the per-point residual built from d(...)`);
   }
-  r.dispose();
+  const arr = scope.close(r);
+  const shape = arr.shape;
+  arr.dispose();
+  if (shape.length !== 1 || shape[0] !== 1) {
+    throw new Error(`${where}: must return the per-point residual built from d(...)`);
+  }
   if (found.length === 0) throw new Error(`${where}: reads no field (use d("u", ...))`);
   return found;
 }
@@ -172,19 +220,14 @@ function residualTerm(spec: ProblemSpec, name: string, fn: ResidualFn): Term {
     }),
     residual(out, X, target) {
       target?.dispose();
-      const ctx: ResidualContext = {
-        d: (field, derivative = "") =>
-          fieldColumn(
-            out,
-            parseDerivative(spec.domain, derivative, `residuals.${name}`),
-            fieldIndex(spec, field, name),
-          ),
-        x: (input) => X.ref.slice([], inputIndex(spec.domain, input, name)),
-      };
-      const r = fn(ctx);
-      disposeJet(out);
-      X.dispose();
-      return r;
+      const { ctx, scope } = residualContext(spec, out, X, `residuals.${name}`);
+      try {
+        return scope.close(fn(ctx));
+      } finally {
+        scope.dispose();
+        disposeJet(out);
+        X.dispose();
+      }
     },
   };
 }
