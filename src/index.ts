@@ -9,7 +9,15 @@
  * const r = await train({ problem: run.problem, config: run.config, weights: run.weights });
  */
 export { startEngine, type Precision } from "./engine/index.js";
-export { box, interval, rectangle, timeSpace, linspace, tensorGrid } from "./geometry/box.js";
+export {
+  box,
+  interval,
+  rectangle,
+  timeSpace,
+  linspace,
+  tensorGrid,
+  spatialFaces,
+} from "./geometry/box.js";
 export type { Box, Face, Side } from "./geometry/box.js";
 export {
   initial,
@@ -23,6 +31,7 @@ export {
 } from "./problem/conditions.js";
 export {
   defineProblem,
+  evaluationAxes,
   type Problem,
   type ProblemSpec,
   type ResidualContext,
@@ -50,6 +59,8 @@ export {
   neg,
   pow,
 } from "./problem/maths.js";
+export { smooth, type SmoothExpr, type SmoothOps } from "./problem/smooth.js";
+export { problemFactory, type ProblemFactorySpec } from "./problems/factory.js";
 export { jetLayout, MAX_ORDER, type JetLayout, type MultiIndex } from "./jet/multiindex.js";
 export { inputJet, type Jet, type Activation } from "./jet/jet.js";
 export {

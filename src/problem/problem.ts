@@ -6,7 +6,7 @@
  * naming the offending term.
  */
 import { fromData, np, type Precision } from "../engine/index.js";
-import { type Box, inputIndex } from "../geometry/box.js";
+import { type Box, inputIndex, linspace, tensorGrid } from "../geometry/box.js";
 import { type Jet, disposeJet } from "../jet/jet.js";
 import { type JetLayout, type MultiIndex, MAX_ORDER, jetLayout } from "../jet/multiindex.js";
 import { type SamplerKind, samplePoints } from "../sampling/samplers.js";
@@ -51,6 +51,18 @@ export interface ProblemSpec {
   readonly conditions: Readonly<Record<string, Condition>>;
   /** Reference solution on the evaluation grid (exact or from a classical solver). */
   readonly reference?: () => EvalGrid;
+  /**
+   * The exact solution as a point function (one number for a single field, else one per field):
+   * `defineProblem` turns it into `reference` on the default evaluation grid
+   * ({@link evaluationAxes}). Give `reference` or `exact`, not both.
+   */
+  readonly exact?: (p: Readonly<Record<string, number>>) => number | Readonly<Record<string, number>>;
+  /**
+   * A reference read from a CSV file by the command line (`pinnlab train ./problem.ts`): a path
+   * relative to the problem file; a header naming the inputs then the fields, one row per point
+   * of a full tensor grid. The library itself reads no files (this field is for the CLI).
+   */
+  readonly referenceCsv?: string;
 }
 
 /** The kind of a loss term. */
@@ -414,6 +426,10 @@ function neumannResidual(
  */
 export function defineProblem(spec: ProblemSpec): Problem {
   if (!spec.name) throw new Error("problem.name is empty");
+  const given = [spec.reference, spec.exact, spec.referenceCsv].filter((v) => v !== undefined);
+  if (given.length > 1) {
+    throw new Error(`${spec.name}: give one of reference, exact and referenceCsv`);
+  }
   if (spec.fields.length === 0)
     throw new Error(`${spec.name}: fields: at least one field is needed`);
   for (const f of spec.fields) {
@@ -430,7 +446,48 @@ export function defineProblem(spec: ProblemSpec): Problem {
     ...Object.entries(spec.residuals).map(([n, fn]) => residualTerm(spec, n, fn)),
     ...Object.entries(spec.conditions).map(([n, c]) => conditionTerm(spec, n, c)),
   ];
-  return { ...spec, terms, termNames: terms.map((t) => t.name) };
+  const reference = spec.exact ? exactReference(spec, spec.exact) : spec.reference;
+  return { ...spec, reference, terms, termNames: terms.map((t) => t.name) };
+}
+
+/**
+ * Default evaluation axes over a domain's bounding box: 1001 points for one input, 101 per axis
+ * for two, 31 for three, 11 for more.
+ * @example evaluationAxes(box({ x: [0, 1], y: [0, 1] })); // two axes of 101 points
+ */
+export function evaluationAxes(domain: Box): Float64Array[] {
+  const n = [1001, 101, 31][domain.inputs.length - 1] ?? 11;
+  return domain.inputs.map((_, k) => linspace(domain.lo[k], domain.hi[k], n));
+}
+
+/** The reference grid of an exact point solution, with the field names checked at the origin. */
+function exactReference(spec: ProblemSpec, exact: NonNullable<ProblemSpec["exact"]>) {
+  const where = `${spec.name}: exact`;
+  const single = spec.fields.length === 1;
+  return (): EvalGrid => {
+    const axes = evaluationAxes(spec.domain);
+    const X = tensorGrid(axes);
+    const d = axes.length;
+    const n = X.length / d;
+    const values: Record<string, Float64Array> = {};
+    for (const f of spec.fields) values[f] = new Float64Array(n);
+    const p: Record<string, number> = {};
+    for (let r = 0; r < n; r++) {
+      spec.domain.inputs.forEach((name, k) => (p[name] = X[r * d + k]));
+      const v = exact(p);
+      if (typeof v === "number") {
+        if (!single) throw new Error(`${where}: returns a number; expected one per field`);
+        values[spec.fields[0]][r] = v;
+      } else {
+        for (const f of spec.fields) {
+          const fv = v[f];
+          if (typeof fv !== "number") throw new Error(`${where}: no value for field "${f}"`);
+          values[f][r] = fv;
+        }
+      }
+    }
+    return { axes, values };
+  };
 }
 
 /** Upload a batch's arrays in the run's precision. */

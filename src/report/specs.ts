@@ -270,6 +270,22 @@ export function fieldPlots(f: FieldSample | null): Plot[] {
   if (!f) return [];
   const out: Plot[] = [];
   for (const [name, { pred, ref }] of Object.entries(f.fields)) {
+    if (!ref) {
+      // no reference: the solution alone
+      const xTitle = f.inputs[0];
+      out.push({
+        id: `pred-${name}`,
+        title: `Predicted ${name} (no reference)`,
+        spec:
+          f.axes.length === 2
+            ? heatMap(f, pred, name, "viridis")
+            : lines(
+                f.axes[0].map((xi, i) => ({ x: xi, series: "predicted", value: pred[i] })),
+                { x: "x", xTitle, yTitle: name, series: "series", log: false },
+              ),
+      });
+      continue;
+    }
     const err = pred.map((p, i) => Math.abs(p - ref[i]));
     if (f.axes.length === 2) {
       out.push(

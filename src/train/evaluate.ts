@@ -7,7 +7,8 @@ import { tensorGrid } from "../geometry/box.js";
 import { inputJet } from "../jet/jet.js";
 import { jetLayout } from "../jet/multiindex.js";
 import type { NetParams, Network } from "../nets/network.js";
-import type { EvalGrid } from "../problem/problem.js";
+import type { EvalGrid, Problem } from "../problem/problem.js";
+import { termResiduals } from "../loss/loss.js";
 
 /** Points per forward chunk: large enough to amortise dispatch, small enough for memory. */
 const CHUNK = 8192;
@@ -77,4 +78,49 @@ export function relativeL2(
     }
   }
   return Math.sqrt(num / den);
+}
+
+/** Per residual term: root-mean-square and largest |r| at a set of points. */
+export type ResidualMetrics = Record<string, { rms: number; max: number }>;
+
+/**
+ * Residual-based metrics for problems without a reference: every residual term's per-point
+ * residual at the given points (the evaluation grid), reduced to its RMS and max |r|.
+ * @param X row-major points [n, dims]; params are not consumed
+ * @example const m = await residualMetrics(problem, net, params, tensorGrid(evaluationAxes(problem.domain)));
+ */
+export async function residualMetrics(
+  problem: Problem,
+  net: Network,
+  params: NetParams,
+  X: Float64Array,
+): Promise<ResidualMetrics> {
+  const dims = net.config.inputs;
+  const n = X.length / dims;
+  const out: ResidualMetrics = {};
+  for (const term of problem.terms.filter((t) => t.kind === "residual")) {
+    const view: Problem = { ...problem, terms: [term], termNames: [term.name] };
+    const fwd = jit(
+      (p: NetParams, x: np.Array) => termResiduals(view, net, p, { [term.name]: x }, {})[term.name],
+    );
+    let sum = 0;
+    let max = 0;
+    for (let s = 0; s < n; s += CHUNK) {
+      const m = Math.min(CHUNK, n - s);
+      const buf = new Float64Array(CHUNK * dims);
+      buf.set(X.subarray(s * dims, (s + m) * dims));
+      // the padding rows repeat the first point (inside the domain) and are not counted
+      for (let r = m; r < CHUNK; r++) buf.set(X.subarray(0, dims), r * dims);
+      const r = await fwd(tree.ref(params), fromData(buf, [CHUNK, dims], net.config.precision)).data();
+      const per = r.length / CHUNK;
+      for (let i = 0; i < m * per; i++) {
+        const v = Math.abs(r[i]);
+        sum += v * v;
+        if (v > max || Number.isNaN(v)) max = v;
+      }
+    }
+    fwd.dispose();
+    out[term.name] = { rms: Math.sqrt(sum / n), max };
+  }
+  return out;
 }
