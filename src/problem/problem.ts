@@ -56,7 +56,9 @@ export interface ProblemSpec {
    * `defineProblem` turns it into `reference` on the default evaluation grid
    * ({@link evaluationAxes}). Give `reference` or `exact`, not both.
    */
-  readonly exact?: (p: Readonly<Record<string, number>>) => number | Readonly<Record<string, number>>;
+  readonly exact?: (
+    p: Readonly<Record<string, number>>,
+  ) => number | Readonly<Record<string, number>>;
   /**
    * A reference read from a CSV file by the command line (`pinnlab train ./problem.ts`): a path
    * relative to the problem file; a header naming the inputs then the fields, one row per point

@@ -111,7 +111,10 @@ export async function residualMetrics(
       buf.set(X.subarray(s * dims, (s + m) * dims));
       // the padding rows repeat the first point (inside the domain) and are not counted
       for (let r = m; r < CHUNK; r++) buf.set(X.subarray(0, dims), r * dims);
-      const r = await fwd(tree.ref(params), fromData(buf, [CHUNK, dims], net.config.precision)).data();
+      const r = await fwd(
+        tree.ref(params),
+        fromData(buf, [CHUNK, dims], net.config.precision),
+      ).data();
       const per = r.length / CHUNK;
       for (let i = 0; i < m * per; i++) {
         const v = Math.abs(r[i]);
