@@ -12,7 +12,7 @@ import { type RunStore, openStore } from "../store/db.js";
 import { appendRecord, predictionCsv, writeAtomic } from "../store/rundir.js";
 import { filterJsonl, locationOf, readRunJson } from "../store/runs.js";
 import { tensorGrid } from "../geometry/box.js";
-import { evaluationAxes } from "../problem/problem.js";
+import { domainMask, evaluationAxes } from "../problem/problem.js";
 import {
   type ResidualMetrics,
   predictGrid,
@@ -209,24 +209,35 @@ export async function executeRun(
     // a diverged run has no meaningful prediction: write none rather than a file of NaNs
     if (result.status === "completed") {
       // without a reference: the solution on the default grid, judged by its residuals
-      const ref = problem.reference
+      const given = problem.reference
         ? problem.reference()
         : { axes: evaluationAxes(problem.domain), values: {} };
+      // a non-box domain evaluates on the grid masked to the domain
+      const mask = given.mask ?? domainMask(problem.domain, given.axes);
+      const ref = mask ? { ...given, mask } : given;
       const pred = outcome
         ? await outcome.predictGrid(ref)
         : await predictGrid(result.net, result.params, ref, problem.fields);
-      if (problem.reference) relL2 = relativeL2(pred.values, ref.values);
+      if (problem.reference) relL2 = relativeL2(pred.values, ref.values, mask);
       else if (!outcome) {
-        residual = await residualMetrics(problem, result.net, result.params, tensorGrid(ref.axes));
+        const grid = tensorGrid(ref.axes);
+        const d = ref.axes.length;
+        const inside = mask ? grid.filter((_, i) => mask[Math.floor(i / d)] === 1) : grid;
+        residual = await residualMetrics(problem, result.net, result.params, inside);
       }
       writeAtomic(
         join(dir, "prediction.csv"),
-        predictionCsv(problem.domain.inputs, problem.fields, pred.X, pred.values),
+        predictionCsv(problem.domain.inputs, problem.fields, pred.X, pred.values, mask),
       );
+      const shown = mask
+        ? Object.fromEntries(
+            Object.entries(pred.values).map(([k, v]) => [k, v.map((x, i) => (mask[i] ? x : NaN))]),
+          )
+        : pred.values;
       const f = fieldSample(
         problem.domain.inputs,
         ref.axes,
-        pred.values,
+        shown,
         problem.reference ? ref.values : null,
       );
       if (f) writeAtomic(join(dir, "field.json"), JSON.stringify(f) + "\n");

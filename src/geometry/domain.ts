@@ -44,8 +44,9 @@ export function spatialShape(d: Domain): Shape {
   const idx = d.inputs.map((_, i) => i).filter((i) => d.inputs[i] !== d.time);
   const lo = idx.map((i) => d.lo[i]);
   const hi = idx.map((i) => d.hi[i]);
-  if (idx.length === 1) return intervalShape(lo[0], hi[0]);
-  return boxShape(lo, hi);
+  const names = idx.map((i) => d.inputs[i]);
+  if (idx.length === 1) return intervalShape(lo[0], hi[0], {}, names);
+  return boxShape(lo, hi, {}, names);
 }
 
 /** The names of a domain's spatial inputs, in order. */

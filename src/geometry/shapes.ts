@@ -141,7 +141,12 @@ function edgePiece(
  * The interval [a, b] as a shape (pieces "x.min" and "x.max").
  * @example intervalShape(0, 1).pieces.map((p) => p.name); // ["x.min", "x.max"]
  */
-export function intervalShape(a: number, b: number, o: ShapeOptions = {}): Shape {
+export function intervalShape(
+  a: number,
+  b: number,
+  o: ShapeOptions = {},
+  names: readonly string[] = ["x"],
+): Shape {
   if (!(b > a)) throw new Error(`interval: [${a}, ${b}] must have a < b`);
   const group = o.name ?? "interval";
   const end = (name: string, v: number, n: number): BoundaryPiece => ({
@@ -162,7 +167,7 @@ export function intervalShape(a: number, b: number, o: ShapeOptions = {}): Shape
     measure: b - a,
     sd: (p) => Math.max(a - p[0], p[0] - b),
     fromCube: (u) => [a + (b - a) * u[0]],
-    pieces: [end("x.min", a, -1), end("x.max", b, 1)],
+    pieces: [end(`${names[0]}.min`, a, -1), end(`${names[0]}.max`, b, 1)],
   };
 }
 
@@ -175,24 +180,25 @@ export function boxShape(
   lo: readonly number[],
   hi: readonly number[],
   o: ShapeOptions = {},
+  names: readonly string[] = ["x", "y", "z"],
 ): Shape {
   const d = lo.length;
   if (d < 2 || d > 3 || hi.length !== d) throw new Error("rectangle/box: 2 or 3 coordinates");
   lo.forEach((l, i) => {
     if (!(hi[i] > l)) throw new Error(`rectangle/box: empty range [${l}, ${hi[i]}]`);
   });
-  const names = ["x", "y", "z"];
   const group = o.name ?? (d === 2 ? "rectangle" : "box");
   const pieces: BoundaryPiece[] = [];
   if (d === 2) {
     // CCW: bottom (y.min), right (x.max), top (y.max), left (x.min)
     const [x0, y0] = lo;
     const [x1, y1] = hi;
+    const [nx, ny] = names;
     pieces.push(
-      edgePiece("y.min", group, [x0, y0], [x1, y0]),
-      edgePiece("x.max", group, [x1, y0], [x1, y1]),
-      edgePiece("y.max", group, [x1, y1], [x0, y1]),
-      edgePiece("x.min", group, [x0, y1], [x0, y0]),
+      edgePiece(`${ny}.min`, group, [x0, y0], [x1, y0]),
+      edgePiece(`${nx}.max`, group, [x1, y0], [x1, y1]),
+      edgePiece(`${ny}.max`, group, [x1, y1], [x0, y1]),
+      edgePiece(`${nx}.min`, group, [x0, y1], [x0, y0]),
     );
   } else {
     for (let k = 0; k < 3; k++) {

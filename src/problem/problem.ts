@@ -6,12 +6,22 @@
  * naming the offending term.
  */
 import { fromData, np, type Precision } from "../engine/index.js";
-import { type Box, inputIndex, linspace, tensorGrid } from "../geometry/box.js";
+import {
+  type Box,
+  type Face,
+  type Side,
+  inputIndex,
+  linspace,
+  spatialFaces,
+  tensorGrid,
+} from "../geometry/box.js";
 import { type Jet, disposeJet } from "../jet/jet.js";
 import { type JetLayout, type MultiIndex, MAX_ORDER, jetLayout } from "../jet/multiindex.js";
 import { type SamplerKind, samplePoints } from "../sampling/samplers.js";
 import type { Rng } from "../util/rng.js";
-import type { Condition, PointFn } from "./conditions.js";
+import type { BoundaryContext, Condition, On, PointFn } from "./conditions.js";
+import { inDomain, selectPieces, spatialInputs, spatialShape } from "../geometry/domain.js";
+import { sampleBoundary, sampleInterior } from "../geometry/sample.js";
 import { Scope, Value } from "./maths.js";
 
 /**
@@ -40,6 +50,26 @@ export interface EvalGrid {
   readonly axes: readonly Float64Array[];
   /** Reference values per field, row-major over the tensor grid (last input fastest). */
   readonly values: Readonly<Record<string, Float64Array>>;
+  /**
+   * For a domain that is not its bounding box: 1 where the grid point lies in the domain (the
+   * evaluation uses those points only); absent means every point. See {@link domainMask}.
+   */
+  readonly mask?: Uint8Array;
+}
+
+/**
+ * The mask of a tensor grid's points that lie in a domain (null for a plain box: all of them).
+ * @example domainMask(polygon(L), evaluationAxes(polygon(L))) // 1 in the L, 0 in its notch
+ */
+export function domainMask(domain: Box, axes: readonly Float64Array[]): Uint8Array | null {
+  if (!domain.shape) return null;
+  const X = tensorGrid(axes);
+  const d = axes.length;
+  const n = X.length / d;
+  const mask = new Uint8Array(n);
+  for (let r = 0; r < n; r++)
+    mask[r] = inDomain(domain, Array.from(X.subarray(r * d, (r + 1) * d))) ? 1 : 0;
+  return mask;
 }
 
 /** Everything that declares a problem. */
@@ -180,13 +210,20 @@ export function residualContext(
   return { ctx, scope };
 }
 
-/** Dry-run a residual to find the channels it reads (and validate its accessors). */
-function discover(spec: ProblemSpec, name: string, fn: ResidualFn): MultiIndex[] {
-  const where = `residuals.${name}`;
+/**
+ * Dry-run a residual (or a boundary operator) to find the channels it reads and validate its
+ * accessors; errors are prefixed with `where`.
+ */
+function discover(
+  spec: ProblemSpec,
+  where: string,
+  fn: (ctx: BoundaryContext) => Value | np.Array,
+): MultiIndex[] {
   const found: MultiIndex[] = [];
   const scope = new Scope();
   const zero = () => scope.wrap(np.zeros([1]));
-  const ctx: ResidualContext = {
+  const space = spatialInputs(spec.domain);
+  const ctx: BoundaryContext = {
     d(field, derivative = "") {
       fieldIndex(spec, field, where);
       found.push(parseDerivative(spec.domain, derivative, where));
@@ -194,6 +231,12 @@ function discover(spec: ProblemSpec, name: string, fn: ResidualFn): MultiIndex[]
     },
     x(input) {
       inputIndex(spec.domain, input, where);
+      return zero();
+    },
+    normal(input) {
+      if (!space.includes(input)) {
+        throw new Error(`normal("${input}"): not a spatial input (${space.join(", ")})`);
+      }
       return zero();
     },
   };
@@ -219,16 +262,23 @@ function discover(spec: ProblemSpec, name: string, fn: ResidualFn): MultiIndex[]
   return found;
 }
 
+/** n interior points of the domain (its box, or its shape). */
+function interior(domain: Box, sampler: SamplerKind, rng: Rng, n: number): Float64Array {
+  return domain.shape
+    ? sampleInterior(domain, sampler, rng, n)
+    : samplePoints(sampler, rng, n, domain.lo, domain.hi);
+}
+
 function residualTerm(spec: ProblemSpec, name: string, fn: ResidualFn): Term {
   const dims = spec.domain.inputs.length;
-  const layout = jetLayout(dims, discover(spec, name, fn));
+  const layout = jetLayout(dims, discover(spec, `residuals.${name}`, fn));
   return {
     name,
     kind: "residual",
     layout,
     fixed: false,
     sample: (rng, n, sampler) => ({
-      X: samplePoints(sampler, rng, n, spec.domain.lo, spec.domain.hi),
+      X: interior(spec.domain, sampler, rng, n),
       rows: n,
       target: null,
     }),
@@ -270,11 +320,95 @@ function sampleFaces(
   return X;
 }
 
+/**
+ * The selection as box faces when the domain is a plain box and every selector names a spatial
+ * face ({ input, side } or "x.min"); null otherwise (boundary pieces of a shape).
+ */
+function asFaces(domain: Box, on: On, where: string): Face[] | null {
+  if (domain.shape) return null;
+  const faces: Face[] = [];
+  for (const sel of on) {
+    if (typeof sel !== "string") {
+      inputIndex(domain, sel.input, where);
+      if (sel.input === domain.time) throw new Error(`${where}: ${sel.input} is the time input`);
+      faces.push(sel);
+      continue;
+    }
+    const m = /^([A-Za-z])\.(min|max)$/.exec(sel);
+    if (sel === "boundary") faces.push(...spatialFaces(domain));
+    else if (m && domain.inputs.includes(m[1]) && m[1] !== domain.time) {
+      faces.push({ input: m[1], side: m[2] as Side });
+    } else return null;
+  }
+  return faces;
+}
+
+/** The spatial boundary pieces a condition selects (validated), for the piece path. */
+function piecesOf(domain: Box, on: On, where: string): number[] {
+  if (on.length === 0) throw new Error(`${where}: no faces given`);
+  return selectPieces(spatialShape(domain), on, where);
+}
+
+/**
+ * A batch on boundary pieces: points, and a flat target holding `value` at the points (when
+ * given) followed by one block of rows per normal component: [g (rows), n_1 (rows), ...].
+ */
+function pieceBatch(
+  domain: Box,
+  pieces: readonly number[],
+  value: PointFn | null,
+  withNormals: boolean,
+  rng: Rng,
+  n: number,
+  sampler: SamplerKind,
+): TermBatch {
+  const b = sampleBoundary(domain, sampler, rng, n, pieces);
+  const sd = spatialShape(domain).dims;
+  const blocks = (value === null ? 0 : 1) + (withNormals ? sd : 0);
+  if (blocks === 0) return { X: b.X, rows: n, target: null };
+  const target = new Float64Array(blocks * n);
+  let off = 0;
+  if (value !== null) {
+    target.set(evalPointFn(value, domain, b.X, n), 0);
+    off = n;
+  }
+  if (withNormals) {
+    for (let k = 0; k < sd; k++) {
+      for (let r = 0; r < n; r++) target[off + k * n + r] = b.normals[r * sd + k];
+    }
+  }
+  return { X: b.X, rows: n, target };
+}
+
+/** Block k (rows) of a flat target [blocks * rows]; the target is not consumed. */
+function block(target: np.Array, rows: number, k: number): np.Array {
+  return target.ref.slice([k * rows, (k + 1) * rows]);
+}
+
+/** grad u . n from the first-derivative channels and the normal blocks (starting at `first`). */
+function normalDerivative(
+  domain: Box,
+  out: Jet,
+  fi: number,
+  target: np.Array,
+  rows: number,
+  first: number,
+): np.Array {
+  const space = spatialInputs(domain);
+  let acc: np.Array | null = null;
+  space.forEach((name, k) => {
+    const i = domain.inputs.indexOf(name);
+    const part = fieldColumn(out, [i], fi).mul(block(target, rows, first + k));
+    acc = acc ? acc.add(part) : part;
+  });
+  return acc as unknown as np.Array;
+}
+
 function conditionTerm(spec: ProblemSpec, name: string, c: Condition): Term {
   const where = `conditions.${name}`;
   const { domain } = spec;
   const dims = domain.inputs.length;
-  const fi = fieldIndex(spec, c.field, where);
+  const fi = c.kind === "operator" ? -1 : fieldIndex(spec, c.field, where);
   const targetResidual =
     (mi: MultiIndex, sign: (X: np.Array) => np.Array | number) =>
     (out: Jet, X: np.Array, target: np.Array | null): np.Array => {
@@ -289,11 +423,13 @@ function conditionTerm(spec: ProblemSpec, name: string, c: Condition): Term {
     rows,
     target: evalPointFn(f, domain, X, rows),
   });
+  const spaceDims = spatialInputs(domain).map((n) => domain.inputs.indexOf(n));
   switch (c.kind) {
     case "initial": {
       if (domain.time === null) throw new Error(`${where}: the domain has no time input`);
       const ti = domain.inputs.indexOf(domain.time);
       const mi: MultiIndex = c.derivative === 1 ? [ti] : [];
+      const t0 = domain.lo[ti];
       return {
         name,
         kind: c.kind,
@@ -302,7 +438,15 @@ function conditionTerm(spec: ProblemSpec, name: string, c: Condition): Term {
         sample: (rng, n, sampler) =>
           withTargets(
             c.value,
-            sampleFaces(domain, [{ input: domain.time as string, side: "min" }], rng, n, sampler),
+            domain.shape
+              ? sampleInterior(domain, sampler, rng, n, t0)
+              : sampleFaces(
+                  domain,
+                  [{ input: domain.time as string, side: "min" }],
+                  rng,
+                  n,
+                  sampler,
+                ),
             n,
           ),
         residual: targetResidual(mi, (X) => (X.dispose(), 1)),
@@ -311,24 +455,102 @@ function conditionTerm(spec: ProblemSpec, name: string, c: Condition): Term {
     case "dirichlet":
     case "neumann": {
       if (c.on.length === 0) throw new Error(`${where}.on: no faces given`);
-      const idx = c.on.map((f) => inputIndex(domain, f.input, `${where}.on`));
       const neumann = c.kind === "neumann";
-      const layout = jetLayout(dims, neumann ? idx.map((i) => [i]) : [[]]);
+      const faces = asFaces(domain, c.on, `${where}.on`);
+      if (faces) {
+        const idx = faces.map((f) => inputIndex(domain, f.input, `${where}.on`));
+        const layout = jetLayout(dims, neumann ? idx.map((i) => [i]) : [[]]);
+        return {
+          name,
+          kind: c.kind,
+          layout,
+          fixed: false,
+          sample: (rng, n, sampler) =>
+            withTargets(c.value, sampleFaces(domain, faces, rng, n, sampler), n),
+          residual: neumann
+            ? (out, X, target) => neumannResidual(out, X, target, faces, domain, fi, idx)
+            : targetResidual([], (X) => (X.dispose(), 1)),
+        };
+      }
+      const pieces = piecesOf(domain, c.on, `${where}.on`);
+      return {
+        name,
+        kind: c.kind,
+        layout: jetLayout(dims, neumann ? spaceDims.map((i) => [i]) : [[]]),
+        fixed: false,
+        sample: (rng, n, sampler) => pieceBatch(domain, pieces, c.value, neumann, rng, n, sampler),
+        residual: neumann
+          ? (out, X, target) => {
+              X.dispose();
+              const T = target as np.Array;
+              const rows = T.shape[0] / (1 + spaceDims.length);
+              const dn = normalDerivative(domain, out, fi, T, rows, 1);
+              disposeJet(out);
+              const g = block(T, rows, 0);
+              T.dispose();
+              return dn.sub(g);
+            }
+          : targetResidual([], (X) => (X.dispose(), 1)),
+      };
+    }
+    case "robin": {
+      const pieces = piecesOf(domain, c.on, `${where}.on`);
+      return {
+        name,
+        kind: c.kind,
+        layout: jetLayout(dims, [[], ...spaceDims.map((i) => [i])]),
+        fixed: false,
+        sample: (rng, n, sampler) => pieceBatch(domain, pieces, c.value, true, rng, n, sampler),
+        residual(out, X, target) {
+          X.dispose();
+          const T = target as np.Array;
+          const rows = T.shape[0] / (1 + spaceDims.length);
+          const dn = normalDerivative(domain, out, fi, T, rows, 1);
+          const u = fieldColumn(out, [], fi);
+          disposeJet(out);
+          const g = block(T, rows, 0);
+          T.dispose();
+          return u.mul(c.a).add(dn.mul(c.b)).sub(g);
+        },
+      };
+    }
+    case "operator": {
+      const pieces = piecesOf(domain, c.on, `${where}.on`);
+      const space = spatialInputs(domain);
+      const layout = jetLayout(dims, discover(spec, where, c.residual));
       return {
         name,
         kind: c.kind,
         layout,
         fixed: false,
-        sample: (rng, n, sampler) =>
-          withTargets(c.value, sampleFaces(domain, c.on, rng, n, sampler), n),
-        residual: neumann
-          ? (out, X, target) => neumannResidual(out, X, target, c.on, domain, fi, idx)
-          : targetResidual([], (X) => (X.dispose(), 1)),
+        sample: (rng, n, sampler) => pieceBatch(domain, pieces, null, true, rng, n, sampler),
+        residual(out, X, target) {
+          const T = target as np.Array;
+          const rows = X.shape[0];
+          const { ctx, scope } = residualContext(spec, out, X, where);
+          const bctx: BoundaryContext = {
+            ...ctx,
+            normal: (input) => {
+              const k = space.indexOf(input);
+              if (k < 0) throw new Error(`${where}: normal("${input}"): not a spatial input`);
+              return scope.wrap(block(T, rows, k));
+            },
+          };
+          try {
+            return scope.close(c.residual(bctx));
+          } finally {
+            scope.dispose();
+            disposeJet(out);
+            X.dispose();
+            T.dispose();
+          }
+        },
       };
     }
     case "periodic": {
       const k = inputIndex(domain, c.input, `${where}.input`);
       if (domain.time === c.input) throw new Error(`${where}.input: time cannot be periodic`);
+      if (domain.shape) throw new Error(`${where}: periodic conditions need a box domain`);
       const mis: MultiIndex[] = Array.from({ length: c.derivatives + 1 }, (_, o) =>
         new Array<number>(o).fill(k),
       );
@@ -373,17 +595,21 @@ function conditionTerm(spec: ProblemSpec, name: string, c: Condition): Term {
           if (!Number.isFinite(v)) throw new Error(`${where}.points[${r}][${j}] is not finite`);
           X[r * dims + j] = v;
         });
+        if (!inDomain(domain, p)) {
+          throw new Error(`${where}.points[${r}]: (${p.join(", ")}) is outside the domain`);
+        }
       });
       const target = Float64Array.from(c.values);
       if (target.some((v) => !Number.isFinite(v)))
         throw new Error(`${where}.values: not all finite`);
+      const mi = parseDerivative(domain, c.derivative, `${where}.derivative`);
       return {
         name,
         kind: c.kind,
-        layout: jetLayout(dims, [[]]),
+        layout: jetLayout(dims, [mi]),
         fixed: true,
         sample: () => ({ X, rows, target }),
-        residual: targetResidual([], (Xa) => (Xa.dispose(), 1)),
+        residual: targetResidual(mi, (Xa) => (Xa.dispose(), 1)),
       };
     }
     default: {
@@ -474,7 +700,12 @@ function exactReference(spec: ProblemSpec, exact: NonNullable<ProblemSpec["exact
     const values: Record<string, Float64Array> = {};
     for (const f of spec.fields) values[f] = new Float64Array(n);
     const p: Record<string, number> = {};
+    const mask = domainMask(spec.domain, axes);
     for (let r = 0; r < n; r++) {
+      if (mask && !mask[r]) {
+        for (const f of spec.fields) values[f][r] = NaN;
+        continue;
+      }
       spec.domain.inputs.forEach((name, k) => (p[name] = X[r * d + k]));
       const v = exact(p);
       if (typeof v === "number") {
@@ -488,7 +719,7 @@ function exactReference(spec: ProblemSpec, exact: NonNullable<ProblemSpec["exact
         }
       }
     }
-    return { axes, values };
+    return mask ? { axes, values, mask } : { axes, values };
   };
 }
 
@@ -500,6 +731,7 @@ export function batchArrays(
 ): { X: np.Array; target: np.Array | null } {
   return {
     X: fromData(b.X, [b.rows, dims], precision),
-    target: b.target ? fromData(b.target, [b.rows], precision) : null,
+    // a flat target may hold several blocks of rows (boundary normals after the values)
+    target: b.target ? fromData(b.target, [b.target.length], precision) : null,
   };
 }

@@ -233,6 +233,8 @@ function heatMap(
   const rows: Row[] = [];
   for (let i = 0; i < a.length; i++) {
     for (let j = 0; j < b.length; j++) {
+      // points outside a non-box domain are null in field.json: no cell
+      if (values[i * b.length + j] === null) continue;
       rows.push({
         a0: ea[i],
         a1: ea[i + 1],
@@ -286,7 +288,9 @@ export function fieldPlots(f: FieldSample | null): Plot[] {
       });
       continue;
     }
-    const err = pred.map((p, i) => Math.abs(p - ref[i]));
+    const err = pred.map((p, i) =>
+      p === null ? (null as unknown as number) : Math.abs(p - ref[i]),
+    );
     if (f.axes.length === 2) {
       out.push(
         { id: `pred-${name}`, title: `Predicted ${name}`, spec: heatMap(f, pred, name, "viridis") },

@@ -39,7 +39,7 @@ export interface TrainConfig {
    * residual-based adaptive distribution and refinement, Wu et al. 2023); condition points are
    * then drawn uniformly.
    */
-  sampler: "uniform" | "lhs" | "rad" | "rar";
+  sampler: "uniform" | "lhs" | "sobol" | "rad" | "rar";
   /** Adaptive samplers: steps between residual measurements, and the candidate pool's size. */
   adaptEvery: number;
   adaptPool: number;
@@ -147,9 +147,9 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   bcPoints: { kind: "int", min: 1, default: 256, doc: "points per condition term per step" },
   sampler: {
     kind: "enum",
-    choices: ["uniform", "lhs", "rad", "rar"],
+    choices: ["uniform", "lhs", "sobol", "rad", "rar"],
     default: "uniform",
-    doc: "point sampler (rad/rar: residual-adaptive, Wu et al. 2023)",
+    doc: "point sampler (sobol: shifted Sobol points; rad/rar: residual-adaptive, Wu et al. 2023)",
   },
   adaptEvery: { kind: "int", min: 1, default: 500, doc: "steps between adaptive resamplings" },
   adaptPool: { kind: "int", min: 1, default: 16384, doc: "adaptive sampler candidate points" },

@@ -62,10 +62,15 @@ export async function predictGrid(
   return { X, values };
 }
 
-/** Relative L2 error over all fields: sqrt(sum (u - r)^2 / sum r^2). */
+/**
+ * Relative L2 error over all fields: sqrt(sum (u - r)^2 / sum r^2), over the points the mask keeps
+ * (all without one: the reference grid masked to a non-box domain).
+ * @example relativeL2(pred.values, ref.values, ref.mask)
+ */
 export function relativeL2(
   pred: Readonly<Record<string, Float64Array>>,
   ref: Readonly<Record<string, Float64Array>>,
+  mask?: Uint8Array | null,
 ): number {
   let num = 0;
   let den = 0;
@@ -73,6 +78,7 @@ export function relativeL2(
     const p = pred[f];
     const r = ref[f];
     for (let i = 0; i < r.length; i++) {
+      if (mask && !mask[i]) continue;
       num += (p[i] - r[i]) ** 2;
       den += r[i] ** 2;
     }

@@ -58,7 +58,7 @@ export async function kernelBackend(
         np.array(a as Float32Array<ArrayBuffer>, { shape: [b.rows, m] }),
       );
       X[term.name] = fromData(b.X, [b.rows, dims], "float32");
-      if (b.target) T[term.name] = fromData(b.target, [b.rows], "float32");
+      if (b.target) T[term.name] = fromData(b.target, [b.target.length], "float32");
     }
     const [stats, g] = lossGrad(outs, X, T, weightArrays(problem, weights, c, batches, causalEps));
     const grads = await g.data();

@@ -125,6 +125,11 @@ export function resolveRun(
       );
     }
   }
+  if ((c.sampler === "rad" || c.sampler === "rar") && problem.domain.shape) {
+    throw new Error(
+      `--set sampler=${c.sampler}: adaptive samplers need a box domain (${problemName} is a ${problem.domain.shape.kind})`,
+    );
+  }
   validateTrainConfig(c);
   return { builtin, problem, params, config: c, weights };
 }

@@ -177,7 +177,7 @@ export function sampleBatches(
   adaptive: AdaptiveHook | null = null,
 ): Batches {
   const out: Batches = {};
-  const base = c.sampler === "lhs" ? "lhs" : "uniform";
+  const base = c.sampler === "lhs" || c.sampler === "sobol" ? c.sampler : "uniform";
   const dims = problem.domain.inputs.length;
   const ti = problem.domain.time === null ? -1 : problem.domain.inputs.indexOf(problem.domain.time);
   for (const term of problem.terms) {

@@ -52,6 +52,25 @@ function throwsNaming(s: ProblemSpec | (() => unknown), ...fragments: string[]):
   });
 }
 
+test("validation: a data point outside the domain is named", () => {
+  throwsNaming(
+    spec({
+      conditions: {
+        obs: data(
+          "u",
+          [
+            [0.5, 1],
+            [0.5, 9],
+          ],
+          [0, 0],
+        ),
+      },
+    }),
+    "conditions.obs.points[1]",
+    "outside the domain",
+  );
+});
+
 test("validation: residual errors name residuals.<name> and the offending field or input", () => {
   throwsNaming(spec({ residuals: { res: ({ d }) => d("v", "x") } }), "residuals.res", '"v"');
   throwsNaming(spec({ residuals: { pde: ({ d }) => d("u", "xz") } }), "residuals.pde", '"z"');
@@ -288,8 +307,8 @@ test("samples: dirichlet/neumann points sit on their faces, split evenly, target
 test("samples: periodic pairs at lo and hi with equal other coordinates; data is fixed", () => {
   const obsPts = [
     [0.1, 0.2],
-    [0.3, 2.5],
-    [0.9, 3],
+    [0.3, 1.5],
+    [0.9, 2],
   ];
   const p = defineProblem(
     spec({
