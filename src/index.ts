@@ -20,18 +20,41 @@ export {
 } from "./geometry/box.js";
 export type { Box, Face, Side } from "./geometry/box.js";
 export {
+  disk,
+  ellipse,
+  polygon,
+  triangle,
+  sphere,
+  cuboid,
+  union,
+  difference,
+  intersection,
+  inDomain,
+  selectPieces,
+  spatialShape,
+  type Domain,
+  type Shape,
+  type BoundaryPiece,
+} from "./geometry/domain.js";
+export { sampleInterior, sampleBoundary, type BoundarySample } from "./geometry/sample.js";
+export {
   initial,
   initialRate,
   dirichlet,
   neumann,
+  robin,
+  boundaryOperator,
   periodic,
   data,
   type Condition,
+  type On,
+  type BoundaryContext,
   type PointFn,
 } from "./problem/conditions.js";
 export {
   defineProblem,
   evaluationAxes,
+  domainMask,
   type Problem,
   type ProblemSpec,
   type ResidualContext,
