@@ -23,6 +23,7 @@ import type { BoundaryContext, Condition, On, PointFn } from "./conditions.js";
 import { inDomain, selectPieces, spatialInputs, spatialShape } from "../geometry/domain.js";
 import { sampleBoundary, sampleInterior } from "../geometry/sample.js";
 import { Scope, Value } from "./maths.js";
+import { gaussLegendre } from "./quadrature.js";
 
 /**
  * What a residual sees: fields, their derivatives and the coordinates, each a {@link Value} [N].
@@ -36,6 +37,19 @@ export interface ResidualContext {
   d(field: string, derivative?: string): Value;
   /** Coordinate values of a named input, shape [N]. */
   x(input: string): Value;
+  /**
+   * The Volterra integral int_{lo}^{x} K(x, s) u(s) ds along an input (the domain's lower bound
+   * lo to the point's own coordinate; other inputs held), by `nodes`-point Gauss-Legendre
+   * quadrature: the network is also evaluated at every point's quadrature nodes. K gets the
+   * point's coordinate x [N, 1] and the nodes s [N, nodes] and returns [N, nodes] (or a number).
+   * As DeepXDE's IDE examples; one quadrature (input, nodes) per residual.
+   * @example volterra("u", (x, s) => exp(s.sub(x))) // int_0^x e^(s - x) u(s) ds
+   */
+  volterra(
+    field: string,
+    kernel: (x: Value, s: Value) => Value | number,
+    opts?: { readonly input?: string; readonly nodes?: number },
+  ): Value;
 }
 
 /**
@@ -120,6 +134,11 @@ export interface Term {
   readonly layout: JetLayout;
   /** True when the term's points never change (data). */
   readonly fixed: boolean;
+  /**
+   * Quadrature nodes per point when the term integrates (a Volterra residual): its batch holds n
+   * points then n * nodes quadrature rows, so it may not be reordered or drawn adaptively.
+   */
+  readonly quadratureNodes?: number;
   /** Draw a batch of about n points (exactly n unless the term fixes its own count). */
   sample(rng: Rng, n: number, sampler: SamplerKind): TermBatch;
   /**
@@ -185,8 +204,13 @@ export function residualContext(
   out: Jet,
   X: np.Array,
   where: string,
+  quad: Quadrature | null = null,
 ): { ctx: ResidualContext; scope: Scope } {
   const scope = new Scope();
+  // with a quadrature the batch holds n points, then n * nodes quadrature rows
+  const total = X.shape[0];
+  const n = quad ? total / (1 + quad.nodes) : total;
+  const head = (a: np.Array) => (quad ? a.slice([0, n]) : a);
   const cache = new Map<string, Value>();
   const once = (key: string, make: () => np.Array): Value => {
     let v = cache.get(key);
@@ -200,14 +224,69 @@ export function residualContext(
     d: (field, derivative = "") => {
       const mi = parseDerivative(spec.domain, derivative, where);
       const fi = fieldIndex(spec, field, where);
-      return once(`d:${fi}:${mi.join(",")}`, () => fieldColumn(out, mi, fi));
+      return once(`d:${fi}:${mi.join(",")}`, () => head(fieldColumn(out, mi, fi)));
     },
     x: (input) => {
       const k = inputIndex(spec.domain, input, where);
-      return once(`x:${k}`, () => X.ref.slice([], k));
+      return once(`x:${k}`, () => head(X.ref.slice([], k)));
+    },
+    volterra: (field, kernel, opts = {}) => {
+      const fi = fieldIndex(spec, field, where);
+      if (!quad) throw new Error(`${where}: internal: no quadrature for volterra()`);
+      const q = quad.nodes;
+      const k = quad.input;
+      const lo = spec.domain.lo[k];
+      if (
+        (opts.nodes ?? DEFAULT_NODES) !== q ||
+        (opts.input ?? spec.domain.inputs[k]) !== spec.domain.inputs[k]
+      ) {
+        throw new Error(`${where}: one quadrature (input, nodes) per residual`);
+      }
+      const xs = once(`x:${k}`, () => head(X.ref.slice([], k)))
+        .array()
+        .reshape([n, 1]);
+      const s = X.ref.slice([n, total], k).reshape([n, q]);
+      const u = fieldColumn(out, [], fi).slice([n, total]).reshape([n, q]);
+      const xv = scope.wrap(xs);
+      const sv = scope.wrap(s);
+      const K = kernel(xv, sv);
+      // weights w_j (x - lo) / 2 on the nodes lo + (x - lo)(xi_j + 1) / 2
+      const w = fromData(quad.weights, [1, q], X.dtype === np.float64 ? "float64" : "float32");
+      const scaled = xv.array().sub(lo).mul(0.5).mul(w);
+      const Ku = typeof K === "number" ? u.mul(K) : K.array().mul(u);
+      return scope.wrap(Ku.mul(scaled).sum(1));
     },
   };
   return { ctx, scope };
+}
+
+/** Quadrature points per Volterra integral unless `nodes` says otherwise. */
+const DEFAULT_NODES = 20;
+
+/** A residual's quadrature: the input integrated along, the rule's size, nodes and weights. */
+export interface Quadrature {
+  readonly input: number;
+  readonly nodes: number;
+  /** Gauss-Legendre nodes on [-1, 1] and weights [nodes]. */
+  readonly xi: Float64Array;
+  readonly weights: Float64Array;
+}
+
+/** Append each point's quadrature rows (the input replaced by the nodes) after the points. */
+function withQuadrature(domain: Box, q: Quadrature, X: Float64Array, n: number): Float64Array {
+  const d = domain.inputs.length;
+  const out = new Float64Array(n * (1 + q.nodes) * d);
+  out.set(X);
+  const lo = domain.lo[q.input];
+  for (let i = 0; i < n; i++) {
+    const row = X.subarray(i * d, (i + 1) * d);
+    for (let j = 0; j < q.nodes; j++) {
+      const r = n + i * q.nodes + j;
+      out.set(row, r * d);
+      out[r * d + q.input] = lo + ((row[q.input] - lo) * (q.xi[j] + 1)) / 2;
+    }
+  }
+  return out;
 }
 
 /**
@@ -218,6 +297,7 @@ function discover(
   spec: ProblemSpec,
   where: string,
   fn: (ctx: BoundaryContext) => Value | np.Array,
+  quads: Quadrature[] = [],
 ): MultiIndex[] {
   const found: MultiIndex[] = [];
   const scope = new Scope();
@@ -236,6 +316,26 @@ function discover(
     normal(input) {
       if (!space.includes(input)) {
         throw new Error(`normal("${input}"): not a spatial input (${space.join(", ")})`);
+      }
+      return zero();
+    },
+    volterra(field, kernel, opts = {}) {
+      fieldIndex(spec, field, where);
+      found.push([]);
+      const input = opts.input ?? spec.domain.inputs[0];
+      const k = inputIndex(spec.domain, input, `${where}: volterra`);
+      const nodes = opts.nodes ?? DEFAULT_NODES;
+      const prev = quads[0];
+      if (prev && (prev.input !== k || prev.nodes !== nodes)) {
+        throw new Error("volterra: one quadrature (input, nodes) per residual");
+      }
+      if (!prev) {
+        const { x, w } = gaussLegendre(nodes);
+        quads.push({ input: k, nodes, xi: x, weights: w });
+      }
+      const K = kernel(zero(), zero());
+      if (typeof K !== "number" && !(K instanceof Value)) {
+        throw new Error("volterra: the kernel must return a value or a number");
       }
       return zero();
     },
@@ -271,20 +371,27 @@ function interior(domain: Box, sampler: SamplerKind, rng: Rng, n: number): Float
 
 function residualTerm(spec: ProblemSpec, name: string, fn: ResidualFn): Term {
   const dims = spec.domain.inputs.length;
-  const layout = jetLayout(dims, discover(spec, `residuals.${name}`, fn));
+  const quads: Quadrature[] = [];
+  const layout = jetLayout(dims, discover(spec, `residuals.${name}`, fn, quads));
+  const quad = quads[0] ?? null;
   return {
     name,
     kind: "residual",
     layout,
     fixed: false,
-    sample: (rng, n, sampler) => ({
-      X: interior(spec.domain, sampler, rng, n),
-      rows: n,
-      target: null,
-    }),
+    ...(quad ? { quadratureNodes: quad.nodes } : {}),
+    sample: (rng, n, sampler) => {
+      const X = interior(spec.domain, sampler, rng, n);
+      if (!quad) return { X, rows: n, target: null };
+      return {
+        X: withQuadrature(spec.domain, quad, X, n),
+        rows: n * (1 + quad.nodes),
+        target: null,
+      };
+    },
     residual(out, X, target) {
       target?.dispose();
-      const { ctx, scope } = residualContext(spec, out, X, `residuals.${name}`);
+      const { ctx, scope } = residualContext(spec, out, X, `residuals.${name}`, quad);
       try {
         return scope.close(fn(ctx));
       } finally {

@@ -182,6 +182,11 @@ export function sampleBatches(
   const ti = problem.domain.time === null ? -1 : problem.domain.inputs.indexOf(problem.domain.time);
   for (const term of problem.terms) {
     const residual = term.kind === "residual";
+    if (term.quadratureNodes && (adaptive || c.causal)) {
+      throw new Error(
+        `${term.name}: an integral residual's batch (points + quadrature rows) cannot be drawn adaptively or sorted for causal training`,
+      );
+    }
     let b =
       residual && adaptive
         ? adaptive.draw(term.name, rng, nResidual)
