@@ -207,7 +207,7 @@ async function fromRun(dir: string, problemName: string | undefined): Promise<Tr
   const params = unflattenParams(state.optimizer.params, layout, run.config.precision);
   // the per-term losses last logged before the checkpoint
   const history = asUsage(() => readJsonl(join(dir, "history.jsonl")));
-  const before = history.filter((r) => r.phase === "adam" && Number(r.step) < state.step).pop();
+  const before = history.filter((r) => Number(r.step) < state.step).pop();
   const finalTerms = (before?.terms ?? {}) as Record<string, number>;
   return {
     run,

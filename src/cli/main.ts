@@ -53,9 +53,12 @@ usage:
   pinnlab diagnose <problem> [--preset P] [--set ...] [--steps N] [--json]
                                         train briefly, then name what goes wrong and the fix
   pinnlab bench step --problem burgers --width W --depth D --points N [--steps K] [--json]
-  pinnlab bench gemm [--m 8192 --n 256 --k 256] [--tiles 4x8,3x12,2x16] [--rounds R] [--json]
-      [--backend auto|kernels|jax | --compare]   median ms per training step; --compare
+      [--precision float32|float64] [--backend auto|kernels|jax | --compare]
+                                        median ms per training step; --compare
                                         times jax and the fused kernels interleaved
+  pinnlab bench gemm [--m 8192 --n 256 --k 256] [--tiles 4x8,3x12,2x16] [--rounds R] [--json]
+      [--precision float32|float64] [--plain]
+                                        GFLOP/s of the kernel GEMM per register tile
   pinnlab bench suite [--problems a,b] [--presets plain,best] [--seeds N] [--budget MIN]
       [--steps N] [--store DIR] [--doc FILE]
                                         train the matrix, store every run, print the table

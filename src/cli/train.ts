@@ -3,6 +3,7 @@
  * directory and record the run in the store (`pinnlab.db` beside the run directory). Checkpoints
  * are written every `checkpointEvery` Adam steps; `--resume` continues a run from its checkpoint.
  */
+import { totalSteps } from "../train/phases.js";
 import { join } from "node:path";
 import { startEngine, tree } from "../engine/index.js";
 import { fieldSample } from "../report/field.js";
@@ -158,9 +159,7 @@ export async function executeRun(
       writeAtomic(join(dir, "config.json"), JSON.stringify(saved, null, 2) + "\n");
       store.insertRun({ id: loc.id, dir, problem: problem.name, seed: config.seed, config: saved });
     }
-    const total =
-      (config.optimizer === "lbfgs" ? 0 : config.steps) +
-      (config.optimizer === "adam" ? 0 : config.lbfgsSteps);
+    const total = totalSteps(config);
     const progress = createProgress(problem.name, total);
     // curriculum and time-marching plans (src/train/run.ts) train several networks; they have
     // no checkpoints yet

@@ -20,9 +20,13 @@
  * forward value (tanh) or the value and cos (sin): no pre-activation transcendental is recomputed.
  * gelu's derivatives are phi(z) times polynomials in z (p_2 = 2 - z^2, p_{k+1} = p_k' - z p_k); its
  * backward pass recomputes phi and Phi from z (one exp) rather than saving two more arrays.
+ *
+ * float64 lanes (f64x2 / f64) take the transcendentals of activation64.ts instead; the derivative
+ * algebra here is shared.
  */
 import type { Activation } from "../jet/jet.js";
 import type { FnBuilder, Lane } from "./wat.js";
+import { normal64Lane, sinCos64Lane, tanh64Lane } from "./activation64.js";
 
 /** Activations the kernels implement (all of jet.ts's). */
 export type KernelActivation = Extract<Activation, "tanh" | "sin" | "gelu">;
@@ -205,7 +209,7 @@ export function geluP(k: number): number[] {
 
 /** gelu and its derivatives 0..order at z. */
 function geluDerivs(f: FnBuilder, L: Lane, z: string, order: number): string[] {
-  const [Phi, phi] = normalLane(f, L, z);
+  const [Phi, phi] = L.dtype === "f64" ? normal64Lane(f, L, z) : normalLane(f, L, z);
   const out = [f.let(L.type, L.mul(z, Phi), "gelu")];
   if (order >= 1) out.push(f.let(L.type, L.madd(z, phi, Phi), "f1_"));
   const z2 = order >= 2 ? f.let(L.type, L.mul(z, z), "z2") : "";
@@ -242,7 +246,8 @@ export function activationCode(a: KernelActivation): ActivationCode {
         saves: 0,
         needsZ0: false,
         forward(f, L, z0, order) {
-          return { derivs: tanhDerivs(f, L, tanhLane(f, L, z0), order), save: [] };
+          const t = L.dtype === "f64" ? tanh64Lane(f, L, z0) : tanhLane(f, L, z0);
+          return { derivs: tanhDerivs(f, L, t, order), save: [] };
         },
         fromSaved: (f, L, h0, _save, _z0, order) => tanhDerivs(f, L, h0, order),
       };
@@ -251,7 +256,7 @@ export function activationCode(a: KernelActivation): ActivationCode {
         saves: 1,
         needsZ0: false,
         forward(f, L, z0, order) {
-          const [s, c] = sinCosLane(f, L, z0);
+          const [s, c] = L.dtype === "f64" ? sinCos64Lane(f, L, z0) : sinCosLane(f, L, z0);
           return { derivs: sinDerivs(f, L, s, c, order), save: [c] };
         },
         fromSaved: (f, L, h0, save, _z0, order) => sinDerivs(f, L, h0, save[0], order),

@@ -13,6 +13,7 @@
  * kernel call afterwards is a plain synchronous function call.
  */
 import wabtInit from "wabt";
+import type { DType } from "./wat.js";
 
 // TypeScript's ES2022 lib and @types/node do not declare the WebAssembly namespace (it lives in
 // lib.dom), so the few pieces used here are typed locally instead of adding a global declaration
@@ -213,6 +214,11 @@ export class Arena {
     return this.alloc(4 * n, what);
   }
 
+  /** Allocate `n` float64s; returns the byte offset. */
+  allocF64(n: number, what = "kernel buffer"): number {
+    return this.alloc(8 * n, what);
+  }
+
   /** The current top, to hand back to {@link release}. */
   mark(): number {
     return this.top;
@@ -285,14 +291,32 @@ export class KernelRuntime {
 
   /** Address of a vector constant given its four lanes as float32 bit patterns. */
   vconstLanes(lanes: Float32Array): number {
-    const key = Array.from(new Uint32Array(lanes.buffer, lanes.byteOffset, 4)).join(",");
+    return this.vconstWords(new Uint32Array(lanes.buffer, lanes.byteOffset, 4));
+  }
+
+  /**
+   * Address of a 16-byte vector constant in the pool holding a float64 value in both lanes.
+   * @param value a float64 value splat to two lanes
+   */
+  vconst64(value: number): number {
+    return this.vconstLanes64(new Float64Array([value, value]));
+  }
+
+  /** Address of a vector constant given its two lanes as float64 bit patterns. */
+  vconstLanes64(lanes: Float64Array): number {
+    return this.vconstWords(new Uint32Array(lanes.buffer, lanes.byteOffset, 4));
+  }
+
+  /** Address of a 16-byte constant given as four 32-bit words (deduplicated by the words). */
+  private vconstWords(words: Uint32Array): number {
+    const key = Array.from(words).join(",");
     const have = this.constAddr.get(key);
     if (have !== undefined) return have;
     if (this.constTop + 16 > CONST_POOL_BYTES)
       throw new Error("kernel runtime: the vector constant pool is full");
     const at = this.constTop;
     this.constTop += 16;
-    new Float32Array(this.memory.buffer, at, 4).set(lanes);
+    new Uint32Array(this.memory.buffer, at, 4).set(words);
     this.constAddr.set(key, at);
     return at;
   }
@@ -337,10 +361,27 @@ export class KernelRuntime {
     return new Float32Array(this.memory.buffer, ptr, n);
   }
 
+  /** A float64 view of `n` elements at byte offset `ptr` (detached when the memory grows). */
+  f64(ptr: number, n: number): Float64Array {
+    return new Float64Array(this.memory.buffer, ptr, n);
+  }
+
+  /** A view of `n` elements of the given type at byte offset `ptr`. */
+  view(dtype: DType, ptr: number, n: number): Float32Array | Float64Array {
+    return dtype === "f64" ? this.f64(ptr, n) : this.f32(ptr, n);
+  }
+
   /** Allocate a float32 buffer and copy `data` into it; returns the byte offset. */
   upload(data: ArrayLike<number>, what = "kernel buffer"): number {
     const p = this.arena.allocF32(data.length, what);
     this.f32(p, data.length).set(data);
+    return p;
+  }
+
+  /** Allocate a float64 buffer and copy `data` into it; returns the byte offset. */
+  upload64(data: ArrayLike<number>, what = "kernel buffer"): number {
+    const p = this.arena.allocF64(data.length, what);
+    this.f64(p, data.length).set(data);
     return p;
   }
 }

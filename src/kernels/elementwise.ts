@@ -1,20 +1,28 @@
 /**
- * Element-wise sums and differences of float32 buffers (any length: a vector body plus a scalar
+ * Element-wise sums and differences of float32 (or float64) buffers (any length: a vector body plus a scalar
  * tail). Jets add channel by channel, so one call over K * E elements adds two whole jets; the
  * modified MLP uses them for D = V - U, h = U + A * D and the sums of its gate adjoints.
  */
 import { type KernelRuntime, MEMORY_IMPORT } from "./assemble.js";
-import { type ConstPool, FnBuilder, elementwiseLoop, get, scalarLane, vectorLane } from "./wat.js";
+import {
+  type ConstPool,
+  type DType,
+  FnBuilder,
+  elementwiseLoop,
+  get,
+  scalarLane,
+  vectorLane,
+} from "./wat.js";
 
 /** WAT of the module: `add(A, B, C, n)`: C = A + B; `sub(A, B, C, n)`: C = A - B (C may alias). */
-export function elementwiseWat(pool: ConstPool): string {
+export function elementwiseWat(pool: ConstPool, dtype: DType = "f32"): string {
   const fn = (name: string, op: "add" | "sub"): string => {
     const f = new FnBuilder();
     const at = (p: string, off: string) => `(i32.add (local.get ${p}) ${off})`;
     const loop = elementwiseLoop(
       f,
-      vectorLane(pool, false),
-      scalarLane(pool),
+      vectorLane(pool, false, dtype),
+      scalarLane(pool, dtype),
       get("$n"),
       (L, off) => {
         const a = f.let(L.type, L.load(at("$A", off)), "a");
@@ -42,8 +50,10 @@ export class ElementwiseKernels {
   ) {}
 
   /** Build (or fetch from the runtime's cache) the kernels. */
-  static create(rt: KernelRuntime): ElementwiseKernels {
-    const mod = rt.module("elementwise", () => elementwiseWat(rt));
+  static create(rt: KernelRuntime, dtype: DType = "f32"): ElementwiseKernels {
+    const mod = rt.module(dtype === "f64" ? "elementwise:f64" : "elementwise", () =>
+      elementwiseWat(rt, dtype),
+    );
     return new ElementwiseKernels(mod.add, mod.sub);
   }
 

@@ -1,5 +1,5 @@
 /**
- * Row-major float32 GEMM in the three shapes a training step needs:
+ * Row-major GEMM (float32 on f32x4, or float64 on f64x2) in the three shapes a training step needs:
  *   forward          C (+)= A · B     A [M, K], B [K, N]
  *   weight gradient  C (+)= Aᵀ · B    A [K, M], B [K, N]
  *   input gradient   C (+)= A · Bᵀ    A [M, K], B [N, K]
@@ -7,7 +7,8 @@
  *
  * Structure (BLIS / Goto): cache blocks NC x KC of B are packed into NR-wide panels, MC x KC blocks
  * of A into MR-tall panels, and a register-blocked micro-kernel multiplies one A panel by one B
- * panel into an MR x NR tile of C held in MR * NR / 4 f32x4 accumulators. Packing turns both
+ * panel into an MR x NR tile of C held in MR * NR / lanes vector accumulators (4 lanes of f32x4,
+ * 2 of f64x2). Packing turns both
  * transposed operands into the same contiguous panel layout, so one micro-kernel serves all three
  * shapes, and it zero-pads edge panels, so the micro-kernel always runs full tiles; partial tiles
  * at the right and bottom edges go through a small scratch tile (copy in, compute, copy out).
@@ -21,21 +22,25 @@
  *   ~44-46 for 2x16 / 4x8 (interleaved runs, shared machine, sum of the three training shapes at
  *   8192x64x64);
  * - the k loop is *not* unrolled (V8 then hoists the loads of the unrolled copies and spills);
- * - the A element is broadcast with `v128.load32_splat` (one instruction);
+ * - float64: the same structure on f64x2 (half the flops per instruction, so ~half the GFLOP/s);
+ *   the register budget gives 4x4 tiles (8 accumulators, 2 B vectors, 4 broadcasts) with and
+ *   without FMA, measured fastest among 2x8, 3x4, 2x6, 4x6, 2x4 and 1x8 (`pinnlab bench gemm
+ *   --precision float64`, docs/BENCHMARKS.md);
+ * - the A element is broadcast with `v128.load32_splat` (`load64_splat` for f64; one instruction);
  * - the whole blocked driver runs inside wasm: a JS call per tile would cost more than the tile;
  * - C with fewer than 4 columns (an output layer with 1-3 fields) takes dedicated dot-product /
  *   axpy kernels instead (see `skinnyKernels`): measured ~0.31 -> ~0.1-0.19 ms at 8192 x 1 x 64.
  */
 import { type KernelRuntime, type SimdVariant, MEMORY_IMPORT } from "./assemble.js";
-import { forLoop, get, i32 } from "./wat.js";
+import { type DType, type DTypeInfo, DTYPES, forLoop, get, i32 } from "./wat.js";
 
 /** Register tile and cache blocking of a GEMM build. */
 export interface GemmConfig {
   /** Rows of the register tile (A panel height). */
   readonly mr: number;
-  /** Columns of the register tile (B panel width); a multiple of 4. */
+  /** Columns of the register tile (B panel width); a multiple of the lane count (4 or 2). */
   readonly nr: number;
-  /** Use `f32x4.relaxed_madd` in the micro-kernel. */
+  /** Use `relaxed_madd` (fused multiply-add where the CPU has it) in the micro-kernel. */
   readonly relaxed: boolean;
   /** Cache block of M (rounded up to a multiple of mr). */
   readonly mc: number;
@@ -43,10 +48,19 @@ export interface GemmConfig {
   readonly kc: number;
   /** Cache block of N (rounded up to a multiple of nr). */
   readonly nc: number;
+  /** Element type (default "f32": f32x4; "f64": f64x2). */
+  readonly dtype?: DType;
 }
 
-/** The default configuration of a variant (see the module comment for why). */
-export function defaultGemmConfig(variant: SimdVariant): GemmConfig {
+/**
+ * The default configuration of a variant and element type (see the module comment for why).
+ * float64 holds 2 lanes per vector, so a tile of float32's register budget is half as wide: 4x4
+ * (8 accumulators, 2 B vectors, 4 broadcasts) was the fastest measured with and without FMA at
+ * 8192x64x64 (2x8, 3x4, 2x6 within ~10%; 4x6 spills), see docs/BENCHMARKS.md.
+ */
+export function defaultGemmConfig(variant: SimdVariant, dtype: DType = "f32"): GemmConfig {
+  if (dtype === "f64")
+    return { mr: 4, nr: 4, relaxed: variant === "relaxed", mc: 120, kc: 256, nc: 256, dtype };
   return variant === "relaxed"
     ? { mr: 4, nr: 8, relaxed: true, mc: 120, kc: 256, nc: 256 }
     : { mr: 2, nr: 16, relaxed: false, mc: 120, kc: 256, nc: 256 };
@@ -55,8 +69,9 @@ export function defaultGemmConfig(variant: SimdVariant): GemmConfig {
 function normalise(c: GemmConfig): GemmConfig {
   if (!Number.isInteger(c.mr) || c.mr < 1 || c.mr > 8)
     throw new Error(`gemm: mr ${c.mr} not in 1..8`);
-  if (!Number.isInteger(c.nr) || c.nr < 4 || c.nr > 16 || c.nr % 4 !== 0)
-    throw new Error(`gemm: nr ${c.nr} must be 4, 8, 12 or 16`);
+  const lanes = DTYPES[c.dtype ?? "f32"].lanes;
+  if (!Number.isInteger(c.nr) || c.nr < 4 || c.nr > 16 || c.nr % lanes !== 0)
+    throw new Error(`gemm: nr ${c.nr} must be a multiple of ${lanes} in 4..16`);
   return {
     ...c,
     mc: Math.ceil(c.mc / c.mr) * c.mr,
@@ -67,13 +82,13 @@ function normalise(c: GemmConfig): GemmConfig {
 /** Bytes of packing workspace a configuration needs (packed A block, packed B block, tile). */
 export function gemmWorkBytes(cfg: GemmConfig): number {
   const c = normalise(cfg);
-  return 4 * (c.mc * c.kc + c.kc * c.nc + c.mr * c.nr);
+  return DTYPES[c.dtype ?? "f32"].bytes * (c.mc * c.kc + c.kc * c.nc + c.mr * c.nr);
 }
 
 /** The register-blocked micro-kernel: C[mr x nr] (+)= Ap[kc][mr] · Bp[kc][nr]. */
-function microKernel(c: GemmConfig): string {
+function microKernel(c: GemmConfig, t: DTypeInfo): string {
   const { mr, nr } = c;
-  const nv = nr / 4;
+  const nv = nr / t.lanes;
   const acc = (r: number, j: number) => `$c${r}_${j}`;
   const decl: string[] = ["(local $a v128)", "(local $cr i32)"];
   for (let j = 0; j < nv; j++) decl.push(`(local $b${j} v128)`);
@@ -94,13 +109,15 @@ function microKernel(c: GemmConfig): string {
   for (let j = 0; j < nv; j++)
     step.push(`(local.set $b${j} (v128.load offset=${16 * j} (local.get $bp)))`);
   for (let r = 0; r < mr; r++) {
-    step.push(`(local.set $a (v128.load32_splat offset=${4 * r} (local.get $ap)))`);
+    step.push(
+      `(local.set $a (v128.load${8 * t.bytes}_splat offset=${t.bytes * r} (local.get $ap)))`,
+    );
     for (let j = 0; j < nv; j++) {
       const a = acc(r, j);
       step.push(
         c.relaxed
-          ? `(local.set ${a} (f32x4.relaxed_madd (local.get $a) (local.get $b${j}) (local.get ${a})))`
-          : `(local.set ${a} (f32x4.add (local.get ${a}) (f32x4.mul (local.get $a) (local.get $b${j}))))`,
+          ? `(local.set ${a} (${t.v}.relaxed_madd (local.get $a) (local.get $b${j}) (local.get ${a})))`
+          : `(local.set ${a} (${t.v}.add (local.get ${a}) (${t.v}.mul (local.get $a) (local.get $b${j}))))`,
       );
     }
   }
@@ -110,34 +127,34 @@ function microKernel(c: GemmConfig): string {
   (if (local.get $acc) (then ${loadC.join("\n")}))
   (loop $k
     ${step.join("\n    ")}
-    (local.set $ap (i32.add (local.get $ap) (i32.const ${4 * mr})))
-    (local.set $bp (i32.add (local.get $bp) (i32.const ${4 * nr})))
+    (local.set $ap (i32.add (local.get $ap) (i32.const ${t.bytes * mr})))
+    (local.set $bp (i32.add (local.get $bp) (i32.const ${t.bytes * nr})))
     (br_if $k (local.tee $kc (i32.sub (local.get $kc) (i32.const 1)))))
   ${storeC.join("\n")})`;
 }
 
 /** A partial tile (mr' < MR or nr' < NR): through the scratch tile, so C is never over-written. */
-function edgeKernel(c: GemmConfig): string {
+function edgeKernel(c: GemmConfig, t: DTypeInfo): string {
   const { nr } = c;
   const copy = (toTile: boolean) => {
     const src = toTile
-      ? "(i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $ldc)) (local.get $j)) (i32.const 2)))"
-      : `(i32.add (local.get $tile) (i32.shl (i32.add (i32.mul (local.get $r) (i32.const ${nr})) (local.get $j)) (i32.const 2)))`;
+      ? `(i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $ldc)) (local.get $j)) (i32.const ${t.shift})))`
+      : `(i32.add (local.get $tile) (i32.shl (i32.add (i32.mul (local.get $r) (i32.const ${nr})) (local.get $j)) (i32.const ${t.shift})))`;
     const dst = toTile
-      ? `(i32.add (local.get $tile) (i32.shl (i32.add (i32.mul (local.get $r) (i32.const ${nr})) (local.get $j)) (i32.const 2)))`
-      : "(i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $ldc)) (local.get $j)) (i32.const 2)))";
+      ? `(i32.add (local.get $tile) (i32.shl (i32.add (i32.mul (local.get $r) (i32.const ${nr})) (local.get $j)) (i32.const ${t.shift})))`
+      : `(i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $ldc)) (local.get $j)) (i32.const ${t.shift})))`;
     return forLoop(
       "$r",
       i32(0),
       get("$mr"),
       i32(1),
-      forLoop("$j", i32(0), get("$nr"), i32(1), `(f32.store ${dst} (f32.load ${src}))`),
+      forLoop("$j", i32(0), get("$nr"), i32(1), `(${t.s}.store ${dst} (${t.s}.load ${src}))`),
     );
   };
   return `(func $edge (param $kc i32) (param $ap i32) (param $bp i32) (param $c i32) (param $ldc i32) (param $acc i32) (param $mr i32) (param $nr i32) (param $tile i32)
   (local $r i32) (local $j i32)
   (if (local.get $acc) (then ${copy(true)}))
-  (call $micro (local.get $kc) (local.get $ap) (local.get $bp) (local.get $tile) (i32.const ${4 * nr}) (local.get $acc))
+  (call $micro (local.get $kc) (local.get $ap) (local.get $bp) (local.get $tile) (i32.const ${t.bytes * nr}) (local.get $acc))
   ${copy(false)})`;
 }
 
@@ -147,14 +164,14 @@ function edgeKernel(c: GemmConfig): string {
  * (A[k*lda + i]). The same routine packs B's panels with the roles of rows and columns swapped
  * (B panel = op(B)ᵀ panel), so `packA(t)` serves B with `t` flipped.
  */
-function packKernel(name: string, w: number, transposed: boolean): string {
+function packKernel(name: string, w: number, transposed: boolean, t: DTypeInfo): string {
   // Element (row x, depth k) of the operand being packed is at
   //   transposed ? src[k*ld + x] : src[x*ld + k]
   // and goes to dst[panel][k][x % w].
-  const full = transposed ? packFullContig(w) : packFullGather(w);
+  const full = transposed ? packFullContig(w, t) : packFullGather(w, t);
   const elem = transposed
-    ? "(i32.add (local.get $src) (i32.shl (i32.add (i32.mul (i32.add (local.get $p0) (local.get $k)) (local.get $ld)) (i32.add (local.get $x0) (local.get $x))) (i32.const 2)))"
-    : "(i32.add (local.get $src) (i32.shl (i32.add (i32.mul (i32.add (local.get $x0) (local.get $x)) (local.get $ld)) (i32.add (local.get $p0) (local.get $k))) (i32.const 2)))";
+    ? `(i32.add (local.get $src) (i32.shl (i32.add (i32.mul (i32.add (local.get $p0) (local.get $k)) (local.get $ld)) (i32.add (local.get $x0) (local.get $x))) (i32.const ${t.shift})))`
+    : `(i32.add (local.get $src) (i32.shl (i32.add (i32.mul (i32.add (local.get $x0) (local.get $x)) (local.get $ld)) (i32.add (local.get $p0) (local.get $k))) (i32.const ${t.shift})))`;
   const partial = forLoop(
     "$k",
     i32(0),
@@ -165,10 +182,10 @@ function packKernel(name: string, w: number, transposed: boolean): string {
       i32(0),
       i32(w),
       i32(1),
-      `(f32.store (local.get $dst)
-        (if (result f32) (i32.lt_s (local.get $x) (local.get $rows))
-          (then (f32.load ${elem})) (else (f32.const 0))))
-       (local.set $dst (i32.add (local.get $dst) (i32.const 4)))`,
+      `(${t.s}.store (local.get $dst)
+        (if (result ${t.s}) (i32.lt_s (local.get $x) (local.get $rows))
+          (then (${t.s}.load ${elem})) (else (${t.s}.const 0))))
+       (local.set $dst (i32.add (local.get $dst) (i32.const ${t.bytes})))`,
     )}`,
   );
   const rowPtrDecls = Array.from({ length: w }, (_, r) => `(local $rp${r} i32)`).join(" ");
@@ -187,44 +204,41 @@ function packKernel(name: string, w: number, transposed: boolean): string {
 }
 
 /** Full panel, operand stored with the panel's w elements contiguous per k (stride ld per k). */
-function packFullContig(w: number): string {
-  // s = &src[p0*ld + x0]; per k copy w floats (v128 chunks, then 2, then 1), s += ld*4
+function packFullContig(w: number, t: DTypeInfo): string {
+  // s = &src[p0*ld + x0]; per k copy w elements (16-byte chunks, then 8, then 4), s += ld*bytes
   const copies: string[] = [];
+  const bytes = w * t.bytes;
   let o = 0;
-  for (; o + 4 <= w; o += 4)
-    copies.push(
-      `(v128.store offset=${4 * o} (local.get $dst) (v128.load offset=${4 * o} (local.get $s)))`,
-    );
-  for (; o + 2 <= w; o += 2)
-    copies.push(
-      `(i64.store offset=${4 * o} (local.get $dst) (i64.load offset=${4 * o} (local.get $s)))`,
-    );
-  for (; o < w; o++)
-    copies.push(
-      `(f32.store offset=${4 * o} (local.get $dst) (f32.load offset=${4 * o} (local.get $s)))`,
-    );
-  return `(local.set $s (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $p0) (local.get $ld)) (local.get $x0)) (i32.const 2))))
+  for (; o + 16 <= bytes; o += 16)
+    copies.push(`(v128.store offset=${o} (local.get $dst) (v128.load offset=${o} (local.get $s)))`);
+  for (; o + 8 <= bytes; o += 8)
+    copies.push(`(i64.store offset=${o} (local.get $dst) (i64.load offset=${o} (local.get $s)))`);
+  for (; o < bytes; o += 4)
+    copies.push(`(f32.store offset=${o} (local.get $dst) (f32.load offset=${o} (local.get $s)))`);
+  return `(local.set $s (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $p0) (local.get $ld)) (local.get $x0)) (i32.const ${t.shift}))))
   ${forLoop(
     "$k",
     i32(0),
     get("$kc"),
     i32(1),
     `${copies.join("\n")}
-     (local.set $dst (i32.add (local.get $dst) (i32.const ${4 * w})))
-     (local.set $s (i32.add (local.get $s) (i32.shl (local.get $ld) (i32.const 2))))`,
+     (local.set $dst (i32.add (local.get $dst) (i32.const ${t.bytes * w})))
+     (local.set $s (i32.add (local.get $s) (i32.shl (local.get $ld) (i32.const ${t.shift}))))`,
   )}`;
 }
 
 /** Full panel, operand stored with k contiguous per row: w row pointers, gather one per row. */
-function packFullGather(w: number): string {
+function packFullGather(w: number, t: DTypeInfo): string {
   const init: string[] = [];
   const body: string[] = [];
   for (let r = 0; r < w; r++) {
     init.push(
-      `(local.set $rp${r} (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (i32.add (local.get $x0) (i32.const ${r})) (local.get $ld)) (local.get $p0)) (i32.const 2))))`,
+      `(local.set $rp${r} (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (i32.add (local.get $x0) (i32.const ${r})) (local.get $ld)) (local.get $p0)) (i32.const ${t.shift}))))`,
     );
-    body.push(`(f32.store offset=${4 * r} (local.get $dst) (f32.load (local.get $rp${r})))`);
-    body.push(`(local.set $rp${r} (i32.add (local.get $rp${r}) (i32.const 4)))`);
+    body.push(
+      `(${t.s}.store offset=${t.bytes * r} (local.get $dst) (${t.s}.load (local.get $rp${r})))`,
+    );
+    body.push(`(local.set $rp${r} (i32.add (local.get $rp${r}) (i32.const ${t.bytes})))`);
   }
   return `${init.join("\n")}
   ${forLoop(
@@ -233,7 +247,7 @@ function packFullGather(w: number): string {
     get("$kc"),
     i32(1),
     `${body.join("\n")}
-     (local.set $dst (i32.add (local.get $dst) (i32.const ${4 * w})))`,
+     (local.set $dst (i32.add (local.get $dst) (i32.const ${t.bytes * w})))`,
   )}`;
 }
 
@@ -248,16 +262,18 @@ function packFullGather(w: number): string {
  * `v128.const 0` inside the row loops: zero is the one constant V8 materialises with a single
  * `pxor`, so the load-constants-from-memory rule does not apply to it.
  */
-function skinnyKernels(relaxed: boolean): string {
+function skinnyKernels(relaxed: boolean, t: DTypeInfo): string {
   const madd = (a: string, b: string, c: string) =>
-    relaxed ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add (f32x4.mul ${a} ${b}) ${c})`;
+    relaxed ? `(${t.v}.relaxed_madd ${a} ${b} ${c})` : `(${t.v}.add (${t.v}.mul ${a} ${b}) ${c})`;
   const hsum = (v: string) =>
-    `(f32.add (f32.add (f32x4.extract_lane 0 ${v}) (f32x4.extract_lane 1 ${v})) (f32.add (f32x4.extract_lane 2 ${v}) (f32x4.extract_lane 3 ${v})))`;
+    t.lanes === 4
+      ? `(${t.s}.add (${t.s}.add (${t.v}.extract_lane 0 ${v}) (${t.v}.extract_lane 1 ${v})) (${t.s}.add (${t.v}.extract_lane 2 ${v}) (${t.v}.extract_lane 3 ${v})))`
+      : `(${t.s}.add (${t.v}.extract_lane 0 ${v}) (${t.v}.extract_lane 1 ${v}))`;
   // C element store with optional accumulation; select avoids touching NaN garbage when beta = 0
   const storeC = (addr: string, x: string) =>
-    `(f32.store ${addr} (f32.add ${x} (select (f32.load ${addr}) (f32.const 0) (local.get $beta))))`;
+    `(${t.s}.store ${addr} (${t.s}.add ${x} (select (${t.s}.load ${addr}) (${t.s}.const 0) (local.get $beta))))`;
   const cAddr = (row: string) =>
-    `(i32.add (local.get $C) (i32.shl (i32.add (i32.mul ${row} (local.get $ldc)) (local.get $j)) (i32.const 2)))`;
+    `(i32.add (local.get $C) (i32.shl (i32.add (i32.mul ${row} (local.get $ldc)) (local.get $j)) (i32.const ${t.shift})))`;
 
   // nn: R rows at a time
   const nnRows = (R: number) => {
@@ -267,25 +283,25 @@ function skinnyKernels(relaxed: boolean): string {
       "(local.set $b (v128.load (i32.add (local.get $bt) (local.get $kk))))",
     ];
     const sbody: string[] = [
-      "(local.set $bs (f32.load (i32.add (local.get $bt) (local.get $kk))))",
+      `(local.set $bs (${t.s}.load (i32.add (local.get $bt) (local.get $kk))))`,
     ];
     const fin: string[] = [];
     for (let r = 0; r < R; r++) {
       init.push(
-        `(local.set $r${r} (i32.add (local.get $A) (i32.shl (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $lda)) (i32.const 2))))`,
+        `(local.set $r${r} (i32.add (local.get $A) (i32.shl (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $lda)) (i32.const ${t.shift}))))`,
       );
       zero.push(`(local.set $a${r} (v128.const i32x4 0 0 0 0))`);
       vbody.push(
         `(local.set $a${r} ${madd(`(v128.load (i32.add (local.get $r${r}) (local.get $kk)))`, "(local.get $b)", `(local.get $a${r})`)})`,
       );
-      zero.push(`(local.set $s${r} (f32.const 0))`);
+      zero.push(`(local.set $s${r} (${t.s}.const 0))`);
       sbody.push(
-        `(local.set $s${r} (f32.add (local.get $s${r}) (f32.mul (f32.load (i32.add (local.get $r${r}) (local.get $kk))) (local.get $bs))))`,
+        `(local.set $s${r} (${t.s}.add (local.get $s${r}) (${t.s}.mul (${t.s}.load (i32.add (local.get $r${r}) (local.get $kk))) (local.get $bs))))`,
       );
       fin.push(
         storeC(
           cAddr(`(i32.add (local.get $i) (i32.const ${r}))`),
-          `(f32.add ${hsum(`(local.get $a${r})`)} (local.get $s${r}))`,
+          `(${t.s}.add ${hsum(`(local.get $a${r})`)} (local.get $s${r}))`,
         ),
       );
     }
@@ -295,10 +311,10 @@ function skinnyKernels(relaxed: boolean): string {
         i32(0),
         get("$N"),
         i32(1),
-        `(local.set $bt (i32.add (local.get $work) (i32.shl (i32.mul (local.get $j) (local.get $K)) (i32.const 2))))
+        `(local.set $bt (i32.add (local.get $work) (i32.shl (i32.mul (local.get $j) (local.get $K)) (i32.const ${t.shift}))))
          ${zero.join("\n")}
          ${forLoop("$kk", i32(0), get("$k4"), i32(16), vbody.join("\n"))}
-         ${forLoop("$kk", get("$k4"), get("$kb"), i32(4), sbody.join("\n"))}
+         ${forLoop("$kk", get("$k4"), get("$kb"), i32(t.bytes), sbody.join("\n"))}
          ${fin.join("\n")}`,
       )}`;
   };
@@ -307,7 +323,7 @@ function skinnyKernels(relaxed: boolean): string {
   const nn = `(func (export "nn_skinny") (param $M i32) (param $N i32) (param $K i32) (param $A i32) (param $lda i32)
   (param $B i32) (param $ldb i32) (param $C i32) (param $ldc i32) (param $beta i32) (param $work i32)
   (local $i i32) (local $j i32) (local $k i32) (local $kk i32) (local $k4 i32) (local $kb i32) (local $bt i32)
-  (local $b v128) (local $bs f32) ${decls(4, "i32", "r")} ${decls(4, "v128", "a")} ${decls(4, "f32", "s")}
+  (local $b v128) (local $bs ${t.s}) ${decls(4, "i32", "r")} ${decls(4, "v128", "a")} ${decls(4, t.s, "s")}
   ;; Bt[j][k] = B[k, j]
   ${forLoop(
     "$j",
@@ -319,12 +335,12 @@ function skinnyKernels(relaxed: boolean): string {
       i32(0),
       get("$K"),
       i32(1),
-      `(f32.store (i32.add (local.get $work) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $K)) (local.get $k)) (i32.const 2)))
-         (f32.load (i32.add (local.get $B) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $ldb)) (local.get $j)) (i32.const 2)))))`,
+      `(${t.s}.store (i32.add (local.get $work) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $K)) (local.get $k)) (i32.const ${t.shift})))
+         (${t.s}.load (i32.add (local.get $B) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $ldb)) (local.get $j)) (i32.const ${t.shift})))))`,
     ),
   )}
-  (local.set $k4 (i32.shl (i32.and (local.get $K) (i32.const -4)) (i32.const 2)))
-  (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
+  (local.set $k4 (i32.shl (i32.and (local.get $K) (i32.const ${-t.lanes})) (i32.const ${t.shift})))
+  (local.set $kb (i32.shl (local.get $K) (i32.const ${t.shift})))
   (local.set $i (i32.const 0))
   (block $d4 (loop $l4
     (br_if $d4 (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $M)))
@@ -340,26 +356,26 @@ function skinnyKernels(relaxed: boolean): string {
   // tn: chunks of V vectors of C's column j
   const tnChunk = (V: number) => {
     const zero: string[] = [];
-    const body: string[] = ["(local.set $b (v128.load32_splat (local.get $bp)))"];
+    const body: string[] = [`(local.set $b (v128.load${8 * t.bytes}_splat (local.get $bp)))`];
     const fin: string[] = [];
     for (let q = 0; q < V; q++) {
       zero.push(`(local.set $a${q} (v128.const i32x4 0 0 0 0))`);
       body.push(
         `(local.set $a${q} ${madd(`(v128.load offset=${16 * q} (local.get $ap))`, "(local.get $b)", `(local.get $a${q})`)})`,
       );
-      for (let l = 0; l < 4; l++)
+      for (let l = 0; l < t.lanes; l++)
         fin.push(
           storeC(
-            cAddr(`(i32.add (local.get $i) (i32.const ${4 * q + l}))`),
-            `(f32x4.extract_lane ${l} (local.get $a${q}))`,
+            cAddr(`(i32.add (local.get $i) (i32.const ${t.lanes * q + l}))`),
+            `(${t.v}.extract_lane ${l} (local.get $a${q}))`,
           ),
         );
     }
     return `(block $d${V} (loop $l${V}
-      (br_if $d${V} (i32.gt_u (i32.add (local.get $i) (i32.const ${4 * V})) (local.get $M)))
+      (br_if $d${V} (i32.gt_u (i32.add (local.get $i) (i32.const ${t.lanes * V})) (local.get $M)))
       ${zero.join("\n")}
-      (local.set $ap (i32.add (local.get $A) (i32.shl (local.get $i) (i32.const 2))))
-      (local.set $bp (i32.add (local.get $B) (i32.shl (local.get $j) (i32.const 2))))
+      (local.set $ap (i32.add (local.get $A) (i32.shl (local.get $i) (i32.const ${t.shift}))))
+      (local.set $bp (i32.add (local.get $B) (i32.shl (local.get $j) (i32.const ${t.shift}))))
       (local.set $k (local.get $K))
       (loop $k${V}
         ${body.join("\n")}
@@ -367,15 +383,15 @@ function skinnyKernels(relaxed: boolean): string {
         (local.set $bp (i32.add (local.get $bp) (local.get $ldbb)))
         (br_if $k${V} (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
       ${fin.join("\n")}
-      (local.set $i (i32.add (local.get $i) (i32.const ${4 * V})))
+      (local.set $i (i32.add (local.get $i) (i32.const ${t.lanes * V})))
       (br $l${V})))`;
   };
   const tn = `(func (export "tn_skinny") (param $M i32) (param $N i32) (param $K i32) (param $A i32) (param $lda i32)
   (param $B i32) (param $ldb i32) (param $C i32) (param $ldc i32) (param $beta i32) (param $work i32)
   (local $i i32) (local $j i32) (local $k i32) (local $ap i32) (local $bp i32) (local $ldab i32) (local $ldbb i32)
-  (local $b v128) (local $s f32) ${decls(8, "v128", "a")}
-  (local.set $ldab (i32.shl (local.get $lda) (i32.const 2)))
-  (local.set $ldbb (i32.shl (local.get $ldb) (i32.const 2)))
+  (local $b v128) (local $s ${t.s}) ${decls(8, "v128", "a")}
+  (local.set $ldab (i32.shl (local.get $lda) (i32.const ${t.shift})))
+  (local.set $ldbb (i32.shl (local.get $ldb) (i32.const ${t.shift})))
   ${forLoop(
     "$j",
     i32(0),
@@ -386,12 +402,12 @@ function skinnyKernels(relaxed: boolean): string {
      ${tnChunk(1)}
      (block $d0 (loop $l0
        (br_if $d0 (i32.ge_u (local.get $i) (local.get $M)))
-       (local.set $s (f32.const 0))
-       (local.set $ap (i32.add (local.get $A) (i32.shl (local.get $i) (i32.const 2))))
-       (local.set $bp (i32.add (local.get $B) (i32.shl (local.get $j) (i32.const 2))))
+       (local.set $s (${t.s}.const 0))
+       (local.set $ap (i32.add (local.get $A) (i32.shl (local.get $i) (i32.const ${t.shift}))))
+       (local.set $bp (i32.add (local.get $B) (i32.shl (local.get $j) (i32.const ${t.shift}))))
        (local.set $k (local.get $K))
        (loop $k0
-         (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $ap)) (f32.load (local.get $bp)))))
+         (local.set $s (${t.s}.add (local.get $s) (${t.s}.mul (${t.s}.load (local.get $ap)) (${t.s}.load (local.get $bp)))))
          (local.set $ap (i32.add (local.get $ap) (local.get $ldab)))
          (local.set $bp (i32.add (local.get $bp) (local.get $ldbb)))
          (br_if $k0 (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
@@ -410,18 +426,19 @@ function skinnyKernels(relaxed: boolean): string {
  */
 export function gemmWat(config: GemmConfig): string {
   const c = normalise(config);
+  const t = DTYPES[c.dtype ?? "f32"];
   const { mr, nr, mc, kc, nc } = c;
-  const apBytes = 4 * mc * kc;
-  const bpBytes = 4 * kc * nc;
+  const apBytes = t.bytes * mc * kc;
+  const bpBytes = t.bytes * kc * nc;
   const min = (a: string, b: string) => `(select ${a} ${b} (i32.lt_s ${a} ${b}))`;
-  const tile = `(local.set $cp (i32.add (local.get $C) (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc)) (i32.add (local.get $jc) (local.get $jr))) (i32.const 2))))
+  const tile = `(local.set $cp (i32.add (local.get $C) (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc)) (i32.add (local.get $jc) (local.get $jr))) (i32.const ${t.shift}))))
     (local.set $mr ${min(`(i32.const ${mr})`, "(i32.sub (local.get $mc) (local.get $ir))")})
     (if (i32.and (i32.eq (local.get $mr) (i32.const ${mr})) (i32.eq (local.get $nr) (i32.const ${nr})))
-      (then (call $micro (local.get $kc) (i32.add (local.get $ap) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
-        (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
-        (local.get $cp) (i32.shl (local.get $ldc) (i32.const 2)) (local.get $acc)))
-      (else (call $edge (local.get $kc) (i32.add (local.get $ap) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
-        (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
+      (then (call $micro (local.get $kc) (i32.add (local.get $ap) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const ${t.shift})))
+        (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const ${t.shift})))
+        (local.get $cp) (i32.shl (local.get $ldc) (i32.const ${t.shift})) (local.get $acc)))
+      (else (call $edge (local.get $kc) (i32.add (local.get $ap) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const ${t.shift})))
+        (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const ${t.shift})))
         (local.get $cp) (local.get $ldc) (local.get $acc) (local.get $mr) (local.get $nr) (local.get $tile))))`;
   const irLoop = forLoop("$ir", i32(0), get("$mc"), i32(mr), tile);
   const jrLoop = forLoop(
@@ -467,13 +484,13 @@ export function gemmWat(config: GemmConfig): string {
   );
   return `(module
 ${MEMORY_IMPORT}
-${microKernel(c)}
-${edgeKernel(c)}
-${packKernel("packA_n", mr, false)}
-${packKernel("packA_t", mr, true)}
-${packKernel("packB_n", nr, true)}
-${packKernel("packB_t", nr, false)}
-${skinnyKernels(c.relaxed)}
+${microKernel(c, t)}
+${edgeKernel(c, t)}
+${packKernel("packA_n", mr, false, t)}
+${packKernel("packA_t", mr, true, t)}
+${packKernel("packB_n", nr, true, t)}
+${packKernel("packB_t", nr, false, t)}
+${skinnyKernels(c.relaxed, t)}
 (func (export "gemm") (param $M i32) (param $N i32) (param $K i32) (param $A i32) (param $lda i32)
   (param $B i32) (param $ldb i32) (param $C i32) (param $ldc i32) (param $beta i32) (param $work i32)
   (param $ta i32) (param $tb i32)
@@ -536,15 +553,33 @@ export class Gemm {
    * Build (or fetch from the runtime's cache) the GEMM of a variant or explicit configuration,
    * and allocate its packing workspace.
    */
-  static create(rt: KernelRuntime, variant?: SimdVariant | "auto", config?: GemmConfig): Gemm {
+  static create(
+    rt: KernelRuntime,
+    variant?: SimdVariant | "auto",
+    config?: GemmConfig,
+    dtype: DType = "f32",
+  ): Gemm {
     const v = rt.variant(variant);
-    const cfg = normalise(config ?? defaultGemmConfig(v));
+    // an explicit configuration without a dtype takes the one asked for
+    const cfg = normalise(
+      config ? { ...config, dtype: config.dtype ?? dtype } : defaultGemmConfig(v, dtype),
+    );
     if (cfg.relaxed && !rt.features.relaxedSimd)
       throw new Error("gemm: relaxed SIMD is not supported by this engine");
-    const key = `gemm:${cfg.mr}x${cfg.nr}:${cfg.mc},${cfg.kc},${cfg.nc}:${cfg.relaxed ? "relaxed" : "plain"}`;
+    const dt = cfg.dtype ?? "f32";
+    const key = `gemm:${cfg.mr}x${cfg.nr}:${cfg.mc},${cfg.kc},${cfg.nc}:${cfg.relaxed ? "relaxed" : "plain"}${dt === "f64" ? ":f64" : ""}`;
     const mod = rt.module(key, () => gemmWat(cfg));
-    const work = rt.arena.alloc(gemmWorkBytes(cfg), "gemm packing workspace");
-    return new Gemm(rt, mod.gemm, mod.nn_skinny, mod.tn_skinny, work, gemmWorkBytes(cfg) / 4, cfg);
+    const bytes = gemmWorkBytes(cfg);
+    const work = rt.arena.alloc(bytes, "gemm packing workspace");
+    return new Gemm(
+      rt,
+      mod.gemm,
+      mod.nn_skinny,
+      mod.tn_skinny,
+      work,
+      bytes / DTYPES[dt].bytes,
+      cfg,
+    );
   }
 
   /**
@@ -561,7 +596,10 @@ export class Gemm {
     if (g.m <= 0 || g.n <= 0) return;
     if (g.k <= 0) {
       // empty sum: C = 0 (or unchanged when accumulating)
-      if (!g.accumulate) for (let i = 0; i < g.m; i++) this.rt.f32(g.c + 4 * i * ldc, g.n).fill(0);
+      const dt = this.config.dtype ?? "f32";
+      const eb = DTYPES[dt].bytes;
+      if (!g.accumulate)
+        for (let i = 0; i < g.m; i++) this.rt.view(dt, g.c + eb * i * ldc, g.n).fill(0);
       return;
     }
     const beta = g.accumulate ? 1 : 0;

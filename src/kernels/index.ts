@@ -1,5 +1,6 @@
 /**
- * Fused WebAssembly SIMD kernels (float32) for the network's jet forward and backward pass:
+ * Fused WebAssembly SIMD kernels (float32 on f32x4, float64 on f64x2) for the network's jet
+ * forward and backward pass:
  * runtime and memory (assemble.ts), GEMM (gemm.ts), element-wise jet rules (jetrule.ts, with the
  * activations of activation.ts), jet sums (elementwise.ts), Adam (adam.ts), and the networks built
  * from them (mlp.ts: plain and modified MLP, periodic embedding, Fourier features, weight
@@ -30,6 +31,7 @@ export {
   type GemmShape,
 } from "./gemm.js";
 export { type KernelActivation, isKernelActivation } from "./activation.js";
+export { type DType, type DTypeInfo, DTYPES } from "./wat.js";
 export {
   BiasKernels,
   JetRule,
@@ -48,6 +50,7 @@ export {
   kernelMlpUnsupported,
   mlpParamLayout,
   type DenseSlot,
+  type KernelArray,
   type KernelMlpOptions,
   type ParamLayout,
 } from "./mlp.js";

@@ -4,7 +4,8 @@
  * tables of the layout unrolled into straight-line SIMD code.
  *
  * Memory layout (shared with the GEMM and the MLP): a jet over E = N * w elements is K channel
- * arrays of E float32s, channel c at base + c * E * 4 bytes, i.e. the [K * N, w] row-major matrix
+ * arrays of E floats (float32, or float64 in the f64 builds), channel c at base + c * E * 4 (or 8)
+ * bytes, i.e. the [K * N, w] row-major matrix
  * a linear layer multiplies in one GEMM. The rules are element-wise, so they see each channel as a
  * flat array of E elements (vector body plus scalar tail: any E works).
  *
@@ -23,6 +24,8 @@ import type { JetLayout } from "../jet/multiindex.js";
 import { miKey } from "../jet/multiindex.js";
 import {
   type ConstPool,
+  type DType,
+  DTYPES,
   type Lane,
   FnBuilder,
   elementwiseLoop,
@@ -157,12 +160,13 @@ export function jetRuleWat(
   activation: KernelActivation,
   relaxed: boolean,
   pool: ConstPool,
+  dtype: DType = "f32",
 ): string {
   const K = layout.channels.length;
   const order = layout.maxOrder;
   const act = activationCode(activation);
-  const vec = vectorLane(pool, relaxed);
-  const sca = scalarLane(pool);
+  const vec = vectorLane(pool, relaxed, dtype);
+  const sca = scalarLane(pool, dtype);
 
   // forward: H_c = sum_o f_o * sum_t coef prod Z
   const fwdGroups: Map<string, Mono[]>[] = layout.fdb.map((terms) => {
@@ -200,7 +204,7 @@ export function jetRuleWat(
 
   // ---- fwd
   const ff = new FnBuilder();
-  const stride = "(i32.shl (local.get $E) (i32.const 2))";
+  const stride = `(i32.shl (local.get $E) (i32.const ${DTYPES[dtype].shift}))`;
   const zp = channelPointers(ff, get("$Z"), K, stride, "zp");
   const hp = channelPointers(ff, get("$H"), K, stride, "hp");
   const sp = channelPointers(ff, get("$S"), act.saves, stride, "sp");
@@ -267,11 +271,16 @@ ${MEMORY_IMPORT}
  *   activation's adjoint, dB sums over the layers).
  * dA and dB may alias dP (all loads of an element precede its stores), not each other.
  */
-export function leibnizWat(layout: JetLayout, relaxed: boolean, pool: ConstPool): string {
+export function leibnizWat(
+  layout: JetLayout,
+  relaxed: boolean,
+  pool: ConstPool,
+  dtype: DType = "f32",
+): string {
   const K = layout.channels.length;
-  const vec = vectorLane(pool, relaxed);
-  const sca = scalarLane(pool);
-  const stride = "(i32.shl (local.get $E) (i32.const 2))";
+  const vec = vectorLane(pool, relaxed, dtype);
+  const sca = scalarLane(pool, dtype);
+  const stride = `(i32.shl (local.get $E) (i32.const ${DTYPES[dtype].shift}))`;
 
   const fwd = new FnBuilder();
   const ap = channelPointers(fwd, get("$A"), K, stride, "ap");
@@ -346,92 +355,93 @@ ${bwdFn("bwd_acc_b", false, true)})`;
  * WAT of the bias kernels on row-major [N, w] matrices:
  * - `add(Z, b, N, w)`: Z[n, :] += b for every row (the value channel of a linear layer);
  * - `grad(dZ, db, N, w)`: db += column sums of dZ (the bias gradient).
- * The gradient walks blocks of 16 columns down all rows with 4 vector accumulators, so each cache
- * line is read once and db is written once per block.
+ * The gradient walks blocks of 4 vectors of columns (16 float32 or 8 float64) down all rows with
+ * 4 vector accumulators, so each cache line is read once and db is written once per block.
  */
-export function biasWat(): string {
+export function biasWat(dtype: DType = "f32"): string {
+  const t = DTYPES[dtype];
   return `(module
 ${MEMORY_IMPORT}
 (func (export "add") (param $Z i32) (param $b i32) (param $N i32) (param $w i32)
   (local $row i32) (local $j i32) (local $w4 i32) (local $rp i32)
-  (local.set $w4 (i32.and (local.get $w) (i32.const -4)))
+  (local.set $w4 (i32.and (local.get $w) (i32.const ${-t.lanes})))
   (local.set $rp (local.get $Z))
   (block $rd (loop $rl
     (br_if $rd (i32.ge_u (local.get $row) (local.get $N)))
     (local.set $j (i32.const 0))
     (block $vd (loop $vl
       (br_if $vd (i32.ge_u (local.get $j) (local.get $w4)))
-      (v128.store (i32.add (local.get $rp) (i32.shl (local.get $j) (i32.const 2)))
-        (f32x4.add (v128.load (i32.add (local.get $rp) (i32.shl (local.get $j) (i32.const 2))))
-                   (v128.load (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))))
-      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (v128.store (i32.add (local.get $rp) (i32.shl (local.get $j) (i32.const ${t.shift})))
+        (${t.v}.add (v128.load (i32.add (local.get $rp) (i32.shl (local.get $j) (i32.const ${t.shift}))))
+                   (v128.load (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const ${t.shift}))))))
+      (local.set $j (i32.add (local.get $j) (i32.const ${t.lanes})))
       (br $vl)))
     (block $sd (loop $sl
       (br_if $sd (i32.ge_u (local.get $j) (local.get $w)))
-      (f32.store (i32.add (local.get $rp) (i32.shl (local.get $j) (i32.const 2)))
-        (f32.add (f32.load (i32.add (local.get $rp) (i32.shl (local.get $j) (i32.const 2))))
-                 (f32.load (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))))
+      (${t.s}.store (i32.add (local.get $rp) (i32.shl (local.get $j) (i32.const ${t.shift})))
+        (${t.s}.add (${t.s}.load (i32.add (local.get $rp) (i32.shl (local.get $j) (i32.const ${t.shift}))))
+                 (${t.s}.load (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const ${t.shift}))))))
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $sl)))
-    (local.set $rp (i32.add (local.get $rp) (i32.shl (local.get $w) (i32.const 2))))
+    (local.set $rp (i32.add (local.get $rp) (i32.shl (local.get $w) (i32.const ${t.shift}))))
     (local.set $row (i32.add (local.get $row) (i32.const 1)))
     (br $rl))))
 (func (export "grad") (param $dZ i32) (param $db i32) (param $N i32) (param $w i32)
-  (local $row i32) (local $j i32) (local $p i32) (local $ld i32) (local $s f32)
+  (local $row i32) (local $j i32) (local $p i32) (local $ld i32) (local $s ${t.s})
   (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
-  (local.set $ld (i32.shl (local.get $w) (i32.const 2)))
+  (local.set $ld (i32.shl (local.get $w) (i32.const ${t.shift})))
   ;; blocks of 16 columns
   (block $bd (loop $bl
-    (br_if $bd (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $w)))
-    (local.set $a0 (v128.load (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2)))))
-    (local.set $a1 (v128.load offset=16 (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2)))))
-    (local.set $a2 (v128.load offset=32 (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2)))))
-    (local.set $a3 (v128.load offset=48 (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2)))))
-    (local.set $p (i32.add (local.get $dZ) (i32.shl (local.get $j) (i32.const 2))))
+    (br_if $bd (i32.gt_u (i32.add (local.get $j) (i32.const ${4 * t.lanes})) (local.get $w)))
+    (local.set $a0 (v128.load (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const ${t.shift})))))
+    (local.set $a1 (v128.load offset=16 (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const ${t.shift})))))
+    (local.set $a2 (v128.load offset=32 (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const ${t.shift})))))
+    (local.set $a3 (v128.load offset=48 (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const ${t.shift})))))
+    (local.set $p (i32.add (local.get $dZ) (i32.shl (local.get $j) (i32.const ${t.shift}))))
     (local.set $row (i32.const 0))
     (block $rd (loop $rl
       (br_if $rd (i32.ge_u (local.get $row) (local.get $N)))
-      (local.set $a0 (f32x4.add (local.get $a0) (v128.load (local.get $p))))
-      (local.set $a1 (f32x4.add (local.get $a1) (v128.load offset=16 (local.get $p))))
-      (local.set $a2 (f32x4.add (local.get $a2) (v128.load offset=32 (local.get $p))))
-      (local.set $a3 (f32x4.add (local.get $a3) (v128.load offset=48 (local.get $p))))
+      (local.set $a0 (${t.v}.add (local.get $a0) (v128.load (local.get $p))))
+      (local.set $a1 (${t.v}.add (local.get $a1) (v128.load offset=16 (local.get $p))))
+      (local.set $a2 (${t.v}.add (local.get $a2) (v128.load offset=32 (local.get $p))))
+      (local.set $a3 (${t.v}.add (local.get $a3) (v128.load offset=48 (local.get $p))))
       (local.set $p (i32.add (local.get $p) (local.get $ld)))
       (local.set $row (i32.add (local.get $row) (i32.const 1)))
       (br $rl)))
-    (v128.store (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))) (local.get $a0))
-    (v128.store offset=16 (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))) (local.get $a1))
-    (v128.store offset=32 (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))) (local.get $a2))
-    (v128.store offset=48 (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))) (local.get $a3))
-    (local.set $j (i32.add (local.get $j) (i32.const 16)))
+    (v128.store (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const ${t.shift}))) (local.get $a0))
+    (v128.store offset=16 (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const ${t.shift}))) (local.get $a1))
+    (v128.store offset=32 (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const ${t.shift}))) (local.get $a2))
+    (v128.store offset=48 (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const ${t.shift}))) (local.get $a3))
+    (local.set $j (i32.add (local.get $j) (i32.const ${4 * t.lanes})))
     (br $bl)))
   ;; blocks of 4 columns
   (block $qd (loop $ql
-    (br_if $qd (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $w)))
-    (local.set $a0 (v128.load (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2)))))
-    (local.set $p (i32.add (local.get $dZ) (i32.shl (local.get $j) (i32.const 2))))
+    (br_if $qd (i32.gt_u (i32.add (local.get $j) (i32.const ${t.lanes})) (local.get $w)))
+    (local.set $a0 (v128.load (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const ${t.shift})))))
+    (local.set $p (i32.add (local.get $dZ) (i32.shl (local.get $j) (i32.const ${t.shift}))))
     (local.set $row (i32.const 0))
     (block $rd2 (loop $rl2
       (br_if $rd2 (i32.ge_u (local.get $row) (local.get $N)))
-      (local.set $a0 (f32x4.add (local.get $a0) (v128.load (local.get $p))))
+      (local.set $a0 (${t.v}.add (local.get $a0) (v128.load (local.get $p))))
       (local.set $p (i32.add (local.get $p) (local.get $ld)))
       (local.set $row (i32.add (local.get $row) (i32.const 1)))
       (br $rl2)))
-    (v128.store (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))) (local.get $a0))
-    (local.set $j (i32.add (local.get $j) (i32.const 4)))
+    (v128.store (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const ${t.shift}))) (local.get $a0))
+    (local.set $j (i32.add (local.get $j) (i32.const ${t.lanes})))
     (br $ql)))
   ;; single columns
   (block $cd (loop $cl
     (br_if $cd (i32.ge_u (local.get $j) (local.get $w)))
-    (local.set $s (f32.load (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2)))))
-    (local.set $p (i32.add (local.get $dZ) (i32.shl (local.get $j) (i32.const 2))))
+    (local.set $s (${t.s}.load (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const ${t.shift})))))
+    (local.set $p (i32.add (local.get $dZ) (i32.shl (local.get $j) (i32.const ${t.shift}))))
     (local.set $row (i32.const 0))
     (block $rd3 (loop $rl3
       (br_if $rd3 (i32.ge_u (local.get $row) (local.get $N)))
-      (local.set $s (f32.add (local.get $s) (f32.load (local.get $p))))
+      (local.set $s (${t.s}.add (local.get $s) (${t.s}.load (local.get $p))))
       (local.set $p (i32.add (local.get $p) (local.get $ld)))
       (local.set $row (i32.add (local.get $row) (i32.const 1)))
       (br $rl3)))
-    (f32.store (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
+    (${t.s}.store (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const ${t.shift}))) (local.get $s))
     (local.set $j (i32.add (local.get $j) (i32.const 1)))
     (br $cl))))
 )`;
@@ -460,14 +470,15 @@ export class JetRule {
     layout: JetLayout,
     activation: string,
     variant?: SimdVariant | "auto",
+    dtype: DType = "f32",
   ): JetRule {
     if (!isKernelActivation(activation))
       throw new Error(
         `kernels: activation "${activation}" has no fused jet rule (tanh, sin and gelu do)`,
       );
     const v = rt.variant(variant);
-    const key = `jet:${activation}:${v}:${layoutKey(layout)}`;
-    const mod = rt.module(key, () => jetRuleWat(layout, activation, v === "relaxed", rt));
+    const key = `jet:${activation}:${v}${dtype === "f64" ? ":f64" : ""}:${layoutKey(layout)}`;
+    const mod = rt.module(key, () => jetRuleWat(layout, activation, v === "relaxed", rt, dtype));
     return new JetRule(mod.fwd, mod.bwd, layout.channels.length, activationCode(activation).saves);
   }
 
@@ -495,10 +506,15 @@ export class LeibnizRule {
   ) {}
 
   /** Build (or fetch from the runtime's cache) the product rule of `layout`. */
-  static create(rt: KernelRuntime, layout: JetLayout, variant?: SimdVariant | "auto"): LeibnizRule {
+  static create(
+    rt: KernelRuntime,
+    layout: JetLayout,
+    variant?: SimdVariant | "auto",
+    dtype: DType = "f32",
+  ): LeibnizRule {
     const v = rt.variant(variant);
-    const mod = rt.module(`leibniz:${v}:${layoutKey(layout)}`, () =>
-      leibnizWat(layout, v === "relaxed", rt),
+    const mod = rt.module(`leibniz:${v}${dtype === "f64" ? ":f64" : ""}:${layoutKey(layout)}`, () =>
+      leibnizWat(layout, v === "relaxed", rt, dtype),
     );
     return new LeibnizRule(mod.fwd, mod.bwd, mod.bwd_acc, mod.bwd_acc_b);
   }
@@ -538,8 +554,8 @@ export class BiasKernels {
   ) {}
 
   /** Build (or fetch from the runtime's cache) the bias kernels. */
-  static create(rt: KernelRuntime): BiasKernels {
-    const mod = rt.module("bias", () => biasWat());
+  static create(rt: KernelRuntime, dtype: DType = "f32"): BiasKernels {
+    const mod = rt.module(dtype === "f64" ? "bias:f64" : "bias", () => biasWat(dtype));
     return new BiasKernels(mod.add, mod.grad);
   }
 

@@ -27,7 +27,12 @@
  *   weight factorisation:       the GEMMs use W = w * exp(s) (per output column), refreshed after
  *                               every parameter change; dw = dW * exp(s), ds = colsum(dW * w) * exp(s).
  *
- * Memory: parameters, gradient and Adam moments are flat float32 arrays in the tree order of
+ * Precision: `config.precision` picks the element type of every buffer and kernel: float32 (f32x4
+ * kernels, scalars rounded as jax-js's float32 arrays round them) or float64 (f64x2 kernels with
+ * float64 transcendentals, nothing rounded); `loadParams`, `params`, `grad`, `forward` and the
+ * Adam state exchange Float32Array or Float64Array accordingly.
+ *
+ * Memory: parameters, gradient and Adam moments are flat arrays in the tree order of
  * jax-js's `tree.leaves(NetParams)` (object keys in insertion order, checked in the tests):
  * hidden[0], ..., hidden[D-1], out, then encU, encV for the modified MLP, each dense layer w, b and
  * (weight factorisation) s. So `loadParams`/`grad` exchange data with the jax-js side without any
@@ -43,6 +48,10 @@ import { ElementwiseKernels } from "./elementwise.js";
 import { Gemm, type GemmConfig } from "./gemm.js";
 import { BiasKernels, JetRule, LeibnizRule, layoutKey } from "./jetrule.js";
 import { isKernelActivation } from "./activation.js";
+import type { DType } from "./wat.js";
+
+/** A flat float array of the network's precision (Float32Array or Float64Array). */
+export type KernelArray = Float32Array | Float64Array;
 
 /** Where one dense layer's parameters sit in the flat vector (element offsets). */
 export interface DenseSlot {
@@ -105,13 +114,15 @@ export function mlpParamLayout(c: NetConfig): ParamLayout {
 }
 
 /**
- * Why a configuration cannot run on the kernels, or null when it can: every architecture and
- * embedding of network.ts is supported; float64 and activations without a fused jet rule are not.
+ * Why a configuration cannot run on the kernels, or null when it can: every architecture,
+ * embedding and precision (float32, float64) of network.ts is supported; activations without a
+ * fused jet rule are not.
  */
 export function kernelMlpUnsupported(c: NetConfig): string | null {
   if (!isKernelActivation(c.activation))
     return `activation "${c.activation}" (tanh, sin and gelu have kernels)`;
-  if (c.precision !== "float32") return `precision ${c.precision} (the kernels are float32)`;
+  if (c.precision !== "float32" && c.precision !== "float64")
+    return `precision ${String(c.precision)}`;
   return null;
 }
 
@@ -133,8 +144,8 @@ interface DenseKernel {
   readonly slot: DenseSlot;
   /** Byte offset of the weight the GEMMs use: w itself, or the effective w * exp(s). */
   readonly weight: number;
-  /** exp(s) per output column (float32, as the forward pass used it); null without factorisation. */
-  readonly expS: Float32Array | null;
+  /** exp(s) per output column (in the network's precision); null without factorisation. */
+  readonly expS: KernelArray | null;
 }
 
 /** A periodic input's columns in the embedding. */
@@ -142,7 +153,7 @@ interface PeriodicColumn {
   readonly input: number;
   /** Column of cos; sin is the next one. */
   readonly col: number;
-  /** 2 pi / period, rounded to float32 as jax-js rounds the scalar. */
+  /** 2 pi / period, rounded to float32 as jax-js rounds the scalar (float64: not rounded). */
   readonly freq: number;
 }
 
@@ -205,7 +216,7 @@ export interface KernelAdamState {
  * @example
  * const net = createNetwork(config, seed);
  * const km = await KernelMlp.create(config, { constants: net.constants });
- * km.loadParams(flat);                          // tree.leaves order, float32
+ * km.loadParams(flat);                          // tree.leaves order, config.precision
  * const out = km.forward(layout, X, N);         // [K][N * outputs]
  * km.zeroGrad();
  * km.backward(dLoss_dOut);                      // [K][N * outputs]
@@ -214,7 +225,7 @@ export interface KernelAdamState {
 export class KernelMlp {
   /** The network configuration. */
   readonly config: NetConfig;
-  /** Number of float32 parameters. */
+  /** Number of parameters. */
   readonly paramCount: number;
   /** Parameter slots of every dense layer in tree order (hidden, output, then encU, encV). */
   readonly layers: readonly DenseSlot[];
@@ -222,6 +233,12 @@ export class KernelMlp {
   readonly paramLayout: ParamLayout;
   /** The SIMD variant in use. */
   readonly variant: SimdVariant;
+  /** Element type of every buffer: "f32" or "f64", from `config.precision`. */
+  readonly dtype: DType;
+  /** Bytes per element (4 or 8). */
+  private readonly eb: 4 | 8;
+  /** Rounding to the network's precision: Math.fround for float32, the identity for float64. */
+  private readonly round: (x: number) => number;
   readonly runtime: KernelRuntime;
   private readonly gemm: Gemm;
   private readonly bias: BiasKernels;
@@ -271,6 +288,9 @@ export class KernelMlp {
     this.runtime = rt;
     this.config = config;
     this.variant = rt.variant(opts.variant);
+    this.dtype = c.precision === "float64" ? "f64" : "f32";
+    this.eb = this.dtype === "f64" ? 8 : 4;
+    this.round = this.dtype === "f64" ? (x: number) => x : Math.fround;
     const layout = mlpParamLayout(config);
     this.paramLayout = layout;
     this.layers = layout.layers;
@@ -280,7 +300,7 @@ export class KernelMlp {
     this.periodicCols = c.periodic.map((p, q) => ({
       input: p.input,
       col: this.keep.length + 2 * q,
-      freq: Math.fround((2 * Math.PI) / p.period),
+      freq: this.round((2 * Math.PI) / p.period),
     }));
     this.e = embedWidth(c);
     this.fw = featureWidth(c);
@@ -297,31 +317,32 @@ export class KernelMlp {
         );
     }
 
-    this.gemm = Gemm.create(rt, this.variant, opts.gemm);
-    this.bias = BiasKernels.create(rt);
-    this.ew = ElementwiseKernels.create(rt);
-    this.adam = AdamKernel.create(rt);
+    const dt = this.dtype;
+    this.gemm = Gemm.create(rt, this.variant, opts.gemm, dt);
+    this.bias = BiasKernels.create(rt, dt);
+    this.ew = ElementwiseKernels.create(rt, dt);
+    this.adam = AdamKernel.create(rt, dt);
     const rwfSlots = c.rwf ? layout.layers : [];
     const effFloats = rwfSlots.reduce((n, L) => n + L.fanIn * L.fanOut, 0);
     const scratchFloats = rwfSlots.reduce((n, L) => Math.max(n, L.fanIn * L.fanOut), 0);
     const fourierFloats = B ? 3 * this.fw * this.e : 0;
     rt.arena.check(
-      16 * count + 4 * (effFloats + scratchFloats + fourierFloats) + 16 * 8,
+      4 * this.eb * count + this.eb * (effFloats + scratchFloats + fourierFloats) + 16 * 8,
       "network parameters, gradient, Adam moments and effective weights",
     );
-    this.P = rt.arena.allocF32(count, "parameters");
-    this.G = rt.arena.allocF32(count, "gradient");
-    this.M = rt.arena.allocF32(count, "Adam first moment");
-    this.V = rt.arena.allocF32(count, "Adam second moment");
-    this.dwScratch = scratchFloats > 0 ? rt.arena.allocF32(scratchFloats, "dW scratch") : 0;
+    this.P = this.alloc(count, "parameters");
+    this.G = this.alloc(count, "gradient");
+    this.M = this.alloc(count, "Adam first moment");
+    this.V = this.alloc(count, "Adam second moment");
+    this.dwScratch = scratchFloats > 0 ? this.alloc(scratchFloats, "dW scratch") : 0;
     this.colAcc = new Float64Array(rwfSlots.reduce((n, L) => Math.max(n, L.fanOut), 0));
     const kernelOf = (slot: DenseSlot): DenseKernel =>
       slot.s < 0
-        ? { slot, weight: this.P + 4 * slot.w, expS: null }
+        ? { slot, weight: this.P + this.eb * slot.w, expS: null }
         : {
             slot,
-            weight: rt.arena.allocF32(slot.fanIn * slot.fanOut, "effective weights"),
-            expS: new Float32Array(slot.fanOut),
+            weight: this.alloc(slot.fanIn * slot.fanOut, "effective weights"),
+            expS: dt === "f64" ? new Float64Array(slot.fanOut) : new Float32Array(slot.fanOut),
           };
     this.hidden = layout.hidden.map(kernelOf);
     this.outLayer = kernelOf(layout.out);
@@ -335,18 +356,18 @@ export class KernelMlp {
     if (B && c.fourier) {
       const F = c.fourier.features;
       const e = this.e;
-      this.fourierB = rt.arena.allocF32(e * 2 * F, "Fourier matrix [B | B]");
-      this.fourierShift = rt.arena.allocF32(2 * F, "Fourier phase shift");
+      this.fourierB = this.alloc(e * 2 * F, "Fourier matrix [B | B]");
+      this.fourierShift = this.alloc(2 * F, "Fourier phase shift");
       const bb = this.view(this.fourierB, e * 2 * F);
       for (let r = 0; r < e; r++)
         for (let j = 0; j < F; j++) {
           bb[r * 2 * F + j] = B[r * F + j];
           bb[r * 2 * F + F + j] = B[r * F + j];
         }
-      // cos z = sin(z + pi/2), with pi/2 rounded to float32 as jax-js adds it
+      // cos z = sin(z + pi/2), with pi/2 rounded to float32 as jax-js adds it (float64: not)
       this.view(this.fourierShift, 2 * F)
         .fill(0)
-        .fill(Math.fround(Math.PI / 2), 0, F);
+        .fill(this.round(Math.PI / 2), 0, F);
     } else {
       this.fourierB = 0;
       this.fourierShift = 0;
@@ -367,8 +388,13 @@ export class KernelMlp {
     return new KernelMlp(rt, config, opts);
   }
 
-  private view(ptr: number, n: number): Float32Array {
-    return this.runtime.f32(ptr, n);
+  private view(ptr: number, n: number): KernelArray {
+    return this.runtime.view(this.dtype, ptr, n);
+  }
+
+  /** Allocate `n` elements of the network's precision; returns the byte offset. */
+  private alloc(n: number, what: string): number {
+    return this.runtime.arena.alloc(this.eb * n, what);
   }
 
   /** Copy parameters in (flat, tree.leaves order, length {@link paramCount}). */
@@ -381,14 +407,14 @@ export class KernelMlp {
     this.stale = true;
   }
 
-  /** A copy of the parameters (flat, tree.leaves order). */
-  params(): Float32Array {
-    return Float32Array.from(this.view(this.P, this.paramCount));
+  /** A copy of the parameters (flat, tree.leaves order; Float64Array for float64). */
+  params(): KernelArray {
+    return this.view(this.P, this.paramCount).slice();
   }
 
-  /** A copy of the accumulated gradient (flat, tree.leaves order). */
-  grad(): Float32Array {
-    return Float32Array.from(this.view(this.G, this.paramCount));
+  /** A copy of the accumulated gradient (flat, tree.leaves order; Float64Array for float64). */
+  grad(): KernelArray {
+    return this.view(this.G, this.paramCount).slice();
   }
 
   /** Set the accumulated gradient to zero. */
@@ -404,15 +430,18 @@ export class KernelMlp {
   /** A copy of Adam's state: moments (flat, tree.leaves order), step count, b1^t and b2^t. */
   adamState(): KernelAdamState {
     return {
-      m: Float32Array.from(this.view(this.M, this.paramCount)),
-      v: Float32Array.from(this.view(this.V, this.paramCount)),
+      m: this.view(this.M, this.paramCount).slice(),
+      v: this.view(this.V, this.paramCount).slice(),
       count: this.count,
       b1t: this.b1t,
       b2t: this.b2t,
     };
   }
 
-  /** Replace Adam's state (as {@link adamState} returns it; float64 moments are rounded to float32). */
+  /**
+   * Replace Adam's state (as {@link adamState} returns it); a float32 network rounds float64
+   * moments and b^t to float32.
+   */
   loadAdamState(s: KernelAdamState): void {
     if (s.m.length !== this.paramCount || s.v.length !== this.paramCount) {
       throw new Error(`KernelMlp.loadAdamState: expected ${this.paramCount} moments`);
@@ -420,8 +449,8 @@ export class KernelMlp {
     this.view(this.M, this.paramCount).set(s.m);
     this.view(this.V, this.paramCount).set(s.v);
     this.count = s.count;
-    this.b1t = Math.fround(s.b1t);
-    this.b2t = Math.fround(s.b2t);
+    this.b1t = this.round(s.b1t);
+    this.b2t = this.round(s.b2t);
   }
 
   /** Zero Adam's moments and step count. */
@@ -435,19 +464,20 @@ export class KernelMlp {
 
   /**
    * One Adam step with the accumulated gradient, in place, exactly as `adamUpdate` does it
-   * (b1^t, b2^t kept as float32 running products like `AdamState`).
+   * (b1^t, b2^t kept as running products in the network's precision like `AdamState`).
    */
   adamStep(lr: number, o: AdamConstants = ADAM_KERNEL_DEFAULTS): void {
+    const r = this.round;
     this.count++;
-    this.b1t = Math.fround(this.b1t * o.b1);
-    this.b2t = Math.fround(this.b2t * o.b2);
-    const c1 = Math.fround(1 - this.b1t);
-    const c2 = Math.fround(1 - this.b2t);
+    this.b1t = r(this.b1t * o.b1);
+    this.b2t = r(this.b2t * o.b2);
+    const c1 = r(1 - this.b1t);
+    const c2 = r(1 - this.b2t);
     this.adam.step(this.P, this.M, this.V, this.G, this.paramCount, lr, c1, c2, o);
     this.stale = true;
   }
 
-  /** Recompute the factorised layers' W = w * exp(s) (float32, as jax-js's `weight`) if stale. */
+  /** Recompute the factorised layers' W = w * exp(s) (as jax-js's `weight`) if stale. */
   private refreshWeights(): void {
     if (!this.stale) return;
     this.stale = false;
@@ -455,9 +485,9 @@ export class KernelMlp {
       const { slot: L, expS } = D;
       if (!expS) continue;
       const fo = L.fanOut;
-      const s = this.view(this.P + 4 * L.s, fo);
+      const s = this.view(this.P + this.eb * L.s, fo);
       for (let j = 0; j < fo; j++) expS[j] = Math.exp(s[j]);
-      const w = this.view(this.P + 4 * L.w, L.fanIn * fo);
+      const w = this.view(this.P + this.eb * L.w, L.fanIn * fo);
       const W = this.view(D.weight, L.fanIn * fo);
       for (let i = 0, idx = 0; i < L.fanIn; i++)
         for (let j = 0; j < fo; j++, idx++) W[idx] = w[idx] * expS[j];
@@ -472,8 +502,8 @@ export class KernelMlp {
     if (layout.dims !== c.inputs)
       throw new Error(`KernelMlp.forward: layout has ${layout.dims} inputs, network ${c.inputs}`);
     const rt = this.runtime;
-    const rule = JetRule.create(rt, layout, c.activation, this.variant);
-    const sinRule = c.fourier ? JetRule.create(rt, layout, "sin", this.variant) : null;
+    const rule = JetRule.create(rt, layout, c.activation, this.variant, this.dtype);
+    const sinRule = c.fourier ? JetRule.create(rt, layout, "sin", this.variant, this.dtype) : null;
     const K = layout.channels.length;
     const W = c.width;
     const chW = K * N * W;
@@ -502,11 +532,14 @@ export class KernelMlp {
     plan.push(["output jet", K * N * c.outputs], ["output adjoint", K * N * c.outputs]);
     plan.push(["adjoint buffer", chW], ["adjoint buffer", chW]);
     const floats = plan.reduce((n, [, f]) => n + f, 0);
-    rt.arena.check(4 * floats + 16 * plan.length, `jet workspace (${K} channels x ${N} points)`);
+    rt.arena.check(
+      this.eb * floats + 16 * plan.length,
+      `jet workspace (${K} channels x ${N} points)`,
+    );
     let next = 0;
     const take = (): number => {
       const [what, n] = plan[next++];
-      return rt.arena.allocF32(n, what);
+      return this.alloc(n, what);
     };
     const e0 = take();
     const [fz, fs, fFeats] = sinRule ? [take(), take(), take()] : [0, 0, 0];
@@ -530,7 +563,7 @@ export class KernelMlp {
       N,
       rule,
       sinRule,
-      gate: modified ? LeibnizRule.create(rt, layout, this.variant) : null,
+      gate: modified ? LeibnizRule.create(rt, layout, this.variant, this.dtype) : null,
       pure: this.periodicCols.map((p) =>
         layout.channels.flatMap((mi: MultiIndex, k) =>
           k > 0 && mi.every((i) => i === p.input) ? [{ k, m: mi.length }] : [],
@@ -565,12 +598,12 @@ export class KernelMlp {
     const e = this.e;
     layout.channels.forEach((mi, k) => {
       if (k === 0) return;
-      const ch = this.view(e0 + 4 * k * N * e, N * e);
+      const ch = this.view(e0 + this.eb * k * N * e, N * e);
       ch.fill(0);
       if (mi.length !== 1) return;
       const col = this.keep.indexOf(mi[0]);
       if (col < 0) return;
-      const scale = Math.fround(2 / (c.hi[mi[0]] - c.lo[mi[0]]));
+      const scale = this.round(2 / (c.hi[mi[0]] - c.lo[mi[0]]));
       for (let n = 0; n < N; n++) ch[n * e + col] = scale;
     });
     this.workspaces.set(key, ws);
@@ -584,22 +617,22 @@ export class KernelMlp {
     const d = c.inputs;
     const e = this.e;
     const x0 = this.view(ws.e0, N * e);
-    // normalised columns: x * scale + shift, in float32 operations as embed() does them
+    // normalised columns: x * scale + shift, in the operations of the precision as embed() does them
+    const r = this.round;
     this.keep.forEach((i, col) => {
-      const scale = Math.fround(2 / (c.hi[i] - c.lo[i]));
-      const shift = Math.fround(-1 - c.lo[i] * (2 / (c.hi[i] - c.lo[i])));
-      for (let n = 0; n < N; n++)
-        x0[n * e + col] = Math.fround(Math.fround(X[n * d + i] * scale) + shift);
+      const scale = r(2 / (c.hi[i] - c.lo[i]));
+      const shift = r(-1 - c.lo[i] * (2 / (c.hi[i] - c.lo[i])));
+      for (let n = 0; n < N; n++) x0[n * e + col] = r(r(X[n * d + i] * scale) + shift);
     });
     // periodic columns, angle a = x * 2 pi / P: d^m/dx^m cos(a) = freq^m cos(a + m pi/2), sin alike
     this.periodicCols.forEach((p, q) => {
       const chans = ws.pure[q].map(({ k, m }) => ({
-        ch: this.view(ws.e0 + 4 * k * N * e, N * e),
+        ch: this.view(ws.e0 + this.eb * k * N * e, N * e),
         m,
         fm: p.freq ** m,
       }));
       for (let n = 0; n < N; n++) {
-        const ang = Math.fround(X[n * d + p.input] * p.freq);
+        const ang = r(X[n * d + p.input] * p.freq);
         const cs = Math.cos(ang);
         const sn = Math.sin(ang);
         const at = n * e + p.col;
@@ -619,7 +652,7 @@ export class KernelMlp {
   private denseForward(D: DenseKernel, x: number, z: number, K: number, N: number): void {
     const L = D.slot;
     this.gemm.run("nn", { m: K * N, n: L.fanOut, k: L.fanIn, a: x, b: D.weight, c: z });
-    this.bias.add(z, this.P + 4 * L.b, N, L.fanOut);
+    this.bias.add(z, this.P + this.eb * L.b, N, L.fanOut);
   }
 
   /** Gradient of a dense layer from its input jet x and output adjoint dz: dW (chained), db. */
@@ -633,7 +666,7 @@ export class KernelMlp {
         k: K * N,
         a: x,
         b: dz,
-        c: G + 4 * L.w,
+        c: G + this.eb * L.w,
         accumulate: true,
       });
     } else {
@@ -642,9 +675,9 @@ export class KernelMlp {
       const fo = L.fanOut;
       this.gemm.run("tn", { m: fi, n: fo, k: K * N, a: x, b: dz, c: this.dwScratch });
       const dW = this.view(this.dwScratch, fi * fo);
-      const w = this.view(this.P + 4 * L.w, fi * fo);
-      const gw = this.view(G + 4 * L.w, fi * fo);
-      const gs = this.view(G + 4 * L.s, fo);
+      const w = this.view(this.P + this.eb * L.w, fi * fo);
+      const gw = this.view(G + this.eb * L.w, fi * fo);
+      const gs = this.view(G + this.eb * L.s, fo);
       const ex = D.expS;
       const acc = this.colAcc;
       acc.fill(0, 0, fo);
@@ -656,7 +689,7 @@ export class KernelMlp {
         }
       for (let j = 0; j < fo; j++) gs[j] += acc[j] * ex[j];
     }
-    this.bias.grad(dz, G + 4 * L.b, N, L.fanOut);
+    this.bias.grad(dz, G + this.eb * L.b, N, L.fanOut);
   }
 
   /**
@@ -668,7 +701,7 @@ export class KernelMlp {
    *   terms that are all differentiated later need different slots (default "main")
    * @returns output channels in layout order, each a fresh [N, outputs] row-major array
    */
-  forward(layout: JetLayout, X: ArrayLike<number>, N: number, slot = "main"): Float32Array[] {
+  forward(layout: JetLayout, X: ArrayLike<number>, N: number, slot = "main"): KernelArray[] {
     const c = this.config;
     const d = c.inputs;
     if (X.length !== N * d)
@@ -712,9 +745,9 @@ export class KernelMlp {
     ws.ran = true;
     this.lastBySlot.set(slot, ws);
     this.lastSlot = slot;
-    const outs: Float32Array[] = [];
+    const outs: KernelArray[] = [];
     for (let k = 0; k < K; k++)
-      outs.push(Float32Array.from(this.view(ws.out + 4 * k * N * O.fanOut, N * O.fanOut)));
+      outs.push(this.view(ws.out + this.eb * k * N * O.fanOut, N * O.fanOut).slice());
     return outs;
   }
 
@@ -738,7 +771,7 @@ export class KernelMlp {
         throw new Error(
           `KernelMlp.backward: channel ${k} has ${dOut[k].length} values, expected ${N * O.fanOut}`,
         );
-      this.view(ws.dout + 4 * k * N * O.fanOut, N * O.fanOut).set(dOut[k]);
+      this.view(ws.dout + this.eb * k * N * O.fanOut, N * O.fanOut).set(dOut[k]);
     }
     this.refreshWeights();
     const { gate } = ws;

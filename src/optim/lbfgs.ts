@@ -5,8 +5,10 @@
  * Raissi et al. (2019) and Krishnapriyan et al. (2021).
  */
 
-/** Objective: value and gradient at x. */
-export type Objective = (x: Float64Array) => Promise<{ f: number; g: Float64Array }>;
+import { axpy, dot, strongWolfe } from "./linesearch.js";
+import type { Objective } from "./types.js";
+
+export type { Objective } from "./types.js";
 
 /** L-BFGS options. */
 export interface LbfgsOptions {
@@ -31,111 +33,172 @@ export interface LbfgsResult {
   readonly reason: "maxIter" | "gradTol" | "fTol" | "lineSearch" | "stopped" | "nonFinite";
 }
 
-function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
+/**
+ * L-BFGS's state: plain data (numbers and float64 arrays), so a checkpoint can hold it and a resumed
+ * run continues bit for bit. The (s, y) pairs live in ring buffers S, Y [m, n] (row `(head + i) % m`
+ * is the i-th oldest of `count` pairs); rho [m] holds 1 / s'y.
+ */
+export interface LbfgsState {
+  readonly n: number;
+  /** History length m. */
+  readonly m: number;
+  readonly x: Float64Array;
+  /** Loss and gradient at x (of the objective the next step uses: see {@link lbfgsRebase}). */
+  readonly f: number;
+  readonly g: Float64Array;
+  readonly S: Float64Array;
+  readonly Y: Float64Array;
+  readonly rho: Float64Array;
+  readonly count: number;
+  readonly head: number;
+  readonly iter: number;
+  readonly evals: number;
+  readonly restarts: number;
 }
 
-function axpy(x: Float64Array, a: number, d: Float64Array): Float64Array {
-  const out = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = x[i] + a * d[i];
-  return out;
-}
+/** Why {@link lbfgsStep} did not move (x, f, g unchanged). */
+export type LbfgsStopReason = "nonFinite" | "stationary" | "lineSearch";
 
-/** Minimiser of the cubic interpolating (a, fa, ga) and (b, fb, gb), clamped to the interval. */
-function cubicMin(a: number, fa: number, ga: number, b: number, fb: number, gb: number): number {
-  const d1 = ga + gb - (3 * (fa - fb)) / (a - b);
-  const sq = d1 * d1 - ga * gb;
-  const lo = Math.min(a, b);
-  const hi = Math.max(a, b);
-  if (sq >= 0) {
-    const d2 = Math.sign(b - a) * Math.sqrt(sq);
-    const t = b - (b - a) * ((gb + d2 - d1) / (gb - ga + 2 * d2));
-    if (Number.isFinite(t)) return Math.min(Math.max(t, lo), hi);
-  }
-  return (lo + hi) / 2;
-}
-
-interface Point {
-  t: number;
-  f: number;
-  g: Float64Array;
-  dg: number;
-}
-
-/** Strong-Wolfe line search along d from x (Nocedal & Wright Alg. 3.5/3.6). */
-async function strongWolfe(
-  fg: Objective,
-  x: Float64Array,
+/**
+ * Start L-BFGS at x0 with its loss f0 and gradient g0 [n], keeping `history` pairs.
+ * @example let s = lbfgsInit(x0, f0, g0, 50);
+ */
+export function lbfgsInit(
+  x0: Float64Array,
   f0: number,
   g0: Float64Array,
-  d: Float64Array,
-  t0: number,
-  counter: { n: number },
-  c1 = 1e-4,
-  c2 = 0.9,
-  maxEvals = 25,
-): Promise<Point | null> {
-  const dg0 = dot(g0, d);
-  if (!(dg0 < 0)) return null;
-  const evalAt = async (t: number): Promise<Point> => {
-    counter.n++;
-    const { f, g } = await fg(axpy(x, t, d));
-    return { t, f, g, dg: dot(g, d) };
+  history: number,
+): LbfgsState {
+  const n = x0.length;
+  return {
+    n,
+    m: history,
+    x: Float64Array.from(x0),
+    f: f0,
+    g: Float64Array.from(g0),
+    S: new Float64Array(history * n),
+    Y: new Float64Array(history * n),
+    rho: new Float64Array(history),
+    count: 0,
+    head: 0,
+    iter: 0,
+    evals: 1,
+    restarts: 0,
   };
-  let prev: Point = { t: 0, f: f0, g: g0, dg: dg0 };
-  let t = t0;
-  let evals = 0;
-  let lo: Point | null = null;
-  let hi: Point | null = null;
-  while (evals < maxEvals) {
-    const cur = await evalAt(t);
-    evals++;
-    if (!Number.isFinite(cur.f)) {
-      // shrink back towards the last finite point
-      t = (prev.t + t) / 2;
-      continue;
-    }
-    if (cur.f > f0 + c1 * t * dg0 || (evals > 1 && cur.f >= prev.f)) {
-      lo = prev;
-      hi = cur;
-      break;
-    }
-    if (Math.abs(cur.dg) <= -c2 * dg0) return cur;
-    if (cur.dg >= 0) {
-      lo = cur;
-      hi = prev;
-      break;
-    }
-    const next = Math.min(10 * t, cubicMin(prev.t, prev.f, prev.dg, t, cur.f, cur.dg) || 2 * t);
-    prev = cur;
-    t = next > t ? next : 2 * t;
-  }
-  if (!lo || !hi) return prev.t > 0 ? prev : null;
-  // zoom
-  while (evals < maxEvals) {
-    let tz = cubicMin(lo.t, lo.f, lo.dg, hi.t, hi.f, hi.dg);
-    const width = Math.abs(hi.t - lo.t);
-    // keep the trial away from the ends so the bracket shrinks
-    const eps = 0.1 * width;
-    if (Math.min(Math.abs(tz - lo.t), Math.abs(tz - hi.t)) < eps) tz = (lo.t + hi.t) / 2;
-    const cur = await evalAt(tz);
-    evals++;
-    if (!Number.isFinite(cur.f) || cur.f > f0 + c1 * tz * dg0 || cur.f >= lo.f) {
-      hi = cur;
-    } else {
-      if (Math.abs(cur.dg) <= -c2 * dg0) return cur;
-      if (cur.dg * (hi.t - lo.t) >= 0) hi = lo;
-      lo = cur;
-    }
-    if (width < 1e-12) break;
-  }
-  return lo.t > 0 && lo.f < f0 ? lo : null;
 }
 
 /**
- * Minimise an objective with L-BFGS.
+ * The objective changed (a redrawn batch): continue from the state's x with the new loss and
+ * gradient, keeping the curvature pairs.
+ */
+export function lbfgsRebase(s: LbfgsState, f: number, g: Float64Array): LbfgsState {
+  return { ...s, f, g: Float64Array.from(g), evals: s.evals + 1 };
+}
+
+/** d = -H g by the two-loop recursion (Nocedal & Wright Alg. 7.4). */
+function direction(s: LbfgsState): Float64Array {
+  const { n, m, S, Y, rho, count, head } = s;
+  const q = Float64Array.from(s.g);
+  const alpha = new Float64Array(count);
+  const row = (i: number) => ((head + i) % m) * n;
+  const dotRow = (A: Float64Array, r: number, v: Float64Array) => {
+    let acc = 0;
+    for (let j = 0; j < n; j++) acc += A[r + j] * v[j];
+    return acc;
+  };
+  for (let i = count - 1; i >= 0; i--) {
+    const r = row(i);
+    alpha[i] = rho[(head + i) % m] * dotRow(S, r, q);
+    for (let j = 0; j < n; j++) q[j] -= alpha[i] * Y[r + j];
+  }
+  if (count > 0) {
+    const r = row(count - 1);
+    let sy = 0;
+    let yy = 0;
+    for (let j = 0; j < n; j++) {
+      sy += S[r + j] * Y[r + j];
+      yy += Y[r + j] * Y[r + j];
+    }
+    const gamma = sy / yy;
+    for (let j = 0; j < n; j++) q[j] *= gamma;
+  }
+  for (let i = 0; i < count; i++) {
+    const r = row(i);
+    const beta = rho[(head + i) % m] * dotRow(Y, r, q);
+    for (let j = 0; j < n; j++) q[j] += S[r + j] * (alpha[i] - beta);
+  }
+  for (let j = 0; j < n; j++) q[j] = -q[j];
+  return q;
+}
+
+/** A first trial step of length ~1/|g|_1, as in PyTorch's L-BFGS, keeps the first trial sane. */
+function firstStep(g: Float64Array): number {
+  return Math.min(1, 1 / g.reduce((a, v) => a + Math.abs(v), 0));
+}
+
+/**
+ * One L-BFGS iteration: direction by the two-loop recursion, strong-Wolfe line search, then the
+ * new (s, y) pair when s'y > 1e-10 y'y. A failed line search restarts from steepest descent with
+ * no pairs. The state passed in is consumed (its buffers are reused).
+ * @param fg the objective; its value and gradient at `s.x` must be `s.f`, `s.g`
+ */
+export async function lbfgsStep(
+  s: LbfgsState,
+  fg: Objective,
+): Promise<{ state: LbfgsState; info: { f: number; t: number; reason?: LbfgsStopReason } }> {
+  const stay = (reason: LbfgsStopReason, st: LbfgsState = s) => ({
+    state: st,
+    info: { f: st.f, t: 0, reason },
+  });
+  if (!Number.isFinite(s.f) || !s.g.every(Number.isFinite)) return stay("nonFinite");
+  if (s.g.every((v) => v === 0)) return stay("stationary");
+  const counter = { n: 0 };
+  let st = s;
+  let d = direction(st);
+  let ls = await strongWolfe(fg, st.x, st.f, st.g, d, st.count ? 1 : firstStep(st.g), counter);
+  if (!ls && st.count) {
+    // bad curvature information: restart from steepest descent
+    st = { ...st, count: 0, head: 0, restarts: st.restarts + 1 };
+    d = st.g.map((v) => -v);
+    ls = await strongWolfe(fg, st.x, st.f, st.g, d, firstStep(st.g), counter);
+  }
+  if (!ls) return stay("lineSearch", { ...st, evals: st.evals + counter.n });
+  const { n, m } = st;
+  const xNew = axpy(st.x, ls.t, d);
+  const sv = new Float64Array(n);
+  const yv = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    sv[j] = xNew[j] - st.x[j];
+    yv[j] = ls.g[j] - st.g[j];
+  }
+  const sy = dot(sv, yv);
+  let { count, head } = st;
+  if (sy > 1e-10 * dot(yv, yv)) {
+    // append at the ring's tail, dropping the oldest pair when full
+    const slot = (head + count) % m;
+    st.S.set(sv, slot * n);
+    st.Y.set(yv, slot * n);
+    st.rho[slot] = 1 / sy;
+    if (count < m) count++;
+    else head = (head + 1) % m;
+  }
+  return {
+    state: {
+      ...st,
+      x: xNew,
+      f: ls.f,
+      g: ls.g,
+      count,
+      head,
+      iter: st.iter + 1,
+      evals: st.evals + counter.n,
+    },
+    info: { f: ls.f, t: ls.t },
+  };
+}
+
+/**
+ * Minimise an objective with L-BFGS ({@link lbfgsStep} until a stopping rule holds).
  * @param x0 starting point (not modified)
  * @example
  * const r = await lbfgs(async (x) => ({ f: x[0] ** 2, g: Float64Array.of(2 * x[0]) }),
@@ -146,80 +209,29 @@ export async function lbfgs(
   x0: Float64Array,
   o: LbfgsOptions,
 ): Promise<LbfgsResult> {
-  const counter = { n: 1 };
-  let x: Float64Array = Float64Array.from(x0);
-  let { f, g } = await fg(x);
-  if (!Number.isFinite(f)) return { x, f, iterations: 0, evaluations: 1, reason: "nonFinite" };
-  const S: Float64Array[] = [];
-  const Y: Float64Array[] = [];
-  const rho: number[] = [];
+  const { f: f0, g: g0 } = await fg(Float64Array.from(x0));
+  let s = lbfgsInit(x0, f0, g0, o.history);
+  const done = (iterations: number, reason: LbfgsResult["reason"]): LbfgsResult => ({
+    x: s.x,
+    f: s.f,
+    iterations,
+    evaluations: s.evals,
+    reason,
+  });
+  if (!Number.isFinite(f0)) return done(0, "nonFinite");
   for (let iter = 0; iter < o.maxIter; iter++) {
-    if (g.reduce((m, v) => Math.max(m, Math.abs(v)), 0) <= o.gradTol) {
-      return { x, f, iterations: iter, evaluations: counter.n, reason: "gradTol" };
+    if (s.g.reduce((mx, v) => Math.max(mx, Math.abs(v)), 0) <= o.gradTol) {
+      return done(iter, "gradTol");
     }
-    // two-loop recursion: d = -H g
-    const q = Float64Array.from(g);
-    const alpha: number[] = new Array<number>(S.length);
-    for (let i = S.length - 1; i >= 0; i--) {
-      alpha[i] = rho[i] * dot(S[i], q);
-      for (let j = 0; j < q.length; j++) q[j] -= alpha[i] * Y[i][j];
-    }
-    const gamma = S.length
-      ? dot(S[S.length - 1], Y[Y.length - 1]) / dot(Y[Y.length - 1], Y[Y.length - 1])
-      : 1;
-    for (let j = 0; j < q.length; j++) q[j] *= gamma;
-    for (let i = 0; i < S.length; i++) {
-      const beta = rho[i] * dot(Y[i], q);
-      for (let j = 0; j < q.length; j++) q[j] += S[i][j] * (alpha[i] - beta);
-    }
-    const d = q.map((v) => -v);
-    // first iteration: a step of length ~1/|g|_1 as in PyTorch's L-BFGS keeps the first trial sane
-    const t0 = S.length ? 1 : Math.min(1, 1 / g.reduce((s, v) => s + Math.abs(v), 0));
-    let ls = await strongWolfe(fg, x, f, g, d, t0, counter);
-    if (!ls && S.length) {
-      // bad curvature information: restart from steepest descent
-      S.length = 0;
-      Y.length = 0;
-      rho.length = 0;
-      const sd = g.map((v) => -v);
-      ls = await strongWolfe(
-        fg,
-        x,
-        f,
-        g,
-        sd,
-        Math.min(1, 1 / g.reduce((s, v) => s + Math.abs(v), 0)),
-        counter,
-      );
-      if (ls) {
-        for (let j = 0; j < d.length; j++) d[j] = sd[j];
-      }
-    }
-    if (!ls) return { x, f, iterations: iter, evaluations: counter.n, reason: "lineSearch" };
-    const xNew = axpy(x, ls.t, d);
-    const s = xNew.map((v, j) => v - x[j]);
-    const y = ls.g.map((v, j) => v - g[j]);
-    const sy = dot(s, y);
-    if (sy > 1e-10 * dot(y, y)) {
-      S.push(s);
-      Y.push(y);
-      rho.push(1 / sy);
-      if (S.length > o.history) {
-        S.shift();
-        Y.shift();
-        rho.shift();
-      }
-    }
-    const fOld = f;
-    x = xNew;
-    f = ls.f;
-    g = ls.g;
-    const stop = await o.onIter?.(iter, f, x);
-    if (stop === false)
-      return { x, f, iterations: iter + 1, evaluations: counter.n, reason: "stopped" };
-    if (Math.abs(fOld - f) <= o.fTol * Math.max(Math.abs(fOld), Math.abs(f), 1e-300)) {
-      return { x, f, iterations: iter + 1, evaluations: counter.n, reason: "fTol" };
+    const fOld = s.f;
+    const { state, info } = await lbfgsStep(s, fg);
+    s = state;
+    if (info.reason) return done(iter, info.reason === "lineSearch" ? "lineSearch" : "nonFinite");
+    const stop = await o.onIter?.(iter, s.f, s.x);
+    if (stop === false) return done(iter + 1, "stopped");
+    if (Math.abs(fOld - s.f) <= o.fTol * Math.max(Math.abs(fOld), Math.abs(s.f), 1e-300)) {
+      return done(iter + 1, "fTol");
     }
   }
-  return { x, f, iterations: o.maxIter, evaluations: counter.n, reason: "maxIter" };
+  return done(o.maxIter, "maxIter");
 }

@@ -97,7 +97,7 @@ export function lrPlot(history: readonly Rec[]): Plot | null {
   for (const h of history) {
     const step = num(h.step);
     const lr = num(h.lr);
-    if (step !== null && lr !== null && lr > 0 && h.phase !== "lbfgs") {
+    if (step !== null && lr !== null && lr > 0 && h.phase === "adam") {
       rows.push({ step, series: "lr", value: lr });
     }
   }

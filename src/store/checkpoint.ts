@@ -5,8 +5,11 @@
  *
  * Layout (little-endian): magic "PINNCKPT", u32 format version, u32 JSON length, the JSON header
  * (everything but the big arrays; typed arrays inside the weighting state are base64), zero
- * padding to a multiple of 8, then params, mu, nu as float64 [P] each, then the SHA-256 of all
- * preceding bytes. Float64 holds every float32 exactly, so a restored run continues bit for bit.
+ * padding to a multiple of 8, then params, mu, nu as float64 [P] each, then (format 2) the large
+ * float64 arrays of a second-order phase's state (`second`: a dense inverse Hessian, the fixed
+ * batches), each replaced in the header by `{ $bin: index }` and listed in `bins` by length, then
+ * the SHA-256 of all preceding bytes. Float64 holds every float32 exactly, so a restored run
+ * continues bit for bit. Format 1 files (no `bins`) are still read.
  */
 import { createHash } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
@@ -16,7 +19,32 @@ import { StoreError, why } from "./errors.js";
 import { decodeJson, encodeJson } from "./json.js";
 
 const MAGIC = "PINNCKPT";
-const VERSION = 1;
+const VERSION = 2;
+/** Formats this version reads. */
+const READS = [1, 2];
+/** Arrays at least this long go to the binary section (shorter ones stay in the header). */
+const BIN_MIN = 64;
+
+/** Replace long float64 arrays inside `v` by `{ $bin: i }`, collecting them in `bins`. */
+function lift(v: unknown, bins: Float64Array[]): unknown {
+  if (v instanceof Float64Array) {
+    if (v.length < BIN_MIN) return v;
+    bins.push(v);
+    return { $bin: bins.length - 1 };
+  }
+  if (v === null || typeof v !== "object" || ArrayBuffer.isView(v)) return v;
+  if (Array.isArray(v)) return v.map((x) => lift(x, bins));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, lift(x, bins)]));
+}
+
+/** Put the binary arrays back where {@link lift} took them from. */
+function lower(v: unknown, bins: readonly Float64Array[]): unknown {
+  if (v === null || typeof v !== "object" || ArrayBuffer.isView(v)) return v;
+  if (Array.isArray(v)) return v.map((x) => lower(x, bins));
+  const o = v as Record<string, unknown>;
+  if (typeof o.$bin === "number" && Object.keys(o).length === 1) return bins[o.$bin];
+  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, lower(x, bins)]));
+}
 const HASH = 32;
 
 /** The checkpoint file of a run directory. */
@@ -26,23 +54,28 @@ export function checkpointPath(dir: string): string {
 
 /** Serialise a training state to the checkpoint format. */
 export function encodeCheckpoint(s: TrainState): Buffer {
-  const { optimizer, ...rest } = s;
+  const { optimizer, second, ...rest } = s;
   const P = optimizer.params.length;
+  const bins: Float64Array[] = [];
+  const lifted = second ? lift(second, bins) : undefined;
   const header = encodeJson({
     ...rest,
     optimizer: { P, count: optimizer.count, b1t: optimizer.b1t, b2t: optimizer.b2t },
+    ...(lifted ? { second: lifted } : {}),
+    bins: bins.map((b) => b.length),
   });
   const json = Buffer.from(header, "utf8");
   const pre = 16 + json.length;
   const pad = (8 - (pre % 8)) % 8;
-  const body = Buffer.alloc(pre + pad + 3 * 8 * P + HASH);
+  const binBytes = bins.reduce((a, b) => a + 8 * b.length, 0);
+  const body = Buffer.alloc(pre + pad + 3 * 8 * P + binBytes + HASH);
   body.write(MAGIC, 0, "latin1");
   body.writeUInt32LE(VERSION, 8);
   body.writeUInt32LE(json.length, 12);
   json.copy(body, 16);
   let off = pre + pad;
-  for (const a of [optimizer.params, optimizer.mu, optimizer.nu]) {
-    for (let i = 0; i < P; i++, off += 8) body.writeDoubleLE(a[i], off);
+  for (const a of [optimizer.params, optimizer.mu, optimizer.nu, ...bins]) {
+    for (let i = 0; i < a.length; i++, off += 8) body.writeDoubleLE(a[i], off);
   }
   createHash("sha256").update(body.subarray(0, off)).digest().copy(body, off);
   return body;
@@ -61,7 +94,9 @@ export function decodeCheckpoint(buf: Buffer, name: string): TrainState {
     bad("not a pinnlab checkpoint");
   }
   const version = buf.readUInt32LE(8);
-  if (version !== VERSION) bad(`checkpoint format ${version}, this pinnlab reads ${VERSION}`);
+  if (!READS.includes(version)) {
+    bad(`checkpoint format ${version}, this pinnlab reads ${READS.join(" and ")}`);
+  }
   const end = buf.length - HASH;
   const digest = createHash("sha256").update(buf.subarray(0, end)).digest();
   if (!digest.equals(buf.subarray(end))) bad("corrupt checkpoint (checksum mismatch)");
@@ -76,18 +111,24 @@ export function decodeCheckpoint(buf: Buffer, name: string): TrainState {
   const opt = head.optimizer as { P: number; count: number; b1t: number; b2t: number };
   const pre = 16 + n;
   let off = pre + ((8 - (pre % 8)) % 8);
-  if (off + 3 * 8 * opt.P !== end) bad("corrupt checkpoint (array sizes)");
-  const read = () => {
-    const a = new Float64Array(opt.P);
-    for (let i = 0; i < opt.P; i++, off += 8) a[i] = buf.readDoubleLE(off);
+  const binLengths = (head.bins ?? []) as number[];
+  const binBytes = binLengths.reduce((a, n) => a + 8 * n, 0);
+  if (off + 3 * 8 * opt.P + binBytes !== end) bad("corrupt checkpoint (array sizes)");
+  const read = (n: number) => {
+    const a = new Float64Array(n);
+    for (let i = 0; i < n; i++, off += 8) a[i] = buf.readDoubleLE(off);
     return a;
   };
-  const params = read();
-  const mu = read();
-  const nu = read();
+  const params = read(opt.P);
+  const mu = read(opt.P);
+  const nu = read(opt.P);
+  const bins = binLengths.map(read);
+  const { bins: _bins, second, ...rest } = head;
+  void _bins;
   return {
-    ...(head as unknown as TrainState),
+    ...(rest as unknown as TrainState),
     optimizer: { params, mu, nu, count: opt.count, b1t: opt.b1t, b2t: opt.b2t },
+    ...(second ? { second: lower(second, bins) as TrainState["second"] } : {}),
   };
 }
 

@@ -5,6 +5,8 @@
  * live beside the training keys in the same namespace; per-term weights are `w.<term>`.
  */
 
+import { isSecondOrder, parsePhases, phasePoints } from "./phases.js";
+
 /** Every training option. */
 export interface TrainConfig {
   arch: "mlp" | "modified-mlp";
@@ -20,7 +22,11 @@ export interface TrainConfig {
   periodicEmbedding: boolean;
   /** Random weight factorisation (Wang et al. 2022). */
   rwf: boolean;
-  optimizer: "adam" | "lbfgs" | "adam+lbfgs";
+  /**
+   * Optimiser phases joined by `+` (src/train/phases.ts): `adam`, then any of `lbfgs`, `bfgs`,
+   * `ssbfgs`, `ssbroyden`, `lm`; e.g. "adam+ssbroyden".
+   */
+  optimizer: string;
   /** Adam steps. */
   steps: number;
   lr: number;
@@ -31,6 +37,21 @@ export interface TrainConfig {
   lbfgsSteps: number;
   lbfgsPoints: number;
   lbfgsHistory: number;
+  /** Dense quasi-Newton phases (bfgs, ssbfgs, ssbroyden): iterations and residual points. */
+  bfgsSteps: number;
+  bfgsPoints: number;
+  /** Levenberg-Marquardt: iterations, residual points, initial damping tau (mu0 = tau max diag J'J). */
+  lmSteps: number;
+  lmPoints: number;
+  lmDamping: number;
+  /**
+   * Second-order phases: redraw the fixed point set by residual-based sampling (RAD) every k
+   * iterations (0: keep it), from a pool of `redrawPool` candidates.
+   */
+  redrawEvery: number;
+  redrawPool: number;
+  /** Largest dense optimiser state (inverse Hessian, Jacobian) allowed, in MB. */
+  denseMemoryMB: number;
   /** Residual points per step and points per condition term per step. */
   points: number;
   bcPoints: number;
@@ -106,7 +127,8 @@ export type KeySpec =
   | { kind: "bool"; default: boolean; doc: string }
   | { kind: "enum"; choices: readonly string[]; default: string; doc: string }
   | { kind: "list"; default: readonly string[]; doc: string }
-  | { kind: "string"; default: string; doc: string };
+  | { kind: "string"; default: string; doc: string }
+  | { kind: "phases"; default: string; doc: string };
 
 /** The schema of {@link TrainConfig}. */
 export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
@@ -130,10 +152,9 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   periodicEmbedding: { kind: "bool", default: false, doc: "exact periodicity by embedding" },
   rwf: { kind: "bool", default: false, doc: "random weight factorisation" },
   optimizer: {
-    kind: "enum",
-    choices: ["adam", "lbfgs", "adam+lbfgs"],
+    kind: "phases",
     default: "adam",
-    doc: "optimiser (L-BFGS runs after Adam)",
+    doc: "optimiser phases joined by + (adam, lbfgs, bfgs, ssbfgs, ssbroyden, lm)",
   },
   steps: { kind: "int", min: 0, default: 5000, doc: "Adam steps" },
   lr: { kind: "number", positive: true, default: 1e-3, doc: "Adam learning rate" },
@@ -143,6 +164,29 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   lbfgsSteps: { kind: "int", min: 0, default: 0, doc: "L-BFGS iterations" },
   lbfgsPoints: { kind: "int", min: 1, default: 4096, doc: "L-BFGS residual points (fixed)" },
   lbfgsHistory: { kind: "int", min: 1, default: 50, doc: "L-BFGS memory" },
+  bfgsSteps: { kind: "int", min: 0, default: 2000, doc: "bfgs/ssbfgs/ssbroyden iterations" },
+  bfgsPoints: { kind: "int", min: 1, default: 4096, doc: "bfgs-family residual points (fixed)" },
+  lmSteps: { kind: "int", min: 0, default: 200, doc: "Levenberg-Marquardt iterations" },
+  lmPoints: { kind: "int", min: 1, default: 1024, doc: "Levenberg-Marquardt residual points" },
+  lmDamping: {
+    kind: "number",
+    positive: true,
+    default: 1e-3,
+    doc: "LM initial damping, relative to max diag(J'J)",
+  },
+  redrawEvery: {
+    kind: "int",
+    min: 0,
+    default: 0,
+    doc: "second-order phases: RAD redraw of the point set every k iterations (0 = fixed)",
+  },
+  redrawPool: { kind: "int", min: 1, default: 32768, doc: "RAD candidate pool of a redraw" },
+  denseMemoryMB: {
+    kind: "number",
+    positive: true,
+    default: 4096,
+    doc: "largest dense optimiser state (inverse Hessian, Jacobian), MB",
+  },
   points: { kind: "int", min: 1, default: 2048, doc: "residual points per step" },
   bcPoints: { kind: "int", min: 1, default: 256, doc: "points per condition term per step" },
   sampler: {
@@ -284,6 +328,10 @@ export function parseValue(
       if (typeof raw !== "string" || raw.trim() === "") return fail("expected a name");
       return raw.trim();
     }
+    case "phases": {
+      if (typeof raw !== "string") return fail("expected phases joined by +");
+      return parsePhases(raw.trim()).join("+");
+    }
     default: {
       const never: never = spec;
       throw new Error(`bad schema ${String(never)}`);
@@ -313,9 +361,42 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (c.sampler === "rar" && 2 * c.rarAdd > c.points) {
     throw new Error(`rarAdd: ${c.rarAdd} exceeds half the residual batch (points ${c.points})`);
   }
+  if (c.redrawEvery > 0) {
+    const need = Math.max(
+      0,
+      ...parsePhases(c.optimizer)
+        .filter(isSecondOrder)
+        .map((k) => phasePoints(k, c)),
+    );
+    if (c.redrawPool < need) {
+      throw new Error(`redrawPool: ${c.redrawPool} candidates are fewer than the ${need} points`);
+    }
+  }
   if (c.sampler === "rad" || c.sampler === "rar") {
     if (c.adaptPool < c.points) {
       throw new Error(`adaptPool: ${c.adaptPool} candidates are fewer than points (${c.points})`);
     }
   }
+}
+
+/**
+ * A configuration with `--set`-style overrides applied, each checked against the schema and the
+ * result validated across keys (what the CLI does for training keys).
+ * @throws naming the offending key
+ * @example const c = applyOverrides(defaultTrainConfig(), [["optimizer", "adam+ssbroyden"]]);
+ */
+export function applyOverrides(
+  base: TrainConfig,
+  overrides: readonly (readonly [string, string | number | boolean])[],
+): TrainConfig {
+  const out = { ...base } as Record<string, unknown>;
+  for (const [key, raw] of overrides) {
+    if (!Object.hasOwn(TRAIN_SCHEMA, key)) {
+      throw new Error(`--set ${key}: unknown training key`);
+    }
+    out[key] = parseValue(key, TRAIN_SCHEMA[key as keyof TrainConfig], raw);
+  }
+  const c = out as unknown as TrainConfig;
+  validateTrainConfig(c);
+  return c;
 }

@@ -3,8 +3,12 @@
  * pinnlab's own WebAssembly SIMD kernels (src/kernels); jax-js keeps the residual algebra. One
  * step is: kernel forward per term -> jax-js loss and dL/d(output jets) (one jit, one sync) ->
  * kernel backward per term (gradients accumulate) -> kernel Adam.
+ *
+ * Precision follows the network: with `precision=float64` the kernels are the float64 (f64x2)
+ * builds, the output jets, points and targets enter jax-js as float64 arrays, and parameters,
+ * gradients and Adam state travel as Float64Array without any rounding to float32.
  */
-import { fromData, np, tree } from "../engine/index.js";
+import { dtypeOf, fromData, np, tree } from "../engine/index.js";
 import { KernelMlp, kernelMlpUnsupported } from "../kernels/mlp.js";
 import { flattenParams, unflattenParams } from "../nets/flat.js";
 import type { NetParams, Network } from "../nets/network.js";
@@ -37,10 +41,13 @@ export async function kernelBackend(
   if (flat.length !== mlp.paramCount) {
     throw new Error(`kernel parameter count ${mlp.paramCount} != ${flat.length}`);
   }
-  mlp.loadParams(Float32Array.from(flat));
+  // float32: loadParams rounds into the float32 buffer; float64: stored as they are
+  mlp.loadParams(flat);
   const lossGrad = makeOutputGrad(problem, net.transform);
   const dims = problem.domain.inputs.length;
   const m = net.config.outputs;
+  const precision = net.config.precision;
+  const dtype = dtypeOf(precision);
   /** Kernel forward of every term, jax-js loss and dL/d(outputs), kernel backward; no update. */
   const lossAndGrad = async (
     batches: Batches,
@@ -54,11 +61,15 @@ export async function kernelBackend(
     for (const term of problem.terms) {
       const b = batches[term.name];
       const ch = mlp.forward(term.layout, b.X, b.rows, term.name);
+      // the kernels' fresh copies go to jax-js as they are (Float32Array or Float64Array)
       outs[term.name] = ch.map((a) =>
-        np.array(a as Float32Array<ArrayBuffer>, { shape: [b.rows, m] }),
+        np.array(a as Float32Array<ArrayBuffer> | Float64Array<ArrayBuffer>, {
+          shape: [b.rows, m],
+          dtype,
+        }),
       );
-      X[term.name] = fromData(b.X, [b.rows, dims], "float32");
-      if (b.target) T[term.name] = fromData(b.target, [b.target.length], "float32");
+      X[term.name] = fromData(b.X, [b.rows, dims], precision);
+      if (b.target) T[term.name] = fromData(b.target, [b.target.length], precision);
     }
     const [stats, g] = lossGrad(outs, X, T, weightArrays(problem, weights, c, batches, causalEps));
     const grads = await g.data();
@@ -85,12 +96,13 @@ export async function kernelBackend(
     },
     objective(batches, weights) {
       return async (x) => {
-        mlp.loadParams(Float32Array.from(x));
+        // L-BFGS's Float64Array: rounded by a float32 network's buffer, kept by a float64 one
+        mlp.loadParams(x);
         const stats = await lossAndGrad(batches, weights);
         return { stats, g: Float64Array.from(mlp.grad()) };
       };
     },
-    params: () => unflattenParams(mlp.params(), layout, "float32"),
+    params: () => unflattenParams(mlp.params(), layout, precision),
     snapshot() {
       const a = mlp.adamState();
       return Promise.resolve({
@@ -103,7 +115,7 @@ export async function kernelBackend(
       });
     },
     restore(s) {
-      mlp.loadParams(Float32Array.from(s.params));
+      mlp.loadParams(s.params);
       mlp.loadAdamState({ m: s.mu, v: s.nu, count: s.count, b1t: s.b1t, b2t: s.b2t });
       return Promise.resolve();
     },

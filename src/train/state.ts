@@ -1,13 +1,11 @@
 /**
- * The training state a checkpoint holds: everything the Adam loop needs to continue bit for bit as
- * if it had never stopped. Parameters and Adam's moments are flat vectors in jax-js `tree.leaves`
- * order, stored as float64 (every float32 value is exact in float64, so nothing is rounded).
- *
- * Rule for L-BFGS: checkpoints are taken only during the Adam phase, plus one when Adam ends.
- * L-BFGS runs on a fixed batch drawn from the saved RNG state, so a run resumed in (or before) its
- * L-BFGS phase restarts that phase deterministically from the saved post-Adam state.
+ * The training state a checkpoint holds: everything the optimiser phases need to continue bit for
+ * bit as if they had never stopped. Parameters and Adam's moments are flat vectors in jax-js
+ * `tree.leaves` order, stored as float64 (every float32 value is exact in float64, so nothing is
+ * rounded); a second-order phase adds its own state (`SecondOrderSnapshot`).
  */
 import type { RngState } from "../util/rng.js";
+import type { SecondOrderKind } from "./phases.js";
 import type { WeightingState } from "../weighting/index.js";
 
 /** Adam's state over flat parameters. */
@@ -23,9 +21,39 @@ export interface OptimizerSnapshot {
   readonly b2t: number;
 }
 
-/** A checkpoint of the Adam loop, taken after `step` completed steps. */
+/** A term's fixed batch as a checkpoint keeps it: points [rows, dims] and targets [rows]. */
+export interface SavedBatch {
+  readonly X: Float64Array;
+  readonly rows: number;
+  readonly target: Float64Array | null;
+}
+
+/**
+ * Where a second-order phase stood at a checkpoint: its optimiser's state (numbers, booleans and
+ * float64 arrays: the dense inverse Hessian included), the fixed batches it was minimising over
+ * (stored, since a residual-based redraw depends on the parameters of its time), and the term
+ * weights it kept from the Adam phase.
+ */
+export interface SecondOrderSnapshot {
+  /** Index of the phase in the plan (`parsePhases(optimizer)`). */
+  readonly phase: number;
+  readonly kind: SecondOrderKind;
+  /** Iterations of this phase completed. */
+  readonly iter: number;
+  /** Global step of the phase's first iteration. */
+  readonly stepBase: number;
+  readonly state: Readonly<Record<string, number | boolean | Float64Array>>;
+  readonly batches: Readonly<Record<string, SavedBatch>>;
+  readonly weights: Readonly<Record<string, number>>;
+}
+
+/**
+ * A checkpoint of a run, taken after `step` completed steps (Adam steps, then second-order
+ * iterations). In a second-order phase `second` holds that phase's state, `optimizer.params` the
+ * current parameters and `optimizer`'s moments are those Adam ended with.
+ */
 export interface TrainState {
-  /** Adam steps completed (the index of the next step). */
+  /** Steps completed over all phases (the index of the next step). */
   readonly step: number;
   readonly optimizer: OptimizerSnapshot;
   /** The weighting scheme's state (JSON-ready; typed arrays allowed). */
@@ -39,6 +67,8 @@ export interface TrainState {
   readonly rollbacks: number;
   /** Training wall time up to this checkpoint. */
   readonly wall_s: number;
+  /** Present when the checkpoint was taken in a second-order phase. */
+  readonly second?: SecondOrderSnapshot;
 }
 
 /** True when every parameter and moment is finite. */

@@ -433,3 +433,77 @@ export function jaxOracle(
   for (const a of cArr) a.dispose();
   return { outJax, lossJax, gJax };
 }
+
+/** Deterministic float64 numbers in [lo, hi) with all 53 bits random (two LCG draws each). */
+export function rand64(n: number, seed: number, lo = -1, hi = 1): Float64Array<ArrayBuffer> {
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s;
+  };
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = ((next() >>> 5) * 2 ** 26 + (next() >>> 6)) / 2 ** 53;
+    out[i] = lo + (hi - lo) * u;
+  }
+  return out;
+}
+
+/** The float64 reference's description of a network of createNetwork. */
+export function netSpec64(net: Network): Net64 {
+  const c = net.config;
+  return {
+    arch: c.arch,
+    inputs: c.inputs,
+    width: c.width,
+    depth: c.depth,
+    outputs: c.outputs,
+    act: c.activation,
+    lo: c.lo,
+    hi: c.hi,
+    periodic: c.periodic,
+    fourierB: net.constants.fourierB,
+    rwf: c.rwf !== null,
+  };
+}
+
+/** Parameters flattened in tree.leaves order as float64 (the tree is not consumed). */
+export function flatLeaves64(p: NetParams): Float64Array {
+  const parts = (tree.leaves(p) as np.Array[]).map((a) => a.ref.dataSync());
+  const out = new Float64Array(parts.reduce((s, a) => s + a.length, 0));
+  let o = 0;
+  for (const a of parts) {
+    out.set(a, o);
+    o += a.length;
+  }
+  return out;
+}
+
+/**
+ * {@link jaxOracle} in the network's precision (float64 arrays for a float64 network): the output
+ * jet, and the value and flat parameter gradient of sum_k <c_k, out_k>. Consumes `params`.
+ */
+export function jaxOracle64(
+  net: Network,
+  params: NetParams,
+  layout: JetLayout,
+  X: ArrayLike<number>,
+  N: number,
+  weights: readonly ArrayLike<number>[],
+): { outJax: ArrayLike<number>[]; lossJax: number; gJax: Float64Array } {
+  const c = net.config;
+  const p = c.precision;
+  const outJax = net
+    .applyJet(params, inputJet(layout, fromData(X, [N, c.inputs], p)))
+    .ch.map((a) => (a as np.Array).dataSync());
+  const cArr = weights.map((w) => fromData(w, [N, c.outputs], p));
+  const [lossArr, gTree] = valueAndGrad((q: NetParams) => {
+    const out = net.applyJet(q, inputJet(layout, fromData(X, [N, c.inputs], p)));
+    return out.ch.map((a, k) => (a as np.Array).mul(cArr[k].ref).sum()).reduce((a, b) => a.add(b));
+  })(params);
+  const lossJax = lossArr.dataSync()[0];
+  const gJax = flatLeaves64(gTree);
+  tree.dispose(gTree);
+  for (const a of cArr) a.dispose();
+  return { outJax, lossJax, gJax };
+}

@@ -77,7 +77,7 @@ for (const [problem, extra] of [
   });
 }
 
-test("backend=auto falls back to jax with a note for networks the kernels lack", async () => {
+test("backend=auto runs the kernels for every network, float64 included, without a note", async () => {
   const run = resolveRun("convection", [
     ["steps", 2],
     ["optimizer", "adam"],
@@ -89,9 +89,8 @@ test("backend=auto falls back to jax with a note for networks the kernels lack",
   const notes: string[] = [];
   const r = await train({ problem: run.problem, config: run.config, onNote: (m) => notes.push(m) });
   tree.dispose(r.params);
-  assert.equal(r.backend, "jax");
-  assert.equal(notes.length, 1);
-  assert.match(notes[0], /float64/);
+  assert.equal(r.backend, "kernels");
+  assert.deepEqual(notes, []);
 });
 
 test("L-BFGS after Adam: the kernel objective follows the jax-js one", async () => {

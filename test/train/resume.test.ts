@@ -65,6 +65,15 @@ const CASES: [string, Override[]][] = [
     ],
   ],
   [
+    "backend=kernels, float64",
+    [
+      ["backend", "kernels"],
+      ["precision", "float64"],
+      ["weighting", "relobralo"],
+      ["resampleEvery", 3],
+    ],
+  ],
+  [
     "backend=kernels, self-adaptive point weights",
     [
       ["backend", "kernels"],
@@ -75,30 +84,32 @@ const CASES: [string, Override[]][] = [
 ];
 
 for (const [label, extra] of CASES) {
-  test(`resume from a checkpoint continues bit for bit (${label}, L-BFGS after)`, async () => {
+  test(`resume from a checkpoint continues bit for bit (${label}, L-BFGS after, checkpointed too)`, async () => {
     const r = tiny([
       ...extra,
       ["steps", 30],
       ["checkpointEvery", 10],
       ["weightEvery", 4],
       ["optimizer", "adam+lbfgs"],
-      ["lbfgsSteps", 5],
+      ["lbfgsSteps", 15],
       ["lbfgsPoints", 64],
     ]);
     const full = await run(r);
     assert.equal(full.res.status, "completed", full.res.message);
     assert.equal(
       full.res.history.filter((h) => h.phase === "lbfgs").length,
-      5,
-      "all 5 L-BFGS iterations ran",
+      15,
+      "all 15 L-BFGS iterations ran",
     );
     assert.deepEqual(
       full.checkpoints.map((c) => c.step),
-      [10, 20, 30],
-      "a checkpoint every 10 steps and one when Adam ends",
+      [10, 20, 30, 40, 45],
+      "a checkpoint every 10 steps (of Adam, then of L-BFGS) and one when each phase ends",
     );
+    assert.equal(full.checkpoints[3].second?.kind, "lbfgs");
+    assert.equal(full.checkpoints[3].second?.iter, 10);
     assert.equal(full.checkpoints[0].weighting.updates, 2, "weights updated at steps 4 and 8");
-    for (const at of [1, 2]) {
+    for (const at of [1, 2, 4]) {
       const ck = full.checkpoints[at - 1];
       // through the file format: what a resumed process reads back
       const back = decodeCheckpoint(encodeCheckpoint(ck), "mem");
@@ -170,3 +181,62 @@ test("divergence that rollbacks cannot cure ends as diverged, saying what happen
     "nothing non-finite is logged, nor anything of a rolled-back attempt past the checkpoint",
   );
 });
+
+for (const [label, extra] of [
+  [
+    "ssbroyden, backend=kernels",
+    [
+      ["backend", "kernels"],
+      ["optimizer", "adam+ssbroyden"],
+    ],
+  ],
+  [
+    "bfgs, float64 on jax",
+    [
+      ["backend", "jax"],
+      ["precision", "float64"],
+      ["optimizer", "adam+bfgs"],
+    ],
+  ],
+  [
+    "adam+ssbfgs+lbfgs, backend=kernels",
+    [
+      ["backend", "kernels"],
+      ["optimizer", "adam+ssbfgs+lbfgs"],
+    ],
+  ],
+] as [string, Override[]][]) {
+  test(`second-order phases with residual-based redraws resume bit for bit (${label})`, async () => {
+    const r = tiny([
+      ...extra,
+      ["steps", 8],
+      ["checkpointEvery", 4],
+      ["bfgsSteps", 12],
+      ["bfgsPoints", 64],
+      ["lbfgsSteps", 6],
+      ["lbfgsPoints", 64],
+      ["redrawEvery", 6],
+      ["redrawPool", 256],
+    ]);
+    const full = await run(r);
+    assert.equal(full.res.status, "completed", full.res.message);
+    const second = full.checkpoints.filter((c) => c.second);
+    assert.ok(second.length >= 3, `${second.length} second-order checkpoints`);
+    const H = second[0].second?.state.H;
+    if (!r.config.optimizer.endsWith("lbfgs")) {
+      assert.ok(H instanceof Float64Array && H.length > 100, "the dense inverse Hessian is saved");
+    }
+    // the redraw at iteration 6 changed the residual points
+    const b4 = second.find((c) => c.second?.iter === 4)?.second?.batches.res.X;
+    const b8 = second.find((c) => c.second?.iter === 8)?.second?.batches.res.X;
+    assert.ok(b4 && b8 && b4.some((v, i) => v !== b8[i]), "the point set was redrawn");
+    for (const ck of second) {
+      const back = decodeCheckpoint(encodeCheckpoint(ck), "mem");
+      assert.deepEqual(back, ck, "checkpoint encoding round-trips exactly");
+      const resumed = await run(r, { resume: back });
+      assert.equal(resumed.res.status, "completed", resumed.res.message);
+      const want = full.res.history.filter((h) => h.step >= ck.step).map(exact);
+      assert.deepEqual(resumed.res.history.map(exact), want, `resumed from step ${ck.step}`);
+    }
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * What training hands out: one flat record per logged step, rollback events, the result, and the
+ * options of `train` (src/train/trainer.ts). Plain data: the CLI, store, report and dashboard
+ * render these records; the loop never writes files.
+ */
+import type { NetParams, Network } from "../nets/network.js";
+import type { Problem } from "../problem/problem.js";
+import type { CausalState } from "../loss/causal.js";
+import type { DiagnosticRecord } from "./monitor.js";
+import type { TrainConfig } from "./config.js";
+import type { PhaseKind } from "./phases.js";
+import type { TrainState } from "./state.js";
+
+/** One logged step: flat, JSON-ready. */
+export interface StepRecord {
+  step: number;
+  /** The optimiser phase that took this step (src/train/phases.ts). */
+  phase: PhaseKind;
+  loss: number;
+  /** Unweighted mean-square loss per term name. */
+  terms: Record<string, number>;
+  lr: number;
+  /** Loss weight per term name in force at this step. */
+  weights: Record<string, number>;
+  wall_s: number;
+  /**
+   * Causal training (src/loss/causal.ts): the tolerance in force at this step and, per residual
+   * term, its time chunks' mean-square residuals (earliest first) and the weights they received.
+   */
+  causal?: { eps: number; chunks: Record<string, { loss: number[]; weight: number[] }> };
+  /** Curriculum stage or time-marching window this step belongs to (src/train/run.ts). */
+  stage?: number;
+}
+
+/** What `train` returns. */
+export interface TrainResult {
+  net: Network;
+  params: NetParams;
+  history: StepRecord[];
+  /** Adam steps plus L-BFGS iterations actually run. */
+  steps: number;
+  wall_s: number;
+  status: "completed" | "diverged";
+  message: string;
+  /** The Adam-phase backend that ran ("none" when there was no Adam phase). */
+  backend: "jax" | "kernels" | "none";
+  /** Unweighted loss per term at the end. */
+  finalTerms: Record<string, number>;
+  /** Loss weight per term at the end (the adaptive schemes' last update). */
+  finalWeights: Record<string, number>;
+  /** Rollbacks after non-finite losses or parameters, in order. */
+  rollbacks: RollbackEvent[];
+  /** The problem as trained: conditions imposed exactly (`hard`) are no longer loss terms. */
+  problem: Problem;
+  /**
+   * The causal schedule's final state (null without causal training); plain data. Not yet part
+   * of checkpoints: a resumed causal run restarts its eps schedule at `causalEps`.
+   */
+  causal: CausalState | null;
+}
+
+/** A rollback: at `atStep` the loss or a parameter was not finite; training went back to `toStep`. */
+export interface RollbackEvent {
+  atStep: number;
+  toStep: number;
+  reason: string;
+  /** The learning-rate scale in force from then on. */
+  lrScale: number;
+}
+
+/** Inputs of `train`. */
+export interface TrainOptions {
+  problem: Problem;
+  config: TrainConfig;
+  /** Fixed weight per term name (missing names weigh 1). */
+  weights?: Readonly<Record<string, number>>;
+  onRecord?: (r: StepRecord) => void;
+  /** One-line notes about choices made for the user (e.g. a backend fallback). */
+  onNote?: (msg: string) => void;
+  /** Diagnostics records (gradient statistics, NTK spectra) as they are measured. */
+  onDiagnostics?: (records: DiagnosticRecord[]) => void;
+  /**
+   * Receives a checkpoint every `checkpointEvery` Adam steps and when Adam ends (awaited, so the
+   * caller can write it before training goes on).
+   */
+  onCheckpoint?: (state: TrainState) => void | Promise<void>;
+  /** Told about each rollback; records logged after `toStep` are void from then on. */
+  onRollback?: (e: RollbackEvent) => void;
+  /** Continue from a checkpoint (made with the same problem and configuration). */
+  resume?: TrainState;
+  /** Stop the Adam phase (and skip L-BFGS) after this much wall time; the run still completes. */
+  stopAfterSeconds?: number;
+  /** Warm start: initial parameters (consumed) instead of a fresh initialisation. */
+  init?: NetParams;
+}
