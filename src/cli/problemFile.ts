@@ -27,11 +27,13 @@ function hookPinnlab(): void {
   if (hooked) return;
   hooked = true;
   const entry = new URL("../index.ts", import.meta.url).href;
+  const nodeEntry = new URL("../node.ts", import.meta.url).href;
   // a problem file is an ES module wherever it lives (a .ts file outside a "type": "module"
   // package would otherwise load as CommonJS): its import URL carries a marker
   const hook =
     "export async function resolve(specifier, context, next) {" +
     ` if (specifier === "pinnlab") return next(${JSON.stringify(entry)}, context);` +
+    ` if (specifier === "pinnlab/node") return next(${JSON.stringify(nodeEntry)}, context);` +
     " const r = await next(specifier, context);" +
     ` return r.url.endsWith("${MARK}") ? { ...r, format: "module" } : r; }`;
   register(`data:text/javascript,${encodeURIComponent(hook)}`);

@@ -44,6 +44,8 @@ export interface RunMetrics {
   residual?: ResidualMetrics;
   /** The problem file the run trained (absent for built-in problems). */
   problem_file?: string;
+  /** Trainable PDE coefficients' final values (inverse problems; absent without any). */
+  coefficients?: Record<string, number>;
   steps: number;
   wall_s: number;
   train_wall_s: number;
@@ -253,6 +255,9 @@ export async function executeRun(
       message: result.message,
       rel_l2: relL2,
       ...(residual ? { residual } : {}),
+      ...(Object.keys(result.coefficients ?? {}).length
+        ? { coefficients: result.coefficients }
+        : {}),
       ...(source === undefined ? {} : { problem_file: source }),
       steps,
       wall_s: (performance.now() - t0) / 1000 + (resume?.wall_s ?? 0),
@@ -291,8 +296,11 @@ export async function executeRun(
               .map(([k, v]) => `${k} ${v.rms.toExponential(3)}`)
               .join(", ")} (no reference)`
           : "rel L2 n/a";
+    const coefText = Object.entries(metrics.coefficients ?? {})
+      .map(([k, v]) => `, ${k} = ${v.toPrecision(6)}`)
+      .join("");
     process.stdout.write(
-      `${problem.name}: ${result.status}, ${err}, ${steps} steps, ${metrics.wall_s.toFixed(1)} s -> ${dir}\n`,
+      `${problem.name}: ${result.status}, ${err}${coefText}, ${steps} steps, ${metrics.wall_s.toFixed(1)} s -> ${dir}\n`,
     );
     if (result.status === "diverged") process.stderr.write(`pinnlab: ${result.message}\n`);
     return metrics;

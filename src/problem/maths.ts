@@ -15,9 +15,10 @@
  * Reference: the ownership model is jax-js's (`.ref` / consumption), see DESIGN.md "The engine".
  */
 import { np } from "../engine/index.js";
+import { Coefficient } from "./coefficients.js";
 
-/** A value or a plain number. */
-export type Operand = Value | number;
+/** A value, a plain number or a trainable coefficient. */
+export type Operand = Value | number | Coefficient;
 
 /**
  * Owns the arrays made during one residual evaluation. Internal to pinnlab (`defineProblem` and
@@ -26,6 +27,32 @@ export type Operand = Value | number;
 export class Scope {
   private readonly owned: np.Array[] = [];
   private closed = false;
+  /** Coefficients met (a definition-time dry run collects them here). */
+  readonly seen = new Map<string, Coefficient>();
+
+  /**
+   * @param coefs the coefficients' current values (scalars, not consumed); absent in a dry run,
+   *   where a coefficient reads as its initial value
+   */
+  constructor(private readonly coefs: Readonly<Record<string, np.Array>> | null = null) {}
+
+  /**
+   * An operand as something jax-js arithmetic takes: a new reference to a value's array, the
+   * number itself, or a coefficient's current value.
+   */
+  operand(b: Operand): np.Array | number {
+    if (b instanceof Value) return b.array();
+    if (b instanceof Coefficient) {
+      const prev = this.seen.get(b.name);
+      if (prev && prev !== b) throw new Error(`two coefficients are named "${b.name}"`);
+      this.seen.set(b.name, b);
+      if (!this.coefs) return b.init;
+      const v = this.coefs[b.name] as np.Array | undefined;
+      if (!v) throw new Error(`coefficient "${b.name}" has no value here (not trainable here)`);
+      return v.ref;
+    }
+    return b;
+  }
 
   /**
    * Wrap an array (taking ownership of the reference given) as a value of this scope.
@@ -84,19 +111,19 @@ export class Value {
 
   /** this + b. @example d("u", "t").add(d("u", "xx")) */
   add(b: Operand): Value {
-    return this.scope.wrap(this.arr.ref.add(raw(b)));
+    return this.scope.wrap(this.arr.ref.add(this.scope.operand(b)));
   }
   /** this - b. */
   sub(b: Operand): Value {
-    return this.scope.wrap(this.arr.ref.sub(raw(b)));
+    return this.scope.wrap(this.arr.ref.sub(this.scope.operand(b)));
   }
   /** this * b. */
   mul(b: Operand): Value {
-    return this.scope.wrap(this.arr.ref.mul(raw(b)));
+    return this.scope.wrap(this.arr.ref.mul(this.scope.operand(b)));
   }
   /** this / b. */
   div(b: Operand): Value {
-    return this.scope.wrap(this.arr.ref.div(raw(b)));
+    return this.scope.wrap(this.arr.ref.div(this.scope.operand(b)));
   }
   /** -this. */
   neg(): Value {
@@ -112,23 +139,18 @@ export class Value {
   }
 }
 
-/** A new reference to an operand's array, or the number itself. */
-function raw(b: Operand): np.Array | number {
-  return b instanceof Value ? b.array() : b;
-}
-
 /** Lift a unary jax-js function to values and numbers. */
 function unary(
   name: string,
   onArray: (a: np.Array) => np.Array,
   onNumber: (x: number) => number,
-): { (a: Value): Value; (a: number): number; (a: Operand): Operand } {
-  const f = (a: Operand): Operand => {
+): { (a: Value): Value; (a: number): number; (a: Value | number): Value | number } {
+  const f = (a: Value | number): Value | number => {
     if (typeof a === "number") return onNumber(a);
     if (!(a instanceof Value)) throw new TypeError(`${name}: expected a value or a number`);
     return a.scope.wrap(onArray(a.array()));
   };
-  return f as { (a: Value): Value; (a: number): number; (a: Operand): Operand };
+  return f as { (a: Value): Value; (a: number): number; (a: Value | number): Value | number };
 }
 
 /** Lift a binary operation to values and numbers (at least one operand a value gives a value). */
@@ -136,7 +158,7 @@ function binary(
   name: string,
   onValue: (a: Value, b: Operand) => Value,
   onNumbers: (a: number, b: number) => number,
-  swapped: (a: number, b: Value) => Value,
+  swapped: (a: Operand, b: Value) => Value,
 ): {
   (a: number, b: number): number;
   (a: Operand, b: Operand): Value;
@@ -145,7 +167,7 @@ function binary(
     if (a instanceof Value) return onValue(a, b);
     if (b instanceof Value) return swapped(a, b);
     if (typeof a === "number" && typeof b === "number") return onNumbers(a, b);
-    throw new TypeError(`${name}: expected values or numbers`);
+    throw new TypeError(`${name}: needs a value (d(...) or x(...)) among its operands`);
   };
   return f as { (a: number, b: number): number; (a: Operand, b: Operand): Value };
 }
@@ -197,13 +219,13 @@ export const div = binary(
   "div",
   (a, b) => a.div(b),
   (a, b) => a / b,
-  (a, b) => b.scope.wrap(np.reciprocal(b.array()).mul(a)),
+  (a, b) => b.scope.wrap(np.reciprocal(b.array()).mul(b.scope.operand(a))),
 );
 
 /** -a. @example neg(d("u")) */
 export function neg(a: Value): Value;
 export function neg(a: number): number;
-export function neg(a: Operand): Operand {
+export function neg(a: Value | number): Value | number {
   return typeof a === "number" ? -a : a.neg();
 }
 
@@ -214,7 +236,7 @@ export function neg(a: Operand): Operand {
  */
 export function pow(a: Value, p: number): Value;
 export function pow(a: number, p: number): number;
-export function pow(a: Operand, p: number): Operand {
+export function pow(a: Value | number, p: number): Value | number {
   if (typeof a === "number") return a ** p;
   if (!Number.isFinite(p)) throw new Error(`pow: exponent ${p} is not finite`);
   if (p === 0.5) return sqrt(a);

@@ -23,6 +23,7 @@ import type { BoundaryContext, Condition, On, PointFn } from "./conditions.js";
 import { inDomain, selectPieces, spatialInputs, spatialShape } from "../geometry/domain.js";
 import { sampleBoundary, sampleInterior } from "../geometry/sample.js";
 import { Scope, Value } from "./maths.js";
+import type { Coefficient } from "./coefficients.js";
 import { gaussLegendre } from "./quadrature.js";
 
 /**
@@ -146,13 +147,22 @@ export interface Term {
    * @param out output jet [rows, fields] (consumed)
    * @param X points [rows, dims] (consumed)
    * @param target targets [rows] or null (consumed)
+   * @param coefs the trainable coefficients' current values (scalars; not consumed), when the
+   *   problem has any
    * @returns residuals [M]
    */
-  residual(out: Jet, X: np.Array, target: np.Array | null): np.Array;
+  residual(
+    out: Jet,
+    X: np.Array,
+    target: np.Array | null,
+    coefs?: Readonly<Record<string, np.Array>>,
+  ): np.Array;
 }
 
 /** A validated problem. */
 export interface Problem extends ProblemSpec {
+  /** The trainable coefficients its residuals and boundary operators use (inverse problems). */
+  readonly coefficients: readonly Coefficient[];
   /** Residual terms first, then conditions, in declaration order. */
   readonly terms: readonly Term[];
   /** The terms' names, in the same order. */
@@ -205,8 +215,9 @@ export function residualContext(
   X: np.Array,
   where: string,
   quad: Quadrature | null = null,
+  coefs: Readonly<Record<string, np.Array>> | null = null,
 ): { ctx: ResidualContext; scope: Scope } {
-  const scope = new Scope();
+  const scope = new Scope(coefs);
   // with a quadrature the batch holds n points, then n * nodes quadrature rows
   const total = X.shape[0];
   const n = quad ? total / (1 + quad.nodes) : total;
@@ -298,6 +309,7 @@ function discover(
   where: string,
   fn: (ctx: BoundaryContext) => Value | np.Array,
   quads: Quadrature[] = [],
+  coefficients: Map<string, Coefficient> = new Map(),
 ): MultiIndex[] {
   const found: MultiIndex[] = [];
   const scope = new Scope();
@@ -352,6 +364,11 @@ function discover(
     scope.dispose();
     throw new Error(`${where}: must return the per-point residual built from d(...)`);
   }
+  for (const [n, c] of scope.seen) {
+    const prev = coefficients.get(n);
+    if (prev && prev !== c) throw new Error(`${where}: two coefficients are named "${n}"`);
+    coefficients.set(n, c);
+  }
   const arr = scope.close(r);
   const shape = arr.shape;
   arr.dispose();
@@ -369,10 +386,15 @@ function interior(domain: Box, sampler: SamplerKind, rng: Rng, n: number): Float
     : samplePoints(sampler, rng, n, domain.lo, domain.hi);
 }
 
-function residualTerm(spec: ProblemSpec, name: string, fn: ResidualFn): Term {
+function residualTerm(
+  spec: ProblemSpec,
+  name: string,
+  fn: ResidualFn,
+  coefficients: Map<string, Coefficient>,
+): Term {
   const dims = spec.domain.inputs.length;
   const quads: Quadrature[] = [];
-  const layout = jetLayout(dims, discover(spec, `residuals.${name}`, fn, quads));
+  const layout = jetLayout(dims, discover(spec, `residuals.${name}`, fn, quads, coefficients));
   const quad = quads[0] ?? null;
   return {
     name,
@@ -389,9 +411,10 @@ function residualTerm(spec: ProblemSpec, name: string, fn: ResidualFn): Term {
         target: null,
       };
     },
-    residual(out, X, target) {
+    residual(out, X, target, coefs) {
       target?.dispose();
-      const { ctx, scope } = residualContext(spec, out, X, `residuals.${name}`, quad);
+      const where = `residuals.${name}`;
+      const { ctx, scope } = residualContext(spec, out, X, where, quad, coefs ?? null);
       try {
         return scope.close(fn(ctx));
       } finally {
@@ -511,7 +534,12 @@ function normalDerivative(
   return acc as unknown as np.Array;
 }
 
-function conditionTerm(spec: ProblemSpec, name: string, c: Condition): Term {
+function conditionTerm(
+  spec: ProblemSpec,
+  name: string,
+  c: Condition,
+  coefficients: Map<string, Coefficient>,
+): Term {
   const where = `conditions.${name}`;
   const { domain } = spec;
   const dims = domain.inputs.length;
@@ -624,17 +652,17 @@ function conditionTerm(spec: ProblemSpec, name: string, c: Condition): Term {
     case "operator": {
       const pieces = piecesOf(domain, c.on, `${where}.on`);
       const space = spatialInputs(domain);
-      const layout = jetLayout(dims, discover(spec, where, c.residual));
+      const layout = jetLayout(dims, discover(spec, where, c.residual, [], coefficients));
       return {
         name,
         kind: c.kind,
         layout,
         fixed: false,
         sample: (rng, n, sampler) => pieceBatch(domain, pieces, null, true, rng, n, sampler),
-        residual(out, X, target) {
+        residual(out, X, target, coefs) {
           const T = target as np.Array;
           const rows = X.shape[0];
-          const { ctx, scope } = residualContext(spec, out, X, where);
+          const { ctx, scope } = residualContext(spec, out, X, where, null, coefs ?? null);
           const bctx: BoundaryContext = {
             ...ctx,
             normal: (input) => {
@@ -777,12 +805,27 @@ export function defineProblem(spec: ProblemSpec): Problem {
   const names = [...Object.keys(spec.residuals), ...Object.keys(spec.conditions)];
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new Error(`${spec.name}: term name "${dup}" is used twice`);
+  const coefficients = new Map<string, Coefficient>();
   const terms: Term[] = [
-    ...Object.entries(spec.residuals).map(([n, fn]) => residualTerm(spec, n, fn)),
-    ...Object.entries(spec.conditions).map(([n, c]) => conditionTerm(spec, n, c)),
+    ...Object.entries(spec.residuals).map(([n, fn]) => residualTerm(spec, n, fn, coefficients)),
+    ...Object.entries(spec.conditions).map(([n, c]) => conditionTerm(spec, n, c, coefficients)),
   ];
+  for (const name of coefficients.keys()) {
+    const clash = spec.fields.includes(name)
+      ? "field"
+      : spec.domain.inputs.includes(name)
+        ? "input"
+        : null;
+    if (clash) throw new Error(`${spec.name}: coefficient "${name}" has the name of a ${clash}`);
+  }
   const reference = spec.exact ? exactReference(spec, spec.exact) : spec.reference;
-  return { ...spec, reference, terms, termNames: terms.map((t) => t.name) };
+  return {
+    ...spec,
+    reference,
+    terms,
+    termNames: terms.map((t) => t.name),
+    coefficients: [...coefficients.values()],
+  };
 }
 
 /**

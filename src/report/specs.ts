@@ -109,6 +109,25 @@ export function lrPlot(history: readonly Rec[]): Plot | null {
   };
 }
 
+/** The trainable PDE coefficients over the logged steps (inverse problems). */
+export function coefficientsPlot(history: readonly Rec[]): Plot | null {
+  const rows: Row[] = [];
+  for (const h of history) {
+    const step = num(h.step);
+    if (step === null) continue;
+    for (const [name, v] of Object.entries((h.coefs as Rec | undefined) ?? {})) {
+      const x = num(v);
+      if (x !== null) rows.push({ step, series: name, value: x });
+    }
+  }
+  if (rows.length === 0) return null;
+  return {
+    id: "coefficients",
+    title: "Trainable coefficients",
+    spec: lines(rows, { x: "step", xTitle: "step", yTitle: "value", series: "series", log: false }),
+  };
+}
+
 /** Per-term gradient statistics over all parameters (diagnostics `gradients`, layer "all"). */
 export function gradientPlot(diag: readonly Rec[]): Plot | null {
   const rows: Row[] = [];
@@ -336,6 +355,7 @@ export function reportPlots(d: {
   return [
     ...fieldPlots(d.field),
     lossPlot(d.history),
+    coefficientsPlot(d.history),
     weightsPlot(d.history),
     lrPlot(d.history),
     gradientPlot(d.diagnostics),

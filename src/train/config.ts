@@ -30,6 +30,11 @@ export interface TrainConfig {
   /** Adam steps. */
   steps: number;
   lr: number;
+  /**
+   * Learning rate of the trainable PDE coefficients (inverse problems): their raw leaves are
+   * scaled by coefLr / lr (src/nets/coefficients.ts).
+   */
+  coefLr: number;
   warmup: number;
   decayRate: number;
   decaySteps: number;
@@ -158,6 +163,12 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   },
   steps: { kind: "int", min: 0, default: 5000, doc: "Adam steps" },
   lr: { kind: "number", positive: true, default: 1e-3, doc: "Adam learning rate" },
+  coefLr: {
+    kind: "number",
+    positive: true,
+    default: 1e-3,
+    doc: "learning rate of trainable PDE coefficients (inverse problems)",
+  },
   warmup: { kind: "int", min: 0, default: 0, doc: "linear warm-up steps" },
   decayRate: { kind: "number", positive: true, default: 0.9, doc: "exponential decay factor" },
   decaySteps: { kind: "int", min: 1, default: 2000, doc: "steps per decay factor" },

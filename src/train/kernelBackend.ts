@@ -20,6 +20,8 @@ import { type OutputJets, makeOutputGrad } from "./outputGrad.js";
 
 /** Why the kernels cannot run this configuration, or null when they can. */
 export function kernelUnsupported(net: Network): string | null {
+  // the kernels' flat parameters are the network's; coefficient leaves are not carried yet
+  if (net.coefficients) return "trainable PDE coefficients";
   return kernelMlpUnsupported(net.config);
 }
 
