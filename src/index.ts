@@ -83,6 +83,7 @@ export {
   pow,
 } from "./problem/maths.js";
 export { smooth, type SmoothExpr, type SmoothOps } from "./problem/smooth.js";
+export { param, Coefficient, type CoefficientOptions } from "./problem/coefficients.js";
 export { problemFactory, type ProblemFactorySpec } from "./problems/factory.js";
 export { jetLayout, MAX_ORDER, type JetLayout, type MultiIndex } from "./jet/multiindex.js";
 export { inputJet, type Jet, type Activation } from "./jet/jet.js";
