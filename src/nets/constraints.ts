@@ -8,7 +8,9 @@
  *
  * where D is a product of normalised distances to the constrained faces ((x - lo)(hi - x) 4 /
  * (hi - lo)^2 for both ends of an input, (x - lo) / (hi - lo) or (hi - x) / (hi - lo) for one),
- * so D = 0 exactly on them. The combined form meets both conditions when the data agree at the
+ * so D = 0 exactly on them. On a non-box domain (or named boundary pieces) D is the approximate
+ * distance function of the selected pieces joined by the R-conjunction (Sukumar & Srivastava
+ * 2022; src/geometry/shapes.ts). The combined form meets both conditions when the data agree at the
  * corners (gb(t0, face) = g0(face)), the compatibility any solution needs. g0 and gb must be
  * constants or `smooth(...)` expressions, which are lifted to jets so every derivative the
  * residual reads is exact; the product rule is the jet's Leibniz rule.
