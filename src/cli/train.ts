@@ -13,7 +13,7 @@ import { type RunStore, openStore } from "../store/db.js";
 import { appendRecord, predictionCsv, writeAtomic } from "../store/rundir.js";
 import { filterJsonl, locationOf, readRunJson } from "../store/runs.js";
 import { tensorGrid } from "../geometry/box.js";
-import { domainMask, evaluationAxes } from "../problem/problem.js";
+import { type EvalGrid, type Problem, domainMask, evaluationAxes } from "../problem/problem.js";
 import {
   type ResidualMetrics,
   predictGrid,
@@ -92,6 +92,12 @@ export async function resolveRunDir(dir: string): Promise<ResolvedRun> {
     return resolveRun(await loadProblemFile(saved.problemFile), overrides);
   }
   return resolveRun(saved.problem, overrides);
+}
+
+/** A reference grid with the mask of a non-box domain (computed when the grid has none). */
+function withMask(domain: Problem["domain"], g: EvalGrid): EvalGrid {
+  const mask = g.mask ?? domainMask(domain, g.axes);
+  return mask ? { ...g, mask } : g;
 }
 
 /** Record one run's progress in the store and its directory. */
@@ -181,6 +187,11 @@ export async function executeRun(
         progress.update(r);
       },
     };
+    // computed once: the in-training error probe (evalEvery) and the final evaluation share it
+    const refGrid =
+      problem.reference && config.evalEvery > 0 && !plan
+        ? withMask(problem.domain, problem.reference())
+        : undefined;
     const outcome = plan ? await trainRun(run, sinks) : null;
     const result = outcome
       ? outcome.result
@@ -188,6 +199,7 @@ export async function executeRun(
           problem,
           config,
           weights: run.weights,
+          reference: refGrid,
           resume: resume ?? undefined,
           stopAfterSeconds: o.stopAfterSeconds,
           ...sinks,
@@ -211,7 +223,7 @@ export async function executeRun(
     if (result.status === "completed") {
       // without a reference: the solution on the default grid, judged by its residuals
       const given = problem.reference
-        ? problem.reference()
+        ? (refGrid ?? problem.reference())
         : { axes: evaluationAxes(problem.domain), values: {} };
       // a non-box domain evaluates on the grid masked to the domain
       const mask = given.mask ?? domainMask(problem.domain, given.axes);

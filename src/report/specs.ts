@@ -91,6 +91,27 @@ export function weightsPlot(history: readonly Rec[]): Plot | null {
   };
 }
 
+/**
+ * Rel L2 against the reference over wall time, one series per optimiser phase (records with
+ * `rel_l2`, written every `evalEvery` steps): what each phase bought per second.
+ */
+export function errorPlot(history: readonly Rec[]): Plot | null {
+  const rows: Row[] = [];
+  for (const h of history) {
+    const t = num(h.wall_s);
+    const e = num(h.rel_l2);
+    if (t !== null && e !== null && e > 0) {
+      rows.push({ wall_s: t, series: String(h.phase ?? ""), value: e });
+    }
+  }
+  if (rows.length === 0) return null;
+  return {
+    id: "error",
+    title: "Rel L2 error against wall time",
+    spec: lines(rows, { x: "wall_s", xTitle: "wall time (s)", yTitle: "rel L2", series: "series" }),
+  };
+}
+
 /** The learning rate in force (schedule times rollback factors). */
 export function lrPlot(history: readonly Rec[]): Plot | null {
   const rows: Row[] = [];
@@ -356,6 +377,7 @@ export function reportPlots(d: {
     ...fieldPlots(d.field),
     lossPlot(d.history),
     coefficientsPlot(d.history),
+    errorPlot(d.history),
     weightsPlot(d.history),
     lrPlot(d.history),
     gradientPlot(d.diagnostics),

@@ -10,7 +10,15 @@ import { learningRate } from "../optim/adam.js";
 import type { Problem } from "../problem/problem.js";
 import { Rng } from "../util/rng.js";
 import { createAdaptive } from "./adaptive.js";
-import { type RunContext, record, truncateHistory, unpackStats, wallSeconds } from "./context.js";
+import { tree } from "../engine/index.js";
+import {
+  type RunContext,
+  evalDue,
+  record,
+  truncateHistory,
+  unpackStats,
+  wallSeconds,
+} from "./context.js";
 import { createMonitor } from "./monitor.js";
 import { createBackend } from "./selectBackend.js";
 import { sampleBatches } from "./setup.js";
@@ -137,6 +145,12 @@ export async function runAdam(
       }
     }
     if (k % c.logEvery === 0 || k === adamSteps - 1) {
+      let relL2: number | undefined;
+      if (evalDue(ctx, k, adamSteps - 1)) {
+        const p = backend.params();
+        relL2 = await ctx.probe?.(p);
+        tree.dispose(p);
+      }
       record(ctx, {
         step: k,
         phase: "adam",
@@ -147,6 +161,7 @@ export async function runAdam(
         wall_s: wallSeconds(ctx),
         ...(causalRecord ? { causal: causalRecord } : {}),
         ...(coefs ? { coefs } : {}),
+        ...(relL2 !== undefined ? { rel_l2: relL2 } : {}),
       });
     }
     await ctl.maybeUpdate(k + 1, terms, backend, batches);

@@ -110,6 +110,11 @@ export interface TrainConfig {
   windowGrid: number;
   seed: number;
   logEvery: number;
+  /**
+   * Record the rel L2 error against the problem's reference every k steps (on logged steps and
+   * at each phase's end; 0 = never), for the report's error against wall time.
+   */
+  evalEvery: number;
   /** Checkpoint the training state every k Adam steps (0 = never; needs a run directory). */
   checkpointEvery: number;
   /** Rollbacks to the last checkpoint after a non-finite loss or parameter before giving up. */
@@ -259,6 +264,12 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   windowGrid: { kind: "int", min: 8, default: 1024, doc: "points of a window's initial state" },
   seed: { kind: "int", min: 0, default: 0, doc: "random seed" },
   logEvery: { kind: "int", min: 1, default: 100, doc: "log a record every k steps" },
+  evalEvery: {
+    kind: "int",
+    min: 0,
+    default: 500,
+    doc: "record rel L2 against the reference every k steps (0 = never)",
+  },
   checkpointEvery: {
     kind: "int",
     min: 0,

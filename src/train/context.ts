@@ -9,6 +9,7 @@ import type { Problem } from "../problem/problem.js";
 import type { Rng } from "../util/rng.js";
 import type { StepBackend } from "./backend.js";
 import type { TrainConfig } from "./config.js";
+import type { ErrorProbe } from "./evaluate.js";
 import type { TrainState } from "./state.js";
 import type { RollbackEvent, StepRecord, TrainOptions, TrainResult } from "./types.js";
 
@@ -41,6 +42,13 @@ export interface RunContext {
   backend: StepBackend | null;
   /** The newest checkpoint-ready state of the Adam phase (carried into later checkpoints). */
   adamEnd: TrainState | null;
+  /** Rel L2 against the reference (null without a reference or with evalEvery=0). */
+  readonly probe: ErrorProbe | null;
+}
+
+/** Whether step `step` (global) of a phase whose last step is `last` gets an error evaluation. */
+export function evalDue(ctx: RunContext, step: number, last: number): boolean {
+  return ctx.probe !== null && (step % ctx.c.evalEvery === 0 || step === last);
 }
 
 /** Hand a record out and keep it. */

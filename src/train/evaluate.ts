@@ -133,3 +133,66 @@ export async function residualMetrics(
   }
   return out;
 }
+
+/** Most grid points an in-training error probe evaluates (the grid is thinned to fit). */
+export const PROBE_POINTS = 8192;
+
+/** Rel L2 against a problem's reference during training, on a thinned copy of its grid. */
+export interface ErrorProbe {
+  /** rel L2 of the network with `params` (not consumed) on the thinned grid. */
+  (params: NetParams): Promise<number>;
+}
+
+/**
+ * An error probe over `grid` thinned to at most `maxPoints` points (every k-th value of each
+ * axis, the same k on every axis), for the rel L2 against wall time of the report
+ * (`evalEvery`). The probe's number is close to, not equal to, the full grid's.
+ * @example const probe = errorProbe(net, problem.reference(), problem.fields); await probe(p);
+ */
+export function errorProbe(
+  net: Network,
+  grid: EvalGrid,
+  fields: readonly string[],
+  maxPoints = PROBE_POINTS,
+): ErrorProbe {
+  const total = grid.axes.reduce((a, ax) => a * ax.length, 1);
+  let k = 1;
+  while (total / k ** grid.axes.length > maxPoints) k++;
+  const keep = grid.axes.map((ax) =>
+    Array.from({ length: Math.ceil(ax.length / k) }, (_, i) => i * k),
+  );
+  const axes = grid.axes.map((ax, d) => Float64Array.from(keep[d], (i) => ax[i]));
+  const strides = grid.axes.map((_, d) =>
+    grid.axes.slice(d + 1).reduce((a, ax) => a * ax.length, 1),
+  );
+  const n = axes.reduce((a, ax) => a * ax.length, 1);
+  const values: Record<string, Float64Array> = {};
+  // a non-box domain's mask is thinned like a field
+  const MASK = "\u0000mask";
+  const sources: Record<string, ArrayLike<number>> = grid.mask
+    ? { ...grid.values, [MASK]: grid.mask }
+    : grid.values;
+  for (const f of Object.keys(sources)) {
+    const src = sources[f];
+    const v = new Float64Array(n);
+    const idx = new Array<number>(axes.length).fill(0);
+    for (let i = 0; i < n; i++) {
+      let o = 0;
+      for (let d = 0; d < axes.length; d++) o += keep[d][idx[d]] * strides[d];
+      v[i] = src[o];
+      // row-major odometer, last axis fastest
+      for (let d = axes.length - 1; d >= 0; d--) {
+        if (++idx[d] < axes[d].length) break;
+        idx[d] = 0;
+      }
+    }
+    values[f] = v;
+  }
+  const thinMask = grid.mask ? Uint8Array.from(values[MASK]) : undefined;
+  delete values[MASK];
+  const thin: EvalGrid = { axes, values };
+  return async (params) => {
+    const pred = await predictGrid(net, params, thin, fields);
+    return relativeL2(pred.values, thin.values, thinMask);
+  };
+}

@@ -17,7 +17,7 @@ import { orderedLeaves } from "../loss/layout.js";
 import { createAdaptive } from "./adaptive.js";
 import type { Batches } from "./backend.js";
 import type { TrainConfig } from "./config.js";
-import { type RunContext, record, truncateHistory, wallSeconds } from "./context.js";
+import { type RunContext, evalDue, record, truncateHistory, wallSeconds } from "./context.js";
 import { flatObjective, flatResiduals } from "./objective.js";
 import { type SecondOrderKind, phasePoints, phaseSteps } from "./phases.js";
 import { createBackend } from "./selectBackend.js";
@@ -290,6 +290,12 @@ export async function runSecondOrder(
     ctx.steps++;
     ctx.finalTerms = obj.lastTerms();
     if (it % c.logEvery === 0 || it === n - 1) {
+      let relL2: number | undefined;
+      if (evalDue(ctx, stepBase + it, stepBase + n - 1)) {
+        const p = unflattenParams(state.x, layout, c.precision);
+        relL2 = await ctx.probe?.(p);
+        tree.dispose(p);
+      }
       record(ctx, {
         step: stepBase + it,
         phase: kind,
@@ -298,6 +304,7 @@ export async function runSecondOrder(
         lr: 0,
         weights,
         wall_s: wallSeconds(ctx),
+        ...(relL2 !== undefined ? { rel_l2: relL2 } : {}),
       });
     }
     it++;

@@ -12,6 +12,7 @@ import { tree } from "../engine/index.js";
 import { causalConfig, causalSchedule } from "../loss/causal.js";
 import { Rng } from "../util/rng.js";
 import { runAdam } from "./adamPhase.js";
+import { errorProbe } from "./evaluate.js";
 import type { RunContext } from "./context.js";
 import { checkPhaseMemory, isSecondOrder, parsePhases, phasePoints } from "./phases.js";
 import { runSecondOrder } from "./secondOrder.js";
@@ -66,7 +67,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     backendKind: "none",
     backend: null,
     adamEnd: null,
+    probe: null,
   };
+  if (c.evalEvery > 0 && problem.reference) {
+    const ref = o.reference ?? problem.reference();
+    Object.assign(ctx, { probe: errorProbe(net, ref, problem.fields) });
+  }
   const resume = o.resume ?? null;
   const resumePhase = resume?.second?.phase ?? 0;
   if (resume?.second && resume.second.kind !== phases[resumePhase]) {

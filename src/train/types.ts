@@ -4,7 +4,7 @@
  * render these records; the loop never writes files.
  */
 import type { NetParams, Network } from "../nets/network.js";
-import type { Problem } from "../problem/problem.js";
+import type { EvalGrid, Problem } from "../problem/problem.js";
 import type { CausalState } from "../loss/causal.js";
 import type { DiagnosticRecord } from "./monitor.js";
 import type { TrainConfig } from "./config.js";
@@ -28,6 +28,8 @@ export interface StepRecord {
    * term, its time chunks' mean-square residuals (earliest first) and the weights they received.
    */
   causal?: { eps: number; chunks: Record<string, { loss: number[]; weight: number[] }> };
+  /** Rel L2 against the problem's reference on a thinned grid (every `evalEvery` steps). */
+  rel_l2?: number;
   /** Curriculum stage or time-marching window this step belongs to (src/train/run.ts). */
   stage?: number;
   /** Trainable PDE coefficients' values at this step (inverse problems). */
@@ -94,6 +96,11 @@ export interface TrainOptions {
   resume?: TrainState;
   /** Stop the Adam phase (and skip L-BFGS) after this much wall time; the run still completes. */
   stopAfterSeconds?: number;
+  /**
+   * The problem's reference grid, when the caller has computed it already (else `train` computes
+   * it once for `evalEvery`).
+   */
+  reference?: EvalGrid;
   /** Warm start: initial parameters (consumed) instead of a fresh initialisation. */
   init?: NetParams;
 }

@@ -85,12 +85,24 @@ test("report.html renders every plot in headless Chromium, offline", async (t) =
       if (!q.url().startsWith("file:")) remote.push(q.url());
     });
     const expected: Record<string, string[]> = {
-      [dir]: ["pred-u", "ref-u", "err-u", "loss", "weights", "lr", "gradients", "imbalance", "ntk"],
+      [dir]: [
+        "pred-u",
+        "ref-u",
+        "err-u",
+        "loss",
+        "error",
+        "weights",
+        "lr",
+        "gradients",
+        "imbalance",
+        "ntk",
+      ],
       [synthetic]: [
         "pred-u",
         "ref-u",
         "err-u",
         "loss",
+        "error",
         "weights",
         "lr",
         "gradients",

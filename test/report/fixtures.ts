@@ -37,6 +37,7 @@ export function writeSyntheticRun(dir: string, dims: 1 | 2 = 2): string[] {
         lr: 1e-3,
         weights: { res: 1, ic: 10 + step / 10 },
         wall_s: step / 10,
+        ...(step % 10 === 0 ? { rel_l2: 0.5 / (step + 1) } : {}),
         causal_weights,
       }),
     );
@@ -95,6 +96,7 @@ export function writeSyntheticRun(dir: string, dims: 1 | 2 = 2): string[] {
       "ref-u",
       "err-u",
       "loss",
+      "error",
       "weights",
       "lr",
       "gradients",
@@ -110,5 +112,16 @@ export function writeSyntheticRun(dir: string, dims: 1 | 2 = 2): string[] {
     axes: [x],
     fields: { u: { pred: ref.map((v) => v * 1.01), ref } },
   });
-  return ["field-u", "err-u", "loss", "weights", "lr", "gradients", "imbalance", "ntk", "causal"];
+  return [
+    "field-u",
+    "err-u",
+    "loss",
+    "error",
+    "weights",
+    "lr",
+    "gradients",
+    "imbalance",
+    "ntk",
+    "causal",
+  ];
 }

@@ -12,7 +12,9 @@ before(async () => {
   await startEngine();
 });
 
-async function relL2(extra: readonly Override[]): Promise<{ err: number; message: string }> {
+async function relL2(
+  extra: readonly Override[],
+): Promise<{ err: number; message: string; logged: number | undefined }> {
   const r = resolveRun("poisson1d", [
     ["width", 10],
     ["depth", 1],
@@ -27,7 +29,8 @@ async function relL2(extra: readonly Override[]): Promise<{ err: number; message
   const ref = r.problem.reference!();
   const pred = await predictGrid(res.net, res.params, ref, r.problem.fields);
   tree.dispose(res.params);
-  return { err: relativeL2(pred.values, ref.values), message: res.message };
+  const logged = res.history[res.history.length - 1].rel_l2;
+  return { err: relativeL2(pred.values, ref.values), message: res.message, logged };
 }
 
 test("Levenberg-Marquardt: 1-D Poisson k = 4 to rel L2 < 1e-3 in 120 iterations (Adam: > 1e-1)", async () => {
@@ -43,6 +46,11 @@ test("Levenberg-Marquardt: 1-D Poisson k = 4 to rel L2 < 1e-3 in 120 iterations 
     ["lr", 1e-2],
   ]);
   assert.ok(lm.err < 1e-3, `lm rel L2 ${lm.err} (${lm.message})`);
+  // the last record's error probe saw the whole grid (1001 points): the same number
+  assert.ok(
+    lm.logged !== undefined && Math.abs(lm.logged - lm.err) <= 1e-12 * lm.err,
+    `logged ${lm.logged} vs ${lm.err}`,
+  );
   assert.ok(adam.err > 1e-1, `adam rel L2 ${adam.err}`);
 });
 
