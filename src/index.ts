@@ -8,7 +8,7 @@
  * const run = resolveRun("convection", [["beta", 1]]);
  * const r = await train({ problem: run.problem, config: run.config, weights: run.weights });
  */
-export { startEngine, np, type Precision } from "./engine/index.js";
+export { startEngine, type Precision } from "./engine/index.js";
 export {
   box,
   interval,

@@ -1,6 +1,6 @@
 import {
   startEngine,
-  np,
+  sin,
   defineProblem,
   interval,
   dirichlet,
@@ -18,7 +18,7 @@ const poisson = defineProblem({
   domain: interval(0, 1),
   fields: ["u"],
   // u'' = -pi^2 sin(pi x)  ->  residual u'' + pi^2 sin(pi x)
-  residuals: { res: ({ d, x }) => d("u", "xx").add(np.sin(x("x").mul(Math.PI)).mul(Math.PI ** 2)) },
+  residuals: { res: ({ d, x }) => d("u", "xx").add(sin(x("x").mul(Math.PI)).mul(Math.PI ** 2)) },
   conditions: {
     bc: dirichlet(
       "u",
