@@ -1,12 +1,23 @@
 /**
- * The first-order phase: Adam steps on minibatches (one jitted step, or the fused kernels),
- * resampled every `resampleEvery` steps or by the adaptive samplers, with adaptive term weights,
- * causal weights, monitors, checkpoints every `checkpointEvery` steps and rollbacks after a
- * non-finite loss or parameter (Kingma & Ba 2015; the cures cited in each module).
+ * The first-order phase: Adam (Kingma & Ba 2015) or SOAP (Vyas et al. 2024, "SOAP: Improving and
+ * Stabilizing Shampoo using Adam"; for PINNs Wang et al. 2025, "Gradient alignment in PINNs")
+ * steps on minibatches, resampled every `resampleEvery` steps or by the adaptive samplers, with
+ * adaptive term weights, causal weights, monitors, checkpoints every `checkpointEvery` steps and
+ * rollbacks after a non-finite loss or parameter (the cures cited in each module). Adam runs
+ * inside the step backend (one jitted step, or the fused kernels); SOAP takes the backend's
+ * gradient of the same loss, updates in JS (src/optim/soap.ts) and sets the parameters back.
  */
 import { causalConfig, causalSchedule, causalWeights as causalWeightsOf } from "../loss/causal.js";
 import type { NetParams } from "../nets/network.js";
 import { learningRate } from "../optim/adam.js";
+import {
+  type SoapBlock,
+  type SoapOptions,
+  soapInit,
+  soapOptions,
+  soapUpdate,
+} from "../optim/soap.js";
+import { paramLayout } from "../loss/layout.js";
 import type { Problem } from "../problem/problem.js";
 import { Rng } from "../util/rng.js";
 import { createAdaptive } from "./adaptive.js";
@@ -20,31 +31,124 @@ import {
   wallSeconds,
 } from "./context.js";
 import { createMonitor } from "./monitor.js";
+import type { Batches, StepBackend } from "./backend.js";
+import type { TrainConfig } from "./config.js";
+import type { FirstOrderKind } from "./phases.js";
 import { createBackend } from "./selectBackend.js";
 import { sampleBatches } from "./setup.js";
-import { type TrainState, finiteSnapshot } from "./state.js";
+import { type FirstOrderSnapshot, type TrainState, finiteSnapshot } from "./state.js";
 import type { RollbackEvent, StepRecord } from "./types.js";
 import { createWeightController } from "./weights.js";
 
 /**
- * Run the Adam phase from `params` (consumed), or from `resume` when given.
+ * One first-order optimiser as the loop drives it: a step on the backend's parameters, and its
+ * state (beyond the backend's Adam state) for checkpoints. The state lives in the closure only
+ * between steps of one loop; checkpoints and rollbacks go through `save` / `load`.
+ */
+interface FirstOrderStepper {
+  /** One step; returns the stats (a non-finite loss leaves the parameters unchanged). */
+  step(
+    batches: Batches,
+    weights: Readonly<Record<string, number>>,
+    lr: number,
+    causalEps: number | null,
+  ): Promise<Float64Array>;
+  save(): FirstOrderSnapshot | undefined;
+  load(s: FirstOrderSnapshot | undefined): void;
+}
+
+/** Adam: the backend's own step (its state is the backend's `OptimizerSnapshot`). */
+function adamStepper(backend: StepBackend): FirstOrderStepper {
+  return {
+    step: (batches, weights, lr, eps) => backend.step(batches, weights, lr, eps),
+    save: () => undefined,
+    load(s) {
+      if (s) throw new Error(`resume: the checkpoint holds ${s.kind} state, not Adam's`);
+    },
+  };
+}
+
+/** SOAP's options from the configuration. */
+export function soapOptionsOf(c: TrainConfig): SoapOptions {
+  return soapOptions({
+    b1: c.soapB1,
+    b2: c.soapB2,
+    shampooBeta: c.soapShampooBeta,
+    precondEvery: c.soapPrecondEvery,
+    refresh: c.soapRefresh,
+  });
+}
+
+/**
+ * SOAP's blocks for a network: every weight matrix `w` [fanIn, fanOut] (row-major in the flat
+ * vector) is a block; biases and weight-factorisation scales are left to plain Adam inside SOAP
+ * (as are matrices with one row or column: soapInit treats them as 1-D).
+ * @param params the network's parameters (not consumed)
+ * @throws when `paramLayout`'s order is not the flat vector's (`tree.leaves`) order
+ * @example soapBlocks(net.init(0)) // [{ offset: 0, rows: 2, cols: 16 }, { offset: 48, rows: 16, cols: 16 }, ...]
+ */
+export function soapBlocks(params: NetParams): SoapBlock[] {
+  const segs = paramLayout(params);
+  const leaves = tree.leaves(params);
+  const same =
+    segs.length === leaves.length &&
+    segs.every((s, i) => s.shape.join(",") === leaves[i].shape.join(","));
+  if (!same) throw new Error("soapBlocks: the parameter layout is not the tree.leaves order");
+  return segs
+    .filter((s) => s.param === "w" && s.shape.length === 2)
+    .map((s) => ({ offset: s.offset, rows: s.shape[0], cols: s.shape[1] }));
+}
+
+/** SOAP on the backend's flat parameters: gradient -> soapUpdate -> parameters set back. */
+function soapStepper(backend: StepBackend, c: TrainConfig, blocks: SoapBlock[], P: number) {
+  const opts = soapOptionsOf(c);
+  let state = soapInit(P, blocks, opts);
+  const stepper: FirstOrderStepper = {
+    async step(batches, weights, lr, eps) {
+      const { stats, g } = await backend.gradient(batches, weights, eps);
+      if (!Number.isFinite(stats[0])) return stats;
+      const x = await backend.flatParams();
+      const r = soapUpdate(g, state, lr, opts, x);
+      state = r.state;
+      for (let i = 0; i < x.length; i++) x[i] += r.delta[i];
+      await backend.setParams(x);
+      return stats;
+    },
+    // soapUpdate never mutates a state, so the snapshot can share its arrays
+    save: () => ({ kind: "soap", state }),
+    load(s) {
+      if (s?.kind !== "soap") throw new Error("resume: the checkpoint holds no SOAP state");
+      state = s.state;
+    },
+  };
+  return stepper;
+}
+
+/**
+ * Run the first-order phase `kind` from `params` (consumed), or from `resume` when given.
  * @returns the parameters after the phase (the step backend stays alive in `ctx.backend` for
  *   the second-order phases' objectives)
+ * @example params = await runFirstOrder(ctx, "soap", net.init(0), null);
  */
-export async function runAdam(
+export async function runFirstOrder(
   ctx: RunContext,
+  kind: FirstOrderKind,
   params: NetParams,
   resume: TrainState | null,
 ): Promise<NetParams> {
   const { problem, net, c, o } = ctx;
   const adamSteps = c.steps;
+  const name = firstOrderName(kind);
   if (resume && resume.step > adamSteps) {
     throw new Error(`resume: the checkpoint is at step ${resume.step}, past steps=${adamSteps}`);
   }
   const causalCfg = c.causal ? causalConfig(c) : null;
   const ctl = createWeightController(problem, net, c, ctx.weights, resume?.weighting);
   const monitor = createMonitor(problem, net, c);
+  const blocks = kind === "soap" ? soapBlocks(params) : [];
+  const P = tree.leaves(params).reduce((a, l) => a + l.size, 0);
   const backend = await createBackend(problem, net, c, params, (m) => o.onNote?.(m));
+  const stepper = stepperFor(kind, backend, c, blocks, P);
   let batchRng = resume?.batchRng ?? ctx.rng.state();
   let lrScale = resume?.lrScale ?? 1;
   let rollbacks = resume?.rollbacks ?? 0;
@@ -53,6 +157,7 @@ export async function runAdam(
   /** Bring the loop back to a saved state (backend, weighting, RNG, batch); returns its step. */
   const restore = async (st: TrainState): Promise<number> => {
     await backend.restore(st.optimizer);
+    stepper.load(st.firstOrder);
     // the checkpoint names the terms; the scheme gets the problem's own term objects back
     ctl.state = { ...st.weighting, terms: problem.terms };
     ctx.rng = new Rng(st.batchRng);
@@ -63,19 +168,23 @@ export async function runAdam(
     batchRng = st.batchRng;
     return st.step;
   };
-  const snapshot = async (step: number): Promise<TrainState> => ({
-    step,
-    optimizer: await backend.snapshot(),
-    weighting: {
-      ...ctl.state,
-      terms: ctl.state.terms.map((t) => ({ name: t.name, kind: t.kind })),
-    },
-    rng: ctx.rng.state(),
-    batchRng,
-    lrScale,
-    rollbacks,
-    wall_s: wallSeconds(ctx),
-  });
+  const snapshot = async (step: number): Promise<TrainState> => {
+    const first = stepper.save();
+    return {
+      step,
+      optimizer: await backend.snapshot(),
+      weighting: {
+        ...ctl.state,
+        terms: ctl.state.terms.map((t) => ({ name: t.name, kind: t.kind })),
+      },
+      rng: ctx.rng.state(),
+      batchRng,
+      lrScale,
+      rollbacks,
+      wall_s: wallSeconds(ctx),
+      ...(first ? { firstOrder: first } : {}),
+    };
+  };
   let k = 0;
   if (resume) {
     ctx.t0 -= resume.wall_s * 1000;
@@ -94,7 +203,7 @@ export async function runAdam(
           ? `after ${rollbacks} rollback(s) with the learning rate scaled by ${lrScale.toPrecision(3)}`
           : "with no rollbacks left (divergenceRetries=0)";
       ctx.message =
-        `${what} at Adam step ${k}, ${tried}; try a smaller lr (now ${c.lr}), ` +
+        `${what} at ${name} step ${k}, ${tried}; try a smaller lr (now ${c.lr}), ` +
         `more warmup, or a smaller rollbackLrFactor`;
       return false;
     }
@@ -111,7 +220,7 @@ export async function runAdam(
   const sched = { lr: c.lr, warmup: c.warmup, decayRate: c.decayRate, decaySteps: c.decaySteps };
   while (k < adamSteps) {
     if (performance.now() > ctx.deadline) {
-      ctx.message = `stopped by the time budget after ${k} of ${adamSteps} Adam steps`;
+      ctx.message = `stopped by the time budget after ${k} of ${adamSteps} ${name} steps`;
       ctx.stoppedEarly = true;
       break;
     }
@@ -125,7 +234,7 @@ export async function runAdam(
     const lr = learningRate(sched, k) * lrScale;
     const w = { ...ctl.weights };
     const eps = ctx.causal?.eps ?? null;
-    const stats = await backend.step(ctl.withPointWeights(batches), w, lr, eps);
+    const stats = await stepper.step(ctl.withPointWeights(batches), w, lr, eps);
     const { loss, terms } = unpackStats(problem, stats);
     if (!Number.isFinite(loss)) {
       if (await divergence(`loss became ${loss}`)) continue;
@@ -153,7 +262,7 @@ export async function runAdam(
       }
       record(ctx, {
         step: k,
-        phase: "adam",
+        phase: kind,
         loss,
         terms,
         lr,
@@ -167,11 +276,11 @@ export async function runAdam(
     const diag = await monitor.maybeRecord(k + 1, backend, batches);
     if (diag.length) o.onDiagnostics?.(diag);
     k++;
-    // checkpoint every checkpointEvery steps and when Adam ends (later phases start from there)
+    // checkpoint every checkpointEvery steps and when the phase ends (later phases start there)
     const due = c.checkpointEvery > 0 && (k % c.checkpointEvery === 0 || k === adamSteps);
     if (due) {
       const st = await snapshot(k);
-      if (!finiteSnapshot(st.optimizer)) {
+      if (!finiteSnapshot(st.optimizer, st.firstOrder)) {
         if (await divergence("a parameter became non-finite")) continue;
         break;
       }
@@ -187,6 +296,40 @@ export async function runAdam(
   ctx.backendKind = backend.kind;
   ctx.backend = backend;
   return backend.params();
+}
+
+/** The stepper of a first-order phase. */
+function stepperFor(
+  kind: FirstOrderKind,
+  backend: StepBackend,
+  c: TrainConfig,
+  blocks: SoapBlock[],
+  P: number,
+): FirstOrderStepper {
+  switch (kind) {
+    case "adam":
+      return adamStepper(backend);
+    case "soap":
+      return soapStepper(backend, c, blocks, P);
+    default: {
+      const never: never = kind;
+      throw new Error(`unknown first-order phase ${String(never)}`);
+    }
+  }
+}
+
+/** A first-order phase's name in messages. */
+function firstOrderName(kind: FirstOrderKind): string {
+  switch (kind) {
+    case "adam":
+      return "Adam";
+    case "soap":
+      return "SOAP";
+    default: {
+      const never: never = kind;
+      throw new Error(`unknown first-order phase ${String(never)}`);
+    }
+  }
 }
 
 /** Chunk losses per causal (residual) term from a step's stats (see `statsVector`). */
