@@ -90,7 +90,7 @@ export interface TrainOptions {
   onRollback?: (e: RollbackEvent) => void;
   /** Continue from a checkpoint (made with the same problem and configuration). */
   resume?: TrainState;
-  /** Stop the first-order phase (and skip later phases) after this much wall time; the run still completes. */
+  /** Stop training after this much wall time (later phases are skipped); the run still completes. */
   stopAfterSeconds?: number;
   /**
    * The problem's reference grid, when the caller has computed it already (else `train` computes
