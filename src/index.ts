@@ -92,7 +92,13 @@ export { predict, predictGrid, relativeL2 } from "./train/evaluate.js";
 export { resolveRun, type ResolvedRun, type Override } from "./train/resolve.js";
 export { PROBLEMS, getProblem, type BuiltinProblem, type ParamSpec } from "./problems/index.js";
 export * as reference from "./reference/index.js";
-export type { TrainState, OptimizerSnapshot, SecondOrderSnapshot } from "./train/state.js";
+export type {
+  TrainState,
+  OptimizerSnapshot,
+  SecondOrderSnapshot,
+  FirstOrderSnapshot,
+} from "./train/state.js";
+export { soapBlocks } from "./train/firstOrder.js";
 export type { RollbackEvent } from "./train/trainer.js";
 export { openStore, type RunStore, type RunRow, type RunStatus } from "./store/db.js";
 export { readCheckpoint, writeCheckpoint } from "./store/checkpoint.js";
