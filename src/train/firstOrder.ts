@@ -137,10 +137,10 @@ export async function runFirstOrder(
   resume: TrainState | null,
 ): Promise<NetParams> {
   const { problem, net, c, o } = ctx;
-  const adamSteps = c.steps;
+  const steps = c.steps;
   const name = firstOrderName(kind);
-  if (resume && resume.step > adamSteps) {
-    throw new Error(`resume: the checkpoint is at step ${resume.step}, past steps=${adamSteps}`);
+  if (resume && resume.step > steps) {
+    throw new Error(`resume: the checkpoint is at step ${resume.step}, past steps=${steps}`);
   }
   const causalCfg = c.causal ? causalConfig(c) : null;
   const ctl = createWeightController(problem, net, c, ctx.weights, resume?.weighting);
@@ -218,9 +218,9 @@ export async function runFirstOrder(
     return true;
   };
   const sched = { lr: c.lr, warmup: c.warmup, decayRate: c.decayRate, decaySteps: c.decaySteps };
-  while (k < adamSteps) {
+  while (k < steps) {
     if (performance.now() > ctx.deadline) {
-      ctx.message = `stopped by the time budget after ${k} of ${adamSteps} ${name} steps`;
+      ctx.message = `stopped by the time budget after ${k} of ${steps} ${name} steps`;
       ctx.stoppedEarly = true;
       break;
     }
@@ -253,9 +253,9 @@ export async function runFirstOrder(
         causalRecord.chunks[n] = { loss: l, weight: causalWeightsOf(l, eps ?? 0) };
       }
     }
-    if (k % c.logEvery === 0 || k === adamSteps - 1) {
+    if (k % c.logEvery === 0 || k === steps - 1) {
       let relL2: number | undefined;
-      if (evalDue(ctx, k, adamSteps - 1)) {
+      if (evalDue(ctx, k, steps - 1)) {
         const p = backend.params();
         relL2 = await ctx.probe?.(p);
         tree.dispose(p);
@@ -277,7 +277,7 @@ export async function runFirstOrder(
     if (diag.length) o.onDiagnostics?.(diag);
     k++;
     // checkpoint every checkpointEvery steps and when the phase ends (later phases start there)
-    const due = c.checkpointEvery > 0 && (k % c.checkpointEvery === 0 || k === adamSteps);
+    const due = c.checkpointEvery > 0 && (k % c.checkpointEvery === 0 || k === steps);
     if (due) {
       const st = await snapshot(k);
       if (!finiteSnapshot(st.optimizer, st.firstOrder)) {
