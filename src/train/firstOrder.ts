@@ -81,8 +81,9 @@ export function soapOptionsOf(c: TrainConfig): SoapOptions {
 
 /**
  * SOAP's blocks for a network: every weight matrix `w` [fanIn, fanOut] (row-major in the flat
- * vector) is a block; biases and weight-factorisation scales are left to plain Adam inside SOAP
- * (as are matrices with one row or column: soapInit treats them as 1-D).
+ * vector) is a block; biases, weight-factorisation scales and trainable PDE coefficients (scalar
+ * leaves after the layers) are left to plain Adam inside SOAP (as are matrices with one row or
+ * column: soapInit treats them as 1-D).
  * @param params the network's parameters (not consumed)
  * @throws when `paramLayout`'s order is not the flat vector's (`tree.leaves`) order
  * @example soapBlocks(net.init(0)) // [{ offset: 0, rows: 2, cols: 16 }, { offset: 48, rows: 16, cols: 16 }, ...]
@@ -90,9 +91,11 @@ export function soapOptionsOf(c: TrainConfig): SoapOptions {
 export function soapBlocks(params: NetParams): SoapBlock[] {
   const segs = paramLayout(params);
   const leaves = tree.leaves(params);
+  const coefs = params.coef ? Object.keys(params.coef).length : 0;
   const same =
-    segs.length === leaves.length &&
-    segs.every((s, i) => s.shape.join(",") === leaves[i].shape.join(","));
+    segs.length + coefs === leaves.length &&
+    segs.every((s, i) => s.shape.join(",") === leaves[i].shape.join(",")) &&
+    leaves.slice(segs.length).every((l) => l.size === 1);
   if (!same) throw new Error("soapBlocks: the parameter layout is not the tree.leaves order");
   return segs
     .filter((s) => s.param === "w" && s.shape.length === 2)
@@ -235,7 +238,7 @@ export async function runFirstOrder(
     const w = { ...ctl.weights };
     const eps = ctx.causal?.eps ?? null;
     const stats = await stepper.step(ctl.withPointWeights(batches), w, lr, eps);
-    const { loss, terms } = unpackStats(problem, stats);
+    const { loss, terms, coefs } = unpackStats(problem, stats);
     if (!Number.isFinite(loss)) {
       if (await divergence(`loss became ${loss}`)) continue;
       ctx.finalTerms = terms;
@@ -269,6 +272,7 @@ export async function runFirstOrder(
         weights: w,
         wall_s: wallSeconds(ctx),
         ...(causalRecord ? { causal: causalRecord } : {}),
+        ...(coefs ? { coefs } : {}),
         ...(relL2 !== undefined ? { rel_l2: relL2 } : {}),
       });
     }
