@@ -168,7 +168,9 @@ export type {
   OptimizerSnapshot,
   SecondOrderSnapshot,
   SavedBatch,
+  FirstOrderSnapshot,
 } from "./train/state.js";
+export { soapBlocks } from "./train/firstOrder.js";
 export type { RollbackEvent } from "./train/trainer.js";
 export { openStore, type RunStore, type RunRow, type RunStatus } from "./store/db.js";
 export { readCheckpoint, writeCheckpoint } from "./store/checkpoint.js";

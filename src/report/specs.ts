@@ -118,7 +118,8 @@ export function lrPlot(history: readonly Rec[]): Plot | null {
   for (const h of history) {
     const step = num(h.step);
     const lr = num(h.lr);
-    if (step !== null && lr !== null && lr > 0 && h.phase === "adam") {
+    // the first-order phase's records (second-order phases log lr 0)
+    if (step !== null && lr !== null && lr > 0 && (h.phase === "adam" || h.phase === "soap")) {
       rows.push({ step, series: "lr", value: lr });
     }
   }

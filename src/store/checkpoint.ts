@@ -7,7 +7,8 @@
  * (everything but the big arrays; typed arrays inside the weighting state are base64), zero
  * padding to a multiple of 8, then params, mu, nu as float64 [P] each, then (format 2) the large
  * float64 arrays of a second-order phase's state (`second`: a dense inverse Hessian, the fixed
- * batches), each replaced in the header by `{ $bin: index }` and listed in `bins` by length, then
+ * batches) and of a SOAP phase's state (`firstOrder`: moments, Shampoo factors, eigenbases), each
+ * replaced in the header by `{ $bin: index }` and listed in `bins` by length, then
  * the SHA-256 of all preceding bytes. Float64 holds every float32 exactly, so a restored run
  * continues bit for bit. Format 1 files (no `bins`) are still read.
  */
@@ -54,14 +55,16 @@ export function checkpointPath(dir: string): string {
 
 /** Serialise a training state to the checkpoint format. */
 export function encodeCheckpoint(s: TrainState): Buffer {
-  const { optimizer, second, ...rest } = s;
+  const { optimizer, second, firstOrder, ...rest } = s;
   const P = optimizer.params.length;
   const bins: Float64Array[] = [];
   const lifted = second ? lift(second, bins) : undefined;
+  const liftedFirst = firstOrder ? lift(firstOrder, bins) : undefined;
   const header = encodeJson({
     ...rest,
     optimizer: { P, count: optimizer.count, b1t: optimizer.b1t, b2t: optimizer.b2t },
     ...(lifted ? { second: lifted } : {}),
+    ...(liftedFirst ? { firstOrder: liftedFirst } : {}),
     bins: bins.map((b) => b.length),
   });
   const json = Buffer.from(header, "utf8");
@@ -123,12 +126,13 @@ export function decodeCheckpoint(buf: Buffer, name: string): TrainState {
   const mu = read(opt.P);
   const nu = read(opt.P);
   const bins = binLengths.map(read);
-  const { bins: _bins, second, ...rest } = head;
+  const { bins: _bins, second, firstOrder, ...rest } = head;
   void _bins;
   return {
     ...(rest as unknown as TrainState),
     optimizer: { params, mu, nu, count: opt.count, b1t: opt.b1t, b2t: opt.b2t },
     ...(second ? { second: lower(second, bins) as TrainState["second"] } : {}),
+    ...(firstOrder ? { firstOrder: lower(firstOrder, bins) as TrainState["firstOrder"] } : {}),
   };
 }
 

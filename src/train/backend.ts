@@ -1,10 +1,12 @@
 /**
  * Step backends: what runs one Adam step of the network. `jax` runs the whole step (jets, loss,
  * gradient, update) as one jitted jax-js function. A backend receives host-side batches and
- * returns the step's stats; it owns the parameters and optimiser state between steps.
+ * returns the step's stats; it owns the parameters and optimiser state between steps. For an
+ * optimiser that runs in JS (SOAP) it also returns the flat gradient of the same loss and takes
+ * the parameters back as a flat vector.
  */
 import { fromData, jit, np, tree, valueAndGrad } from "../engine/index.js";
-import { flattenParams, unflattenParams } from "../nets/flat.js";
+import { type FlatLayout, flattenParams, unflattenParams } from "../nets/flat.js";
 import type { NetParams, Network } from "../nets/network.js";
 import { adamInit, adamUpdate, type AdamState } from "../optim/adam.js";
 import { type Problem, type TermBatch, batchArrays } from "../problem/problem.js";
@@ -23,6 +25,14 @@ import type { OptimizerSnapshot } from "./state.js";
 /** One batch per term name. */
 export type Batches = Record<string, TermBatch>;
 
+/** The stats and flat gradient of one evaluation (see `StepBackend.gradient`). */
+export interface LossAndGrad {
+  /** [total, loss of each term, chunk losses of each causal term] (see `statsVector`). */
+  readonly stats: Float64Array;
+  /** Gradient of the weighted total [P], jax-js `tree.leaves` order. */
+  readonly g: Float64Array;
+}
+
 /** Runs Adam steps for one network. */
 export interface StepBackend {
   readonly kind: "jax" | "kernels";
@@ -39,6 +49,23 @@ export interface StepBackend {
     lr: number,
     causalEps?: number | null,
   ): Promise<Float64Array>;
+  /**
+   * The loss an Adam step differentiates (same batches, weights, point weights and causal eps) and
+   * its gradient at the current parameters, with no update: for first-order optimisers run in JS
+   * (SOAP, src/train/firstOrder.ts).
+   */
+  gradient(
+    batches: Batches,
+    weights: Readonly<Record<string, number>>,
+    causalEps?: number | null,
+  ): Promise<LossAndGrad>;
+  /** The current parameters as a flat vector [P] (`tree.leaves` order), float64. */
+  flatParams(): Promise<Float64Array>;
+  /**
+   * Replace the parameters with x [P] (`tree.leaves` order); a float32 network rounds them.
+   * Adam's state is untouched.
+   */
+  setParams(x: Float64Array): Promise<void>;
   /** The current parameters as a jax-js tree (a new reference the caller owns). */
   params(): NetParams;
   /**
@@ -107,6 +134,20 @@ export function weightArrays(
   return out;
 }
 
+/**
+ * The jitted loss and gradient of the same weighted loss as {@link makeAdamStep}, no update:
+ * (params, X, T, W) -> [stats, flat gradient [P] in `tree.leaves` order].
+ */
+export function makeLossAndGrad(problem: Problem, net: Network) {
+  const lossFn = (p: NetParams, X: PointsByTerm, T: TargetsByTerm, W: WeightsByTerm) =>
+    weightedLoss(problem, net, p, X, T, W);
+  return jit((p: NetParams, X: PointsByTerm, T: TargetsByTerm, W: WeightsByTerm) => {
+    const [[total, parts], g] = valueAndGrad(lossFn, { hasAux: true })(p, X, T, W);
+    const flat = tree.leaves(g).map((a) => a.reshape([-1]));
+    return [statsVector(problem, total, parts), np.concatenate(flat, 0)] as [np.Array, np.Array];
+  });
+}
+
 /** The jitted Adam step: (params, state, X, T, W, lr) -> [params, state, stats [1 + terms]]. */
 export type AdamStep = ReturnType<typeof makeAdamStep>;
 
@@ -145,6 +186,9 @@ export function jaxBackend(
   init: NetParams,
 ): StepBackend {
   const step = makeAdamStep(problem, net);
+  // built on first use: an Adam run never traces it
+  let lossAndGrad: ReturnType<typeof makeLossAndGrad> | null = null;
+  let layout: FlatLayout | null = null;
   let params = init;
   let opt: AdamState<NetParams> = adamInit(params);
   // uploaded arrays are reused while the batches object is the same (resampleEvery > 1)
@@ -156,25 +200,51 @@ export function jaxBackend(
     }
     cache = null;
   };
+  const upload = (batches: Batches) => {
+    if (cache?.batches !== batches) {
+      drop();
+      const [X, T] = uploadBatches(problem, batches, c);
+      cache = { batches, X, T };
+    }
+    return cache;
+  };
   return {
     kind: "jax",
     async step(batches, weights, lr, causalEps = null) {
-      if (cache?.batches !== batches) {
-        drop();
-        const [X, T] = uploadBatches(problem, batches, c);
-        cache = { batches, X, T };
-      }
+      const up = upload(batches);
       const [p2, s2, stats] = step(
         params,
         opt,
-        tree.ref(cache.X),
-        tree.ref(cache.T),
+        tree.ref(up.X),
+        tree.ref(up.T),
         weightArrays(problem, weights, c, batches, causalEps),
         fromData([lr], [], c.precision),
       );
       params = p2;
       opt = s2;
       return Float64Array.from(await stats.data());
+    },
+    async gradient(batches, weights, causalEps = null) {
+      const up = upload(batches);
+      lossAndGrad ??= makeLossAndGrad(problem, net);
+      const [stats, g] = lossAndGrad(
+        tree.ref(params),
+        tree.ref(up.X),
+        tree.ref(up.T),
+        weightArrays(problem, weights, c, batches, causalEps),
+      );
+      return {
+        stats: Float64Array.from(await stats.data()),
+        g: Float64Array.from(await g.data()),
+      };
+    },
+    async flatParams() {
+      return (await flattenParams(params)).flat;
+    },
+    async setParams(x) {
+      layout ??= (await flattenParams(params)).layout;
+      tree.dispose(params);
+      params = unflattenParams(x, layout, c.precision);
     },
     params: () => tree.ref(params),
     async snapshot() {
@@ -207,6 +277,7 @@ export function jaxBackend(
       tree.dispose(params);
       tree.dispose(opt);
       step.dispose();
+      lossAndGrad?.dispose();
     },
   };
 }

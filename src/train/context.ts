@@ -26,7 +26,7 @@ export interface RunContext {
   t0: number;
   /** performance.now() past which phases stop (the time budget), Infinity without one. */
   readonly deadline: number;
-  /** Steps completed over all phases (Adam steps plus second-order iterations). */
+  /** Steps completed over all phases (first-order steps plus second-order iterations). */
   steps: number;
   readonly history: StepRecord[];
   status: TrainResult["status"];
@@ -40,7 +40,7 @@ export interface RunContext {
   backendKind: TrainResult["backend"];
   /** A step backend kept alive for the second-order phases' objectives (null: none yet). */
   backend: StepBackend | null;
-  /** The newest checkpoint-ready state of the Adam phase (carried into later checkpoints). */
+  /** The newest checkpoint-ready state of the first-order phase (carried into later checkpoints). */
   adamEnd: TrainState | null;
   /** Rel L2 against the reference (null without a reference or with evalEvery=0). */
   readonly probe: ErrorProbe | null;

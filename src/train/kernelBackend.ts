@@ -96,6 +96,17 @@ export async function kernelBackend(
       if (Number.isFinite(s[0])) mlp.adamStep(lr);
       return s;
     },
+    async gradient(batches, weights, causalEps = null) {
+      const stats = await lossAndGrad(batches, weights, causalEps);
+      // a non-finite loss skips the backward pass: the gradient is then whatever zeroGrad left
+      return { stats, g: Float64Array.from(mlp.grad()) };
+    },
+    flatParams: () => Promise.resolve(Float64Array.from(mlp.params())),
+    setParams(x) {
+      // float32: rounded into the kernels' buffer; float64: stored as they are
+      mlp.loadParams(x);
+      return Promise.resolve();
+    },
     objective(batches, weights) {
       return async (x) => {
         // L-BFGS's Float64Array: rounded by a float32 network's buffer, kept by a float64 one

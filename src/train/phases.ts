@@ -1,6 +1,7 @@
 /**
  * Optimiser phases: a run is a sequence of optimiser phases over the flat parameter vector, written
- * `optimizer=adam+ssbroyden`. First-order phases (`adam`) run minibatch steps with resampling,
+ * `optimizer=adam+ssbroyden`. A plan has at most one first-order phase, first: `adam` (Kingma & Ba
+ * 2015) or `soap` (Vyas et al. 2024, Shampoo's eigenbasis + Adam), minibatch steps with resampling,
  * adaptive weights, causal weights, monitors and rollbacks; second-order phases (`lbfgs`, `bfgs`,
  * `ssbfgs`, `ssbroyden`, `lm`) run on a fixed point set that residual-based sampling redraws every
  * `redrawEvery` iterations (Urban, Stefanou & Pons, J. Comput. Phys. 2024).
@@ -8,7 +9,7 @@
 import type { TrainConfig } from "./config.js";
 
 /** A first-order phase (minibatch steps with the step backend). */
-export type FirstOrderKind = "adam";
+export type FirstOrderKind = "adam" | "soap";
 /** A second-order phase (fixed batches, line search or damping). */
 export type SecondOrderKind = "lbfgs" | "bfgs" | "ssbfgs" | "ssbroyden" | "lm";
 /** Any phase. */
@@ -17,6 +18,7 @@ export type PhaseKind = FirstOrderKind | SecondOrderKind;
 /** Every phase name, first-order first. */
 export const PHASE_KINDS: readonly PhaseKind[] = [
   "adam",
+  "soap",
   "lbfgs",
   "bfgs",
   "ssbfgs",
@@ -26,14 +28,29 @@ export const PHASE_KINDS: readonly PhaseKind[] = [
 
 /** True for the second-order phases. */
 export function isSecondOrder(k: PhaseKind): k is SecondOrderKind {
-  return k !== "adam";
+  switch (k) {
+    case "adam":
+    case "soap":
+      return false;
+    case "lbfgs":
+    case "bfgs":
+    case "ssbfgs":
+    case "ssbroyden":
+    case "lm":
+      return true;
+    default: {
+      const never: never = k;
+      throw new Error(`unknown phase ${String(never)}`);
+    }
+  }
 }
 
 /**
- * Parse an optimiser plan: phase names joined by `+`, first-order phases before second-order ones,
- * each at most once.
+ * Parse an optimiser plan: phase names joined by `+`, at most one first-order phase (`adam` or
+ * `soap`) and only first, then second-order phases, each at most once.
  * @throws naming `optimizer`, e.g. "--set optimizer=adam+foo: unknown phase "foo" (phases: ...)"
  * @example parsePhases("adam+ssbroyden") // ["adam", "ssbroyden"]
+ * @example parsePhases("soap+lbfgs") // ["soap", "lbfgs"]
  */
 export function parsePhases(s: string): PhaseKind[] {
   const fail = (why: string): never => {
@@ -50,6 +67,10 @@ export function parsePhases(s: string): PhaseKind[] {
     if (!isSecondOrder(k) && out.some(isSecondOrder)) {
       fail(`first-order phase "${k}" after a second-order phase`);
     }
+    const first = out.find((q) => !isSecondOrder(q));
+    if (!isSecondOrder(k) && first !== undefined) {
+      fail(`two first-order phases ("${first}" and "${k}"); a plan has at most one`);
+    }
     out.push(k);
   }
   return out;
@@ -59,6 +80,7 @@ export function parsePhases(s: string): PhaseKind[] {
 export function phaseSteps(k: PhaseKind, c: TrainConfig): number {
   switch (k) {
     case "adam":
+    case "soap":
       return c.steps;
     case "lbfgs":
       return c.lbfgsSteps;
@@ -103,6 +125,10 @@ export function denseBytes(k: PhaseKind, P: number, M: number): number {
   switch (k) {
     case "adam":
     case "lbfgs":
+      return 0;
+    case "soap":
+      // the Shampoo factors and eigenbases are [fanIn, fanIn] and [fanOut, fanOut] per layer,
+      // far below P^2; not dense in the sense checked here
       return 0;
     case "bfgs":
     case "ssbfgs":

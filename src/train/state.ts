@@ -4,6 +4,7 @@
  * `tree.leaves` order, stored as float64 (every float32 value is exact in float64, so nothing is
  * rounded); a second-order phase adds its own state (`SecondOrderSnapshot`).
  */
+import type { SoapState } from "../optim/soap.js";
 import type { RngState } from "../util/rng.js";
 import type { SecondOrderKind } from "./phases.js";
 import type { WeightingState } from "../weighting/index.js";
@@ -20,6 +21,13 @@ export interface OptimizerSnapshot {
   readonly b1t: number;
   readonly b2t: number;
 }
+
+/**
+ * The state of a first-order phase that is not Adam (Adam's lives in `OptimizerSnapshot`): SOAP's
+ * plain-data state (numbers, booleans, float64 arrays: the moments [P], the Shampoo factors and
+ * their eigenbases, which the checkpoint file keeps in its binary section).
+ */
+export type FirstOrderSnapshot = { readonly kind: "soap"; readonly state: SoapState };
 
 /** A term's fixed batch as a checkpoint keeps it: points [rows, dims] and targets [rows]. */
 export interface SavedBatch {
@@ -48,9 +56,10 @@ export interface SecondOrderSnapshot {
 }
 
 /**
- * A checkpoint of a run, taken after `step` completed steps (Adam steps, then second-order
+ * A checkpoint of a run, taken after `step` completed steps (first-order steps, then second-order
  * iterations). In a second-order phase `second` holds that phase's state, `optimizer.params` the
- * current parameters and `optimizer`'s moments are those Adam ended with.
+ * current parameters and `optimizer`'s moments are those Adam ended with. In a SOAP phase
+ * `firstOrder` holds SOAP's state and `optimizer`'s Adam moments stay at their initial zeros.
  */
 export interface TrainState {
   /** Steps completed over all phases (the index of the next step). */
@@ -67,12 +76,16 @@ export interface TrainState {
   readonly rollbacks: number;
   /** Training wall time up to this checkpoint. */
   readonly wall_s: number;
+  /** Present when the checkpoint was taken in a first-order phase other than Adam (SOAP). */
+  readonly firstOrder?: FirstOrderSnapshot;
   /** Present when the checkpoint was taken in a second-order phase. */
   readonly second?: SecondOrderSnapshot;
 }
 
-/** True when every parameter and moment is finite. */
-export function finiteSnapshot(s: OptimizerSnapshot): boolean {
-  for (const a of [s.params, s.mu, s.nu]) for (const v of a) if (!Number.isFinite(v)) return false;
+/** True when every parameter and moment is finite (SOAP's moments too, when given). */
+export function finiteSnapshot(s: OptimizerSnapshot, first?: FirstOrderSnapshot): boolean {
+  const arrays = [s.params, s.mu, s.nu];
+  if (first) arrays.push(first.state.m, first.state.v);
+  for (const a of arrays) for (const v of a) if (!Number.isFinite(v)) return false;
   return true;
 }

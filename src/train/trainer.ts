@@ -1,6 +1,6 @@
 /**
  * The training loop: a run is a sequence of optimiser phases (src/train/phases.ts) over one
- * network: `adam` on resampled minibatches (src/train/adamPhase.ts), then second-order phases on
+ * network: `adam` or `soap` on resampled minibatches (src/train/firstOrder.ts), then second-order phases on
  * fixed, residual-redrawn point sets (src/train/secondOrder.ts). Sampling happens in JS from a
  * seeded PRNG, so a run is a deterministic function of its configuration. One flat record per
  * logged step goes to `onRecord`; checkpoints go to `onCheckpoint`; nothing here writes files.
@@ -11,7 +11,7 @@
 import { tree } from "../engine/index.js";
 import { causalConfig, causalSchedule } from "../loss/causal.js";
 import { Rng } from "../util/rng.js";
-import { runAdam } from "./adamPhase.js";
+import { runFirstOrder } from "./firstOrder.js";
 import { errorProbe } from "./evaluate.js";
 import type { RunContext } from "./context.js";
 import { checkPhaseMemory, isSecondOrder, parsePhases, phasePoints } from "./phases.js";
@@ -80,6 +80,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       `resume: the checkpoint is in phase ${resumePhase} (${resume.second.kind}), but optimizer=${c.optimizer}`,
     );
   }
+  if (resume && !resume.second) {
+    // a first-order checkpoint: SOAP's carries its state, Adam's none
+    const saved = resume.firstOrder?.kind ?? "adam";
+    if (phases[0] !== saved) {
+      throw new Error(
+        `resume: the checkpoint is in the ${saved} phase, but optimizer=${c.optimizer}`,
+      );
+    }
+  }
   try {
     for (let i = 0; i < phases.length; i++) {
       if (ctx.status !== "completed" || ctx.stoppedEarly) break;
@@ -89,7 +98,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       if (from?.second) ctx.rng = new Rng(from.rng);
       params = isSecondOrder(kind)
         ? await runSecondOrder(ctx, kind, i, params, from)
-        : await runAdam(ctx, params, from);
+        : await runFirstOrder(ctx, kind, params, from);
     }
   } finally {
     ctx.backend?.dispose();

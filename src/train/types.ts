@@ -41,12 +41,12 @@ export interface TrainResult {
   net: Network;
   params: NetParams;
   history: StepRecord[];
-  /** Adam steps plus L-BFGS iterations actually run. */
+  /** First-order steps plus second-order iterations actually run. */
   steps: number;
   wall_s: number;
   status: "completed" | "diverged";
   message: string;
-  /** The Adam-phase backend that ran ("none" when there was no Adam phase). */
+  /** The step backend that ran ("none" when no phase built one). */
   backend: "jax" | "kernels" | "none";
   /** Unweighted loss per term at the end. */
   finalTerms: Record<string, number>;
@@ -86,7 +86,7 @@ export interface TrainOptions {
   /** Diagnostics records (gradient statistics, NTK spectra) as they are measured. */
   onDiagnostics?: (records: DiagnosticRecord[]) => void;
   /**
-   * Receives a checkpoint every `checkpointEvery` Adam steps and when Adam ends (awaited, so the
+   * Receives a checkpoint every `checkpointEvery` steps and when each phase ends (awaited, so the
    * caller can write it before training goes on).
    */
   onCheckpoint?: (state: TrainState) => void | Promise<void>;
@@ -94,7 +94,7 @@ export interface TrainOptions {
   onRollback?: (e: RollbackEvent) => void;
   /** Continue from a checkpoint (made with the same problem and configuration). */
   resume?: TrainState;
-  /** Stop the Adam phase (and skip L-BFGS) after this much wall time; the run still completes. */
+  /** Stop training after this much wall time (later phases are skipped); the run still completes. */
   stopAfterSeconds?: number;
   /**
    * The problem's reference grid, when the caller has computed it already (else `train` computes

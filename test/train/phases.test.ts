@@ -22,6 +22,31 @@ test("parsePhases: names joined by +, first-order before second-order, each once
   assert.throws(() => parsePhases("adam+adam"), /appears twice/);
 });
 
+test("parsePhases: soap is a first-order phase; a plan has at most one, first", () => {
+  assert.deepEqual(parsePhases("soap"), ["soap"]);
+  assert.deepEqual(parsePhases("soap+ssbroyden"), ["soap", "ssbroyden"]);
+  assert.throws(() => parsePhases("adam+soap"), /two first-order phases \("adam" and "soap"\)/);
+  assert.throws(() => parsePhases("soap+adam"), /two first-order phases/);
+  assert.throws(() => parsePhases("lbfgs+soap"), /first-order phase "soap" after a second-order/);
+  const c = applyOverrides(defaultTrainConfig(), [
+    ["optimizer", "soap+lbfgs"],
+    ["steps", 40],
+    ["lbfgsSteps", 5],
+    ["soapPrecondEvery", 3],
+  ]);
+  assert.equal(phaseSteps("soap", c), 40, "steps is the first-order phase's, whichever it is");
+  assert.equal(totalSteps(c), 45);
+  assert.equal(c.soapPrecondEvery, 3);
+  assert.throws(
+    () => applyOverrides(defaultTrainConfig(), [["soapB2", 1]]),
+    /--set soapB2=1: must be <= 0.999999/,
+  );
+  assert.throws(
+    () => applyOverrides(defaultTrainConfig(), [["soapRefresh", "qr"]]),
+    /--set soapRefresh=qr: expected one of powerQr, eigh/,
+  );
+});
+
 test("--set optimizer is checked like every key, and steps add up over the phases", () => {
   const c = applyOverrides(defaultTrainConfig(), [
     ["optimizer", "adam+ssbfgs+lbfgs"],

@@ -128,6 +128,111 @@ for (const [label, extra] of CASES) {
   });
 }
 
+for (const [label, extra] of [
+  [
+    "backend=kernels, relobralo, resampling every 3",
+    [
+      ["backend", "kernels"],
+      ["weighting", "relobralo"],
+      ["resampleEvery", 3],
+    ],
+  ],
+  [
+    "backend=kernels, float64",
+    [
+      ["backend", "kernels"],
+      ["precision", "float64"],
+    ],
+  ],
+  [
+    "backend=jax, self-adaptive point weights",
+    [
+      ["backend", "jax"],
+      ["weighting", "self-adaptive"],
+      ["resampleEvery", 0],
+    ],
+  ],
+] as [string, Override[]][]) {
+  test(`SOAP resumes bit for bit from its checkpoints, state in the binary section (${label}, L-BFGS after)`, async () => {
+    const r = tiny([
+      ...extra,
+      ["optimizer", "soap+lbfgs"],
+      ["lr", 1e-2],
+      ["steps", 20],
+      ["checkpointEvery", 7],
+      ["weightEvery", 4],
+      ["soapPrecondEvery", 3],
+      ["lbfgsSteps", 6],
+      ["lbfgsPoints", 64],
+    ]);
+    const full = await run(r);
+    assert.equal(full.res.status, "completed", full.res.message);
+    assert.deepEqual(
+      full.checkpoints.map((c) => c.step),
+      [7, 14, 20, 26],
+    );
+    assert.equal(full.res.history.filter((h) => h.phase === "soap").length, 20);
+    const ck = full.checkpoints[1];
+    const soap = ck.firstOrder?.state;
+    assert.ok(soap && soap.step === 13 && soap.L.length === 2 * 2 + 8 * 8, "SOAP state at step 14");
+    const bytes = encodeCheckpoint(ck);
+    const head = JSON.parse(bytes.toString("utf8", 16, 16 + bytes.readUInt32LE(12))) as {
+      firstOrder: { state: Record<string, unknown> };
+      bins: number[];
+    };
+    // blocks hidden[0].w [2, 8] and hidden[1].w [8, 8] (out.w [8, 1] is 1-D): SOAP's m, v [P = 105],
+    // L, QL [2x2 + 8x8] and R, QR [8x8 + 8x8] go to the binary part; the header keeps references
+    for (const k of ["m", "v", "L", "QL", "R", "QR"]) {
+      assert.deepEqual(Object.keys(head.firstOrder.state[k] as object), ["$bin"], `${k} in binary`);
+    }
+    assert.deepEqual(head.bins, [105, 105, 68, 128, 68, 128]);
+    for (const at of [0, 1, 2]) {
+      const c = full.checkpoints[at];
+      const back = decodeCheckpoint(encodeCheckpoint(c), "mem");
+      assert.deepEqual(back, c, "checkpoint encoding round-trips exactly");
+      const resumed = await run(r, { resume: back });
+      assert.equal(resumed.res.status, "completed", resumed.res.message);
+      const want = full.res.history.filter((h) => h.step >= c.step).map(exact);
+      assert.ok(want.some((l) => l.startsWith("lbfgs")));
+      assert.deepEqual(resumed.res.history.map(exact), want, `resumed from step ${c.step}`);
+    }
+    // a SOAP checkpoint does not resume an Adam plan
+    const adam = tiny([...extra, ["steps", 20], ["optimizer", "adam"]]);
+    await assert.rejects(
+      run(adam, { resume: ck }),
+      /checkpoint is in the soap phase, but optimizer=adam/,
+    );
+  });
+}
+
+test("SOAP: a NaN/Inf loss rolls back with its state; resuming past the rollback is bit for bit", async () => {
+  // lr 1e30 overflows float32 on SOAP's first real step; one rollback x1e-31 makes it 0.1
+  const r = tiny([
+    ["optimizer", "soap"],
+    ["steps", 12],
+    ["lr", 1e30],
+    ["checkpointEvery", 4],
+    ["divergenceRetries", 2],
+    ["rollbackLrFactor", 1e-31],
+  ]);
+  const full = await run(r);
+  assert.equal(full.res.status, "completed", full.res.message);
+  assert.equal(full.res.rollbacks.length, 1);
+  assert.equal(full.res.rollbacks[0].toStep, 0);
+  assert.match(full.res.rollbacks[0].reason, /loss became (NaN|Infinity)/);
+  assert.deepEqual(
+    full.res.history.map((h) => h.step),
+    Array.from({ length: 12 }, (_, i) => i),
+  );
+  assert.ok(full.res.history.every((h) => h.phase === "soap" && Number.isFinite(h.loss)));
+  const ck = full.checkpoints[0];
+  assert.equal(ck.lrScale, 1e-31);
+  assert.equal(ck.rollbacks, 1);
+  const resumed = await run(r, { resume: decodeCheckpoint(encodeCheckpoint(ck), "mem") });
+  const want = full.res.history.filter((h) => h.step >= ck.step).map(exact);
+  assert.deepEqual(resumed.res.history.map(exact), want);
+});
+
 test("a NaN/Inf loss rolls back to the last checkpoint with a smaller lr; a saved run then completes", async () => {
   // lr 1e30 overflows float32 at once; one rollback x1e-31 makes it 0.1 (finite)
   const r = tiny([
