@@ -121,7 +121,7 @@ export interface HessianEnds extends RitzSummary {
  * steps). With m = n the Ritz values are the exact spectrum.
  * @param op y = H x (e.g. `finiteDifferenceHvp`)
  * @param n order of H
- * @param start [n] start vector
+ * @param start [n] start vector (a seeded random one when it is zero)
  * @param iterations Lanczos steps (default 20)
  */
 export async function hessianEnds(
@@ -130,7 +130,9 @@ export async function hessianEnds(
   start: Float64Array,
   iterations = 20,
 ): Promise<HessianEnds> {
-  const q = await lanczosQuadrature(op, n, { start, iterations });
+  // at a stationary point (g = 0) any start reaches the ends: a seeded random one
+  const moving = start.some((v) => v !== 0);
+  const q = await lanczosQuadrature(op, n, { start: moving ? start : undefined, iterations });
   let rayleigh = 0;
   q.values.forEach((v, j) => (rayleigh += v * q.weights[j]));
   return {
@@ -196,7 +198,11 @@ export async function residualSpectrum(
     }
     return Promise.resolve(out);
   };
-  const q = await lanczosQuadrature(op, M, { start: r, iterations: Math.min(M, iterations) });
+  // an exact fit (r = 0) has no loss to place: then the measure is that of a random vector
+  const q = await lanczosQuadrature(op, M, {
+    start: loss > 0 ? r : undefined,
+    iterations: Math.min(M, iterations),
+  });
   return {
     lambdaMax: q.values[0],
     lambdaEff: spectralMedian(q.values, q.weights),

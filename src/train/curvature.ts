@@ -32,6 +32,12 @@ export const GN_POINTS = 128;
 /** Lanczos steps on the Hessian (each one Hessian-vector product, i.e. two gradients). */
 export const HESSIAN_ITERATIONS = 20;
 
+/**
+ * Relative finite-difference step on the jax-js backend: its float64 gradient is accurate to
+ * ~1e-7 only, and the rounding error of the difference is ~1e-7 |g| / h.
+ */
+export const JAX_REL_STEP = 1e-3;
+
 /** What `measureCurvature` returns: the estimate and how it was measured. */
 export interface CurvatureMeasurement extends CurvatureEstimate {
   /** Parameters P (the order of H). */
@@ -45,6 +51,8 @@ export interface CurvatureMeasurement extends CurvatureEstimate {
   readonly gradNorm: number;
   /** |h v| / max(1, |x|) of the finite differences. */
   readonly relStep: number;
+  /** The objective's backend ("kernels": float64 to a few ulps; "jax": float32-accurate tanh). */
+  readonly backend: "jax" | "kernels";
   readonly seconds: number;
 }
 
@@ -87,11 +95,11 @@ export async function measureCurvature(
   try {
     const { f, g } = await fo.fg(x);
     const gradNorm = Math.sqrt(g.reduce((s, v) => s + v * v, 0));
-    const relStep = opts.relStep ?? HVP_REL_STEP;
+    // jax-js's float64 tanh/sin/exp are float32-accurate (docs/ARCHITECTURE.md): its gradient
+    // carries ~1e-7 relative noise, so its differences need a larger step than the kernels'
+    const relStep = opts.relStep ?? (backend.kind === "kernels" ? HVP_REL_STEP : JAX_REL_STEP);
     const hv = finiteDifferenceHvp(async (y) => (await fo.fg(y)).g, x, relStep);
-    const rng = new Rng(seed + 1);
-    const start = gradNorm > 0 ? g : Float64Array.from({ length: P }, () => rng.normal());
-    const hessian = await hessianEnds(hv, P, start, opts.iterations ?? HESSIAN_ITERATIONS);
+    const hessian = await hessianEnds(hv, P, g, opts.iterations ?? HESSIAN_ITERATIONS);
     measured = {
       lambdaMax: hessian.lambdaMax,
       hessian,
@@ -100,6 +108,7 @@ export async function measureCurvature(
       loss: f,
       gradNorm,
       relStep,
+      backend: backend.kind,
       seconds: 0,
     };
   } finally {
