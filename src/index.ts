@@ -40,9 +40,47 @@ export {
   type Arch,
 } from "./nets/network.js";
 export { adamInit, adamUpdate, learningRate, type AdamState, type Schedule } from "./optim/adam.js";
-export { lbfgs, type LbfgsOptions, type LbfgsResult } from "./optim/lbfgs.js";
+export {
+  lbfgs,
+  lbfgsInit,
+  lbfgsStep,
+  lbfgsRebase,
+  type LbfgsOptions,
+  type LbfgsResult,
+  type LbfgsState,
+} from "./optim/lbfgs.js";
+export {
+  bfgsInit,
+  bfgsStep,
+  bfgsRebase,
+  bfgsOptions,
+  type BfgsState,
+  type BfgsOptions,
+  type BfgsVariant,
+} from "./optim/bfgs.js";
+export { lmInit, lmStep, lmRebase, lmOptions, type LmState, type LmOptions } from "./optim/lm.js";
+export {
+  soapInit,
+  soapUpdate,
+  soapOptions,
+  type SoapState,
+  type SoapOptions,
+} from "./optim/soap.js";
+export type { Objective, ResidualObjective } from "./optim/types.js";
+export {
+  parsePhases,
+  totalSteps,
+  type PhaseKind,
+  type FirstOrderKind,
+  type SecondOrderKind,
+} from "./train/phases.js";
 export { samplePoints, type SamplerKind } from "./sampling/samplers.js";
-export { TRAIN_SCHEMA, defaultTrainConfig, type TrainConfig } from "./train/config.js";
+export {
+  TRAIN_SCHEMA,
+  applyOverrides,
+  defaultTrainConfig,
+  type TrainConfig,
+} from "./train/config.js";
 export {
   train,
   networkFor,
@@ -54,7 +92,7 @@ export { predict, predictGrid, relativeL2 } from "./train/evaluate.js";
 export { resolveRun, type ResolvedRun, type Override } from "./train/resolve.js";
 export { PROBLEMS, getProblem, type BuiltinProblem, type ParamSpec } from "./problems/index.js";
 export * as reference from "./reference/index.js";
-export type { TrainState, OptimizerSnapshot } from "./train/state.js";
+export type { TrainState, OptimizerSnapshot, SecondOrderSnapshot } from "./train/state.js";
 export type { RollbackEvent } from "./train/trainer.js";
 export { openStore, type RunStore, type RunRow, type RunStatus } from "./store/db.js";
 export { readCheckpoint, writeCheckpoint } from "./store/checkpoint.js";
