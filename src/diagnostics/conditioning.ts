@@ -28,8 +28,9 @@
  * Rathore, Lei, Frangella, Lu & Udell, "Challenges in training PINNs: a loss landscape
  * perspective" (ICML 2024): Hessian spectra show ill-conditioning from the differential operator,
  * cured by L-BFGS and NysNewton-CG; Urban, Stefanou & Pons (J. Comput. Phys. 2024): self-scaled
- * quasi-Newton methods; Pearlmutter (1994) and Nocedal & Wright (2006, section 8.1) for
- * finite-difference Hessian-vector products.
+ * quasi-Newton methods; Nocedal & Wright, "Numerical Optimization" (2006, section 8.1) for
+ * finite-difference Hessian-vector products (Pearlmutter 1994 gives them exactly by
+ * forward-over-reverse differentiation, which the fused kernels do not offer).
  */
 import { type AsyncMatVec, lanczosQuadrature } from "../util/eigen.js";
 

@@ -266,7 +266,12 @@ export function illConditioningFinding(
   const stalled = decrease !== null && decrease < STALL_THRESHOLD;
   const stiff = kappa !== null && kappa > KAPPA_THRESHOLD;
   const detected = stalled && stiff;
-  const pct = decrease === null ? "?" : `${(100 * decrease).toFixed(0)}%`;
+  const pct =
+    decrease === null
+      ? "?"
+      : decrease >= 0
+        ? `${(100 * decrease).toFixed(0)}%`
+        : `it grew ${(-100 * decrease).toFixed(0)}%`;
   const k = kappa === null ? "?" : `~${kappa.toExponential(0).replace("e+", "e")}`;
   return {
     pathology: "ill-conditioning",
