@@ -54,6 +54,8 @@ export interface TrainRunOptions {
   resume?: boolean;
   /** Wall-time budget for the Adam phase (benchmark suite); the run still completes. */
   stopAfterSeconds?: number;
+  /** The preset the run started from (`--preset`), recorded in config.json for the dashboard. */
+  preset?: string;
 }
 
 /**
@@ -77,13 +79,16 @@ export function resolveRunDir(dir: string): ResolvedRun {
 function recorder(store: RunStore, id: string, dir: string) {
   const historyPath = join(dir, "history.jsonl");
   const diagPath = join(dir, "diagnostics.jsonl");
+  const evalPath = join(dir, "evaluation.jsonl");
   return {
     historyPath,
     diagPath,
+    evalPath,
     /** Forget everything logged from completed step `step` on (history: step index >= step). */
     truncate(step: number) {
       filterJsonl(historyPath, (r) => (r.step as number) < step);
       filterJsonl(diagPath, (r) => (r.step as number) <= step);
+      filterJsonl(evalPath, (r) => (r.step as number) <= step);
       store.dropStepsFrom(id, step);
     },
   };
@@ -91,7 +96,8 @@ function recorder(store: RunStore, id: string, dir: string) {
 
 /**
  * Train a resolved run (or resume the run in `dir`), write config.json, history.jsonl,
- * diagnostics.jsonl, checkpoint.bin, metrics.json, prediction.csv, field.json and report.html
+ * diagnostics.jsonl, checkpoint.bin, evaluation.jsonl (rel L2 every evalEvery steps), metrics.json,
+ * prediction.csv, field.json and report.html
  * into `dir`, and record it in the store beside `dir`.
  * @returns metrics.json's content
  */
@@ -106,7 +112,13 @@ export async function executeRun(
   try {
     await startEngine();
     const { problem, config } = run;
-    const saved = { problem: problem.name, parameters: run.params, config, weights: run.weights };
+    const saved = {
+      problem: problem.name,
+      parameters: run.params,
+      config,
+      weights: run.weights,
+      ...(o.preset !== undefined ? { preset: o.preset } : {}),
+    };
     const rec = recorder(store, loc.id, dir);
     let resume: TrainState | null = null;
     if (o.resume) {
@@ -149,6 +161,10 @@ export async function executeRun(
       },
       onRecord: (r: StepRecord) => {
         appendRecord(rec.historyPath, r);
+        // the dashboard's error curve: every record the trainer evaluated (evalEvery)
+        if (r.rel_l2 !== undefined) {
+          appendRecord(rec.evalPath, { step: r.step, rel_l2: r.rel_l2, wall_s: r.wall_s });
+        }
         store.addStep(loc.id, r);
         progress.update(r);
       },
@@ -167,7 +183,7 @@ export async function executeRun(
           resume: resume ?? undefined,
           stopAfterSeconds: o.stopAfterSeconds,
           ...sinks,
-          onCheckpoint: (st) => {
+          onCheckpoint: async (st) => {
             writeCheckpoint(dir, st);
             store.updateRun(loc.id, { checkpoint_step: st.step, steps: st.step });
           },
