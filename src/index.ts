@@ -9,20 +9,52 @@
  * const r = await train({ problem: run.problem, config: run.config, weights: run.weights });
  */
 export { startEngine, np, type Precision } from "./engine/index.js";
-export { box, interval, rectangle, timeSpace, linspace, tensorGrid } from "./geometry/box.js";
+export {
+  box,
+  interval,
+  rectangle,
+  timeSpace,
+  linspace,
+  tensorGrid,
+  spatialFaces,
+} from "./geometry/box.js";
 export type { Box, Face, Side } from "./geometry/box.js";
+export {
+  disk,
+  ellipse,
+  polygon,
+  triangle,
+  sphere,
+  cuboid,
+  union,
+  difference,
+  intersection,
+  inDomain,
+  selectPieces,
+  spatialShape,
+  type Domain,
+  type Shape,
+  type BoundaryPiece,
+} from "./geometry/domain.js";
+export { sampleInterior, sampleBoundary, type BoundarySample } from "./geometry/sample.js";
 export {
   initial,
   initialRate,
   dirichlet,
   neumann,
+  robin,
+  boundaryOperator,
   periodic,
   data,
   type Condition,
+  type On,
+  type BoundaryContext,
   type PointFn,
 } from "./problem/conditions.js";
 export {
   defineProblem,
+  evaluationAxes,
+  domainMask,
   type Problem,
   type ProblemSpec,
   type ResidualContext,
@@ -30,6 +62,29 @@ export {
   type EvalGrid,
   type Term,
 } from "./problem/problem.js";
+export {
+  Value,
+  type Operand,
+  sin,
+  cos,
+  tan,
+  exp,
+  log,
+  sqrt,
+  tanh,
+  sinh,
+  cosh,
+  abs,
+  add,
+  sub,
+  mul,
+  div,
+  neg,
+  pow,
+} from "./problem/maths.js";
+export { smooth, type SmoothExpr, type SmoothOps } from "./problem/smooth.js";
+export { param, Coefficient, type CoefficientOptions } from "./problem/coefficients.js";
+export { problemFactory, type ProblemFactorySpec } from "./problems/factory.js";
 export { jetLayout, MAX_ORDER, type JetLayout, type MultiIndex } from "./jet/multiindex.js";
 export { inputJet, type Jet, type Activation } from "./jet/jet.js";
 export {
@@ -151,3 +206,8 @@ export type { TermInfo } from "./loss/gradients.js";
 export type { PresetOverrides } from "./problems/presets.js";
 export { Rng, type RngState } from "./util/rng.js";
 export type { RunEvent, RunFilter, RunUpdate } from "./store/db.js";
+export type { RobinCondition, OperatorCondition } from "./problem/conditions.js";
+export type { Scope } from "./problem/maths.js";
+export type { SmoothFn } from "./problem/smooth.js";
+export type { ShapeOptions } from "./geometry/shapes.js";
+export type { BoundarySelector } from "./geometry/domain.js";

@@ -32,7 +32,8 @@ import { type Override, parseSet, resolveRun } from "../train/resolve.js";
 import { type ResolvedRun } from "../train/resolve.js";
 import { prepare, sampleBatches } from "../train/trainer.js";
 import { Rng } from "../util/rng.js";
-import { UsageError, asUsage } from "./errors.js";
+import { UsageError, asUsage, asUsageAsync } from "./errors.js";
+import { loadProblem } from "./problemFile.js";
 import { resolveRunDir } from "./train.js";
 import { createProgress } from "./progress.js";
 
@@ -68,7 +69,8 @@ export async function diagnose(args: string[]): Promise<number> {
     const overrides: Override[] = asUsage(() => (values.set ?? []).map(parseSet));
     if (!full) overrides.push(["steps", steps], ["optimizer", "adam"]);
     if (values.seed !== undefined) overrides.push(["seed", values.seed]);
-    const run = asUsage(() => resolveRun(positionals[0], overrides, values.preset));
+    const problem = await asUsageAsync(() => loadProblem(positionals[0]));
+    const run = asUsage(() => resolveRun(problem, overrides, values.preset));
     await startEngine();
     const progress = createProgress(`diagnose ${run.problem.name}`, run.config.steps);
     // curriculum and time-marching plans train several networks: the gradient and NTK findings
@@ -205,7 +207,7 @@ interface Trained {
  * L-BFGS started from).
  */
 async function fromRun(dir: string, problemName: string | undefined): Promise<Trained> {
-  const run = asUsage(() => resolveRunDir(dir));
+  const run = await asUsageAsync(() => resolveRunDir(dir));
   if (problemName !== undefined && problemName !== run.problem.name) {
     throw new UsageError(
       `diagnose --run ${dir}: the run trained "${run.problem.name}", not "${problemName}"`,

@@ -9,3 +9,12 @@ export function asUsage<T>(f: () => T): T {
     throw new UsageError((e as Error).message);
   }
 }
+
+/** The same for an asynchronous step (loading a problem file). */
+export async function asUsageAsync<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}

@@ -12,7 +12,7 @@ import { checkStore, openStore } from "../store/db.js";
 import { StoreError } from "../store/errors.js";
 import { locateRun, readRunJson } from "../store/runs.js";
 import { listRuns, reportRun, showRun } from "./runs.js";
-import { UsageError, asUsage } from "./errors.js";
+import { UsageError, asUsage, asUsageAsync } from "./errors.js";
 
 /**
  * The modules that load the engine (jax-js) and the problem zoo, imported on first use so that
@@ -24,6 +24,7 @@ async function heavy() {
     ...(await import("../train/config.js")),
     ...(await import("../train/resolve.js")),
     ...(await import("./train.js")),
+    ...(await import("./problemFile.js")),
   };
 }
 
@@ -31,7 +32,11 @@ async function heavy() {
 const HELP: Record<string, string> = {
   problems: `  pinnlab problems                      list built-in problems, parameters and defaults
 `,
-  train: `  pinnlab train <problem> [options]     train and write a run directory
+  new: `  pinnlab new NAME [--out FILE]         write a commented starter problem file NAME.ts
+`,
+  train: `  pinnlab train <problem> [options]     train and write a run directory; <problem> is a
+                                        built-in name or a problem file (./heat.ts) whose
+                                        default export is a problem or a problemFactory
       --preset plain|best  the vanilla PINN or the best measured configuration
       --set key=value   (repeatable) any training key, problem parameter or w.<term> weight
       --steps N         Adam steps          --seed S   random seed
@@ -79,7 +84,7 @@ HELP.bench = HELP["bench step"] + HELP["bench gemm"] + HELP["bench suite"];
 const USAGE = `pinnlab: physics-informed neural networks that show why training fails
 
 usage:
-${["problems", "train", "runs", "show", "report", "diagnose", "serve", "bench"].map((c) => HELP[c]).join("")}  pinnlab --version                     print the version
+${["problems", "new", "train", "runs", "show", "report", "diagnose", "serve", "bench"].map((c) => HELP[c]).join("")}  pinnlab --version                     print the version
   pinnlab CMD --help                    usage of one command
 `;
 
@@ -122,8 +127,9 @@ async function listProblems(): Promise<string> {
 }
 
 async function trainHelp(problem: string): Promise<string> {
-  const { resolveRun, TRAIN_SCHEMA } = await heavy();
-  const r = asUsage(() => resolveRun(problem, []));
+  const { resolveRun, TRAIN_SCHEMA, loadProblem } = await heavy();
+  const p = await asUsageAsync(() => loadProblem(problem));
+  const r = asUsage(() => resolveRun(p, []));
   const cfg = r.config as unknown as Record<string, unknown>;
   const lines = [
     `pinnlab train ${problem} [--set key=value]... [--steps N] [--seed S] [--out DIR]`,
@@ -203,7 +209,7 @@ async function main(argv: string[]): Promise<number> {
           );
         }
         const { resolveRunDir, runTraining } = await heavy();
-        const run = asUsage(() => resolveRunDir(loc.dir));
+        const run = await asUsageAsync(() => resolveRunDir(loc.dir));
         return runTraining(run, loc.dir, { resume: true });
       }
       if (positionals.length !== 1)
@@ -213,7 +219,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(await trainHelp(name));
         return 0;
       }
-      const { parseSet, resolveRun, runTraining } = await heavy();
+      const { parseSet, resolveRun, runTraining, loadProblem } = await heavy();
       const overrides: Override[] = asUsage(() => (values.set ?? []).map(parseSet));
       if (values.steps !== undefined) {
         const n = Number(values.steps);
@@ -229,9 +235,10 @@ async function main(argv: string[]): Promise<number> {
         }
         overrides.push(["seed", n]);
       }
-      const run = asUsage(() => resolveRun(name, overrides, values.preset));
+      const problem = await asUsageAsync(() => loadProblem(name));
+      const run = asUsage(() => resolveRun(problem, overrides, values.preset));
       const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-      const out = values.out ?? `runs/${stamp}-${name}`;
+      const out = values.out ?? `runs/${stamp}-${run.problem.name}`;
       // a foreign or corrupt store beside the run is refused before anything is written
       const storeDir = dirname(resolve(out));
       checkStore(storeDir);
@@ -240,6 +247,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case "diagnose":
       return (await import("./diagnose.js")).diagnose(rest);
+    case "new":
+      return (await import("./new.js")).newProblem(rest);
     case "runs":
       return listRuns(rest);
     case "show":

@@ -6,13 +6,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type PresetName, PRESETS, isPreset, presetOverrides } from "../problems/presets.js";
+import { type PresetName, PRESETS, isPreset } from "../problems/presets.js";
+import { type BuiltinProblem, getProblem } from "../problems/index.js";
 import { checkStore } from "../store/db.js";
 import { prepareRunDir, writeAtomic } from "../store/rundir.js";
 import { type SuiteRun, markdownTable, replaceSection, summarise } from "../suite/table.js";
-import { type Override, problemNames, resolveRun } from "../train/resolve.js";
+import { type Override, presetFor, problemNames, resolveRun } from "../train/resolve.js";
 import { intFlag } from "./args.js";
-import { asUsage, UsageError } from "./errors.js";
+import { asUsage, asUsageAsync, UsageError } from "./errors.js";
+import { isProblemFile, loadProblemFile } from "./problemFile.js";
 import { executeRun } from "./train.js";
 
 function list(s: string, what: string): string[] {
@@ -40,9 +42,15 @@ export async function benchSuite(args: string[]): Promise<number> {
   });
   const problems = list(values.problems, "problems");
   const known = problemNames();
+  const sources = new Map<string, BuiltinProblem>();
   for (const p of problems) {
+    if (isProblemFile(p)) {
+      sources.set(p, await asUsageAsync(() => loadProblemFile(p)));
+      continue;
+    }
     if (!known.includes(p))
       throw new UsageError(`--problems: unknown problem "${p}" (known: ${known.join(", ")})`);
+    sources.set(p, getProblem(p));
   }
   const presets = list(values.presets, "presets").map((p): PresetName => {
     if (!isPreset(p))
@@ -62,10 +70,12 @@ export async function benchSuite(args: string[]): Promise<number> {
   const matrix = problems.flatMap((problem) =>
     presets.flatMap((preset) =>
       Array.from({ length: seeds }, (_, seed) => {
-        const o: Override[] = Object.entries(presetOverrides(problem, preset));
+        const source = sources.get(problem) as BuiltinProblem;
+        const o: Override[] = asUsage(() => presetFor(source, preset));
         o.push(["seed", seed]);
         if (steps !== undefined) o.push(["steps", steps]);
-        return { problem, preset, seed, run: asUsage(() => resolveRun(problem, o)) };
+        const run = asUsage(() => resolveRun(source, o));
+        return { problem: run.problem.name, preset, seed, run };
       }),
     ),
   );

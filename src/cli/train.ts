@@ -12,13 +12,21 @@ import { readCheckpoint, writeCheckpoint } from "../store/checkpoint.js";
 import { type RunStore, openStore } from "../store/db.js";
 import { appendRecord, predictionCsv, writeAtomic } from "../store/rundir.js";
 import { filterJsonl, locationOf, readRunJson } from "../store/runs.js";
-import { predictGrid, relativeL2 } from "../train/evaluate.js";
+import { tensorGrid } from "../geometry/box.js";
+import { type EvalGrid, type Problem, domainMask, evaluationAxes } from "../problem/problem.js";
+import {
+  type ResidualMetrics,
+  predictGrid,
+  relativeL2,
+  residualMetrics,
+} from "../train/evaluate.js";
 import { type Override, type ResolvedRun, resolveRun } from "../train/resolve.js";
 import type { TrainState } from "../train/state.js";
 import { type RunOutcome, trainRun } from "../train/run.js";
 import type { DiagnosticRecord } from "../train/monitor.js";
 import { type RollbackEvent, type StepRecord, type TrainResult, train } from "../train/trainer.js";
 import { createProgress } from "./progress.js";
+import { loadProblemFile } from "./problemFile.js";
 
 /** The metrics.json of a run. */
 export interface RunMetrics {
@@ -29,6 +37,15 @@ export interface RunMetrics {
   status: "completed" | "diverged";
   message: string;
   rel_l2: number | null;
+  /**
+   * Per residual term, RMS and max |r| on the evaluation grid: the metric of a problem without
+   * a reference (absent when the problem has one).
+   */
+  residual?: ResidualMetrics;
+  /** The problem file the run trained (absent for built-in problems). */
+  problem_file?: string;
+  /** Trainable PDE coefficients' final values (inverse problems; absent without any). */
+  coefficients?: Record<string, number>;
   steps: number;
   wall_s: number;
   train_wall_s: number;
@@ -59,10 +76,11 @@ export interface TrainRunOptions {
 }
 
 /**
- * The configuration a run directory was trained with, resolved again from its config.json.
+ * The configuration a run directory was trained with, resolved again from its config.json (a
+ * problem file's run loads that file again).
  * @throws StoreError when config.json is missing or corrupt; Error when it no longer resolves
  */
-export function resolveRunDir(dir: string): ResolvedRun {
+export async function resolveRunDir(dir: string): Promise<ResolvedRun> {
   const saved = readRunJson(dir, "config.json");
   const overrides: Override[] = [];
   const obj = (k: string) => (saved[k] ?? {}) as Record<string, string | number | boolean>;
@@ -72,7 +90,16 @@ export function resolveRunDir(dir: string): ResolvedRun {
   if (typeof saved.problem !== "string") {
     throw new Error(`${join(dir, "config.json")}: no problem name`);
   }
+  if (typeof saved.problemFile === "string") {
+    return resolveRun(await loadProblemFile(saved.problemFile), overrides);
+  }
   return resolveRun(saved.problem, overrides);
+}
+
+/** A reference grid with the mask of a non-box domain (computed when the grid has none). */
+function withMask(domain: Problem["domain"], g: EvalGrid): EvalGrid {
+  const mask = g.mask ?? domainMask(domain, g.axes);
+  return mask ? { ...g, mask } : g;
 }
 
 /** Record one run's progress in the store and its directory. */
@@ -112,8 +139,10 @@ export async function executeRun(
   try {
     await startEngine();
     const { problem, config } = run;
+    const source = run.builtin.source;
     const saved = {
       problem: problem.name,
+      ...(source === undefined ? {} : { problemFile: source }),
       parameters: run.params,
       config,
       weights: run.weights,
@@ -171,7 +200,9 @@ export async function executeRun(
     };
     // computed once: the in-training error probe (evalEvery) and the final evaluation share it
     const refGrid =
-      problem.reference && config.evalEvery > 0 && !plan ? problem.reference() : undefined;
+      problem.reference && config.evalEvery > 0 && !plan
+        ? withMask(problem.domain, problem.reference())
+        : undefined;
     const outcome = plan ? await trainRun(run, sinks) : null;
     const result = outcome
       ? outcome.result
@@ -198,18 +229,41 @@ export async function executeRun(
         });
     progress.done();
     let relL2: number | null = null;
+    let residual: ResidualMetrics | undefined;
     // a diverged run has no meaningful prediction: write none rather than a file of NaNs
-    if (problem.reference && result.status === "completed") {
-      const ref = refGrid ?? problem.reference();
+    if (result.status === "completed") {
+      // without a reference: the solution on the default grid, judged by its residuals
+      const given = problem.reference
+        ? (refGrid ?? problem.reference())
+        : { axes: evaluationAxes(problem.domain), values: {} };
+      // a non-box domain evaluates on the grid masked to the domain
+      const mask = given.mask ?? domainMask(problem.domain, given.axes);
+      const ref = mask ? { ...given, mask } : given;
       const pred = outcome
         ? await outcome.predictGrid(ref)
         : await predictGrid(result.net, result.params, ref, problem.fields);
-      relL2 = relativeL2(pred.values, ref.values);
+      if (problem.reference) relL2 = relativeL2(pred.values, ref.values, mask);
+      else if (!outcome) {
+        const grid = tensorGrid(ref.axes);
+        const d = ref.axes.length;
+        const inside = mask ? grid.filter((_, i) => mask[Math.floor(i / d)] === 1) : grid;
+        residual = await residualMetrics(problem, result.net, result.params, inside);
+      }
       writeAtomic(
         join(dir, "prediction.csv"),
-        predictionCsv(problem.domain.inputs, problem.fields, pred.X, pred.values),
+        predictionCsv(problem.domain.inputs, problem.fields, pred.X, pred.values, mask),
       );
-      const f = fieldSample(problem.domain.inputs, ref.axes, pred.values, ref.values);
+      const shown = mask
+        ? Object.fromEntries(
+            Object.entries(pred.values).map(([k, v]) => [k, v.map((x, i) => (mask[i] ? x : NaN))]),
+          )
+        : pred.values;
+      const f = fieldSample(
+        problem.domain.inputs,
+        ref.axes,
+        shown,
+        problem.reference ? ref.values : null,
+      );
       if (f) writeAtomic(join(dir, "field.json"), JSON.stringify(f) + "\n");
     }
     if (outcome) outcome.dispose();
@@ -223,6 +277,11 @@ export async function executeRun(
       status: result.status,
       message: result.message,
       rel_l2: relL2,
+      ...(residual ? { residual } : {}),
+      ...(Object.keys(result.coefficients ?? {}).length
+        ? { coefficients: result.coefficients }
+        : {}),
+      ...(source === undefined ? {} : { problem_file: source }),
       steps,
       wall_s: (performance.now() - t0) / 1000 + (resume?.wall_s ?? 0),
       train_wall_s: outcome?.wall_s ?? result.wall_s,
@@ -252,9 +311,19 @@ export async function executeRun(
     } catch (e) {
       process.stderr.write(`pinnlab: report.html not written: ${(e as Error).message}\n`);
     }
-    const err = relL2 === null ? "n/a" : relL2.toExponential(3);
+    const err =
+      relL2 !== null
+        ? `rel L2 ${relL2.toExponential(3)}`
+        : residual
+          ? `residual RMS ${Object.entries(residual)
+              .map(([k, v]) => `${k} ${v.rms.toExponential(3)}`)
+              .join(", ")} (no reference)`
+          : "rel L2 n/a";
+    const coefText = Object.entries(metrics.coefficients ?? {})
+      .map(([k, v]) => `, ${k} = ${v.toPrecision(6)}`)
+      .join("");
     process.stdout.write(
-      `${problem.name}: ${result.status}, rel L2 ${err}, ${steps} steps, ${metrics.wall_s.toFixed(1)} s -> ${dir}\n`,
+      `${problem.name}: ${result.status}, ${err}${coefText}, ${steps} steps, ${metrics.wall_s.toFixed(1)} s -> ${dir}\n`,
     );
     if (result.status === "diverged") process.stderr.write(`pinnlab: ${result.message}\n`);
     return metrics;

@@ -4,13 +4,21 @@
  * refers to these names, so built-in problems use single-letter names ("t", "x", "y").
  */
 
-/** A box domain [lo_i, hi_i] per named input; `time` names the input that is time, if any. */
+import type { Shape } from "./shapes.js";
+
+/**
+ * A box domain [lo_i, hi_i] per named input; `time` names the input that is time, if any. With
+ * `shape` (src/geometry/domain.ts) the domain is that spatial shape (times the time interval) and
+ * lo/hi are its bounding box.
+ */
 export interface Box {
   readonly kind: "box";
   readonly inputs: readonly string[];
   readonly lo: readonly number[];
   readonly hi: readonly number[];
   readonly time: string | null;
+  /** The spatial geometry when the domain is not the box itself. */
+  readonly shape?: Shape;
 }
 
 /** Which end of an input's range a face sits at. */
@@ -64,14 +72,19 @@ export function rectangle(x: readonly [number, number], y: readonly [number, num
   return box({ x, y });
 }
 
-/** Time x space: time first (input "t"), then the space box's inputs. */
+/**
+ * Time x space: time first (input "t"), then the space domain's inputs (a box or any shape).
+ * @example timeSpace([0, 1], disk([0, 0], 1))
+ */
 export function timeSpace(t: readonly [number, number], space: Box): Box {
+  if (space.time !== null) throw new Error("timeSpace: the space domain already has time");
   const ranges: Record<string, readonly [number, number]> = { t };
   space.inputs.forEach((n, i) => {
     if (n === "t") throw new Error("timeSpace: the space box may not have an input named t");
     ranges[n] = [space.lo[i], space.hi[i]];
   });
-  return box(ranges, { time: "t" });
+  const d = box(ranges, { time: "t" });
+  return space.shape ? { ...d, shape: space.shape } : d;
 }
 
 /** Index of a named input, or an error naming it. */

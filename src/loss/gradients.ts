@@ -45,7 +45,9 @@ export function makeTermGradients(problem: Problem, net: Network) {
       const term = problem.terms.find((tm) => tm.name === name);
       if (!term) throw new Error(`makeTermGradients: no term named "${name}"`);
       const jet = net.applyJet(p, inputJet(term.layout, x.ref));
-      const r = term.residual(jet, x, t);
+      const coefs = net.coefficients?.(p);
+      const r = term.residual(jet, x, t, coefs);
+      if (coefs) for (const v of Object.values(coefs)) v.dispose();
       tree.dispose(p);
       return np.square(r).mean();
     };

@@ -4,7 +4,7 @@
  * per-point residuals computed from one jet forward pass at its points. Term names key the
  * batches, the weights and the returned per-term losses alike.
  */
-import { np, tree } from "../engine/index.js";
+import { lax, np, tree } from "../engine/index.js";
 import { inputJet } from "../jet/jet.js";
 import type { NetParams, Network } from "../nets/network.js";
 import type { Problem } from "../problem/problem.js";
@@ -37,12 +37,20 @@ export function termResiduals(
   T: TargetsByTerm,
 ): Record<string, np.Array> {
   const out: Record<string, np.Array> = {};
+  // trainable coefficients' values, shared by every term (src/nets/coefficients.ts)
+  const coefs = net.coefficients?.(params);
   for (const term of problem.terms) {
     const x = X[term.name];
     const jet = net.applyJet(params, inputJet(term.layout, x.ref));
-    out[term.name] = term.residual(jet, x, T[term.name] ?? null);
+    out[term.name] = term.residual(jet, x, T[term.name] ?? null, coefs);
   }
+  if (coefs) for (const v of Object.values(coefs)) v.dispose();
   return out;
+}
+
+/** The key a coefficient's value travels under in a step's parts (see {@link statsVector}). */
+export function coefKey(name: string): string {
+  return `${name}@coef`;
 }
 
 /**
@@ -100,7 +108,8 @@ export function reduceTerms(
 
 /**
  * The stats vector a step returns: [total, loss of each term in problem.termNames order, then the
- * chunk losses of each causal term in that order]. Consumes total and parts.
+ * chunk losses of each causal term in that order, then the value of each trainable coefficient in
+ * problem.coefficients order]. Consumes total and parts.
  */
 export function statsVector(
   problem: Problem,
@@ -112,7 +121,13 @@ export function statsVector(
     const c = parts[chunksKey(n)];
     return c ? [c] : [];
   });
-  return chunks.length ? np.concatenate([head, ...chunks], 0) : head;
+  // trainable coefficients last, in problem.coefficients order
+  const coefs = (problem.coefficients ?? []).flatMap((c) => {
+    const v = parts[coefKey(c.name)];
+    return v ? [v.reshape([1])] : [];
+  });
+  const tail = [...chunks, ...coefs];
+  return tail.length ? np.concatenate([head, ...tail], 0) : head;
 }
 
 /**
@@ -128,6 +143,10 @@ export function weightedLoss(
   W: WeightsByTerm,
 ): [np.Array, Record<string, np.Array>] {
   const r = termResiduals(problem, net, params, X, T);
+  // the coefficients' values ride along in the parts (logged, not part of the total)
+  const coefs = net.coefficients?.(params);
   tree.dispose(params);
-  return reduceTerms(problem, r, W);
+  const [total, parts] = reduceTerms(problem, r, W);
+  if (coefs) for (const [n, v] of Object.entries(coefs)) parts[coefKey(n)] = lax.stopGradient(v);
+  return [total, parts];
 }

@@ -8,7 +8,9 @@
  *
  * where D is a product of normalised distances to the constrained faces ((x - lo)(hi - x) 4 /
  * (hi - lo)^2 for both ends of an input, (x - lo) / (hi - lo) or (hi - x) / (hi - lo) for one),
- * so D = 0 exactly on them. The combined form meets both conditions when the data agree at the
+ * so D = 0 exactly on them. On a non-box domain (or named boundary pieces) D is the approximate
+ * distance function of the selected pieces joined by the R-conjunction (Sukumar & Srivastava
+ * 2022; src/geometry/shapes.ts). The combined form meets both conditions when the data agree at the
  * corners (gb(t0, face) = g0(face)), the compatibility any solution needs. g0 and gb must be
  * constants or `smooth(...)` expressions, which are lifted to jets so every derivative the
  * residual reads is exact; the product rule is the jet's Leibniz rule.
@@ -21,9 +23,10 @@
  * conditions with distance functions in physics-informed deep neural networks"; Dong & Ni (2021)
  * for the periodic embedding.
  */
-import type { Box } from "../geometry/box.js";
+import type { Box, Face } from "../geometry/box.js";
+import { selectPieces, spatialInputs, spatialShape } from "../geometry/domain.js";
 import { type Jet, concatJets, disposeJet, mapLinear, refJet } from "../jet/jet.js";
-import type { Condition } from "../problem/conditions.js";
+import type { Condition, On } from "../problem/conditions.js";
 import type { Problem } from "../problem/problem.js";
 import { type SmoothExpr, type SmoothOps, asExpr, isSmooth, jetOps } from "../problem/smooth.js";
 import type { Network } from "./network.js";
@@ -51,6 +54,40 @@ export interface HardPlan {
   readonly periodicInputs: readonly string[];
   /** Condition names that are exact and leave the loss. */
   readonly exact: readonly string[];
+}
+
+/** The selection as faces of a plain box domain, or null (a shaped domain, or piece names). */
+function boxFaces(domain: Box, on: On): Face[] | null {
+  if (domain.shape) return null;
+  const faces: Face[] = [];
+  for (const sel of on) {
+    if (typeof sel !== "string") faces.push(sel);
+    else {
+      const m = /^([A-Za-z])\.(min|max)$/.exec(sel);
+      if (!m) return null;
+      faces.push({ input: m[1], side: m[2] as Face["side"] });
+    }
+  }
+  return faces;
+}
+
+/**
+ * The approximate distance function of the selected boundary pieces: each piece's ADF (exact
+ * zero on it, positive inside) joined by the R-conjunction phi1 + phi2 - sqrt(phi1^2 + phi2^2),
+ * which vanishes exactly where one of them does (Sukumar & Srivastava 2022, section 3).
+ */
+function adfDistance(domain: Box, on: On, where: string): SmoothExpr {
+  const shape = spatialShape(domain);
+  const pieces = selectPieces(shape, on, where).map((i) => shape.pieces[i]);
+  const space = spatialInputs(domain);
+  return <T>(o: SmoothOps<T>): T => {
+    let phi: T | null = null;
+    for (const p of pieces) {
+      const f = p.adf(o, space);
+      phi = phi === null ? f : o.sub(o.add(phi, f), o.sqrt(o.add(o.mul(phi, phi), o.mul(f, f))));
+    }
+    return phi as T;
+  };
 }
 
 /** Normalised distance to the constrained faces, as an expression. */
@@ -92,17 +129,14 @@ function distance(domain: Box, faces: readonly { input: string; side: "min" | "m
 export function hardPlan(problem: Problem, names: readonly string[]): HardPlan {
   const { domain } = problem;
   const periodicInputs: string[] = [];
-  const byField = new Map<
-    number,
-    { ic?: SmoothExpr; bc?: { expr: SmoothExpr; faces: Condition & { kind: "dirichlet" } } }
-  >();
+  const byField = new Map<number, { ic?: SmoothExpr; bc?: { expr: SmoothExpr; D: SmoothExpr } }>();
   for (const name of names) {
     const c = problem.conditions[name] as Condition | undefined;
     if (!c) {
       const conds = Object.keys(problem.conditions).join(", ");
       throw new Error(`hard: no condition named "${name}" (conditions: ${conds})`);
     }
-    const fi = problem.fields.indexOf(c.field);
+    const fi = c.kind === "operator" ? -1 : problem.fields.indexOf(c.field);
     const slot = byField.get(fi) ?? {};
     switch (c.kind) {
       case "periodic":
@@ -124,10 +158,16 @@ export function hardPlan(problem: Problem, names: readonly string[]): HardPlan {
           throw new Error(`hard: ${name}'s value must be a constant or smooth(...) expression`);
         }
         if (slot.bc) throw new Error(`hard: one hard Dirichlet condition per field (${c.field})`);
-        slot.bc = { expr: asExpr(c.value), faces: c };
+        const faces = boxFaces(domain, c.on);
+        slot.bc = {
+          expr: asExpr(c.value),
+          D: faces ? distance(domain, faces) : adfDistance(domain, c.on, `hard: ${name}`),
+        };
         break;
       }
       case "neumann":
+      case "robin":
+      case "operator":
       case "data":
         throw new Error(
           `hard: ${name} is a ${c.kind} condition; only initial, Dirichlet and periodic conditions can be exact`,
@@ -152,7 +192,7 @@ export function hardPlan(problem: Problem, names: readonly string[]): HardPlan {
       t1 = domain.hi[k];
     }
     const tau = <T>(o: SmoothOps<T>): T => o.mul(o.sub(o.in(time as string), t0), 1 / (t1 - t0));
-    const D = bc ? distance(domain, bc.faces.on) : null;
+    const D = bc ? bc.D : null;
     let A: SmoothExpr;
     let B: SmoothExpr;
     if (ic && bc && D) {

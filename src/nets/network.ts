@@ -71,6 +71,8 @@ export type NetParams = {
   /** modified MLP's two encoders */
   encU?: Dense;
   encV?: Dense;
+  /** Trainable PDE coefficients (raw scalars, see src/nets/coefficients.ts), last in the tree. */
+  coef?: Record<string, np.Array>;
 };
 
 /** Non-trained constants a network draws at initialisation (the Fourier matrix B). */
@@ -96,6 +98,12 @@ export interface Network {
    * backends that compute the raw network's jets themselves (the fused kernels) apply it after.
    */
   readonly transform?: OutputTransform;
+  /**
+   * The trainable coefficients' current values from the parameters (fresh scalars owned by the
+   * caller; params not consumed); present when the problem has coefficients
+   * (src/nets/coefficients.ts).
+   */
+  coefficients?(params: NetParams): Record<string, np.Array>;
 }
 
 /** Width of the feature vector that enters the body. */

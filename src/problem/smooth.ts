@@ -32,6 +32,8 @@ export interface SmoothOps<T> {
   sin(a: T): T;
   cos(a: T): T;
   exp(a: T): T;
+  /** Square root (of a positive argument where derivatives are needed). */
+  sqrt(a: T): T;
 }
 
 /** An expression over {@link SmoothOps}, generic in the carrier. */
@@ -58,6 +60,7 @@ export function numberOps(p: Readonly<Record<string, number>>): SmoothOps<number
     sin: Math.sin,
     cos: Math.cos,
     exp: Math.exp,
+    sqrt: Math.sqrt,
   };
 }
 
@@ -163,6 +166,24 @@ export function jetOps(
           const e = np.exp(z);
           const out = Array.from({ length: k + 1 }, () => e.ref);
           e.dispose();
+          return out;
+        }),
+      ),
+    sqrt: (a) =>
+      keep(
+        elementwise(refJet(a), (z, k) => {
+          // d^m sqrt(z) = c_m z^(1/2 - m): 1, 1/2, -1/4, 3/8, -15/16
+          const coef = [1, 0.5, -0.25, 0.375, -0.9375];
+          const s = np.sqrt(z.ref);
+          const inv = np.reciprocal(z);
+          const out: np.Array[] = [s.ref];
+          let pw = s;
+          for (let m = 1; m <= k; m++) {
+            pw = pw.mul(inv.ref);
+            out.push(pw.ref.mul(coef[m]));
+          }
+          pw.dispose();
+          inv.dispose();
           return out;
         }),
       ),

@@ -9,7 +9,7 @@ import { type EvalGrid, defineProblem } from "../problem/problem.js";
 import { smooth } from "../problem/smooth.js";
 import { allenCahnGrid } from "../reference/allenCahn.js";
 import { kdvGrid } from "../reference/kdv.js";
-import { np } from "../engine/index.js";
+import { cos, pow, sin } from "../problem/maths.js";
 import type { BuiltinProblem } from "./registry.js";
 
 const PI = Math.PI;
@@ -122,9 +122,8 @@ export const helmholtz2d: BuiltinProblem = {
       fields: ["u"],
       residuals: {
         res: ({ d, x }) => {
-          const q = np
-            .sin(x("x").mul(a1 * PI))
-            .mul(np.sin(x("y").mul(a2 * PI)))
+          const q = sin(x("x").mul(a1 * PI))
+            .mul(sin(x("y").mul(a2 * PI)))
             .mul(qCoef);
           return d("u", "xx")
             .add(d("u", "yy"))
@@ -187,7 +186,7 @@ export const poisson1d: BuiltinProblem = {
       domain: box({ x: [0, 1] }),
       fields: ["u"],
       residuals: {
-        res: ({ d, x }) => d("u", "xx").add(np.sin(x("x").mul(k * PI)).mul((k * PI) ** 2)),
+        res: ({ d, x }) => d("u", "xx").add(sin(x("x").mul(k * PI)).mul((k * PI) ** 2)),
       },
       conditions: {
         bc: dirichlet(
@@ -218,18 +217,16 @@ export const kleinGordon: BuiltinProblem = {
           // f = u_tt - u_xx + u^3 of the exact solution, built from the coordinates
           const t = x("t");
           const xx = x("x");
-          const ue = xx.ref
-            .mul(np.cos(t.ref.mul(5 * PI)))
-            .add(xx.ref.mul(t.ref).mul(xx.ref.mul(t.ref)).mul(xx.ref.mul(t.ref)));
-          const utt = xx.ref
-            .mul(np.cos(t.ref.mul(5 * PI)))
+          const ue = xx.mul(cos(t.mul(5 * PI))).add(pow(xx.mul(t), 3));
+          const utt = xx
+            .mul(cos(t.mul(5 * PI)))
             .mul(-25 * PI * PI)
-            .add(xx.ref.mul(xx.ref).mul(xx.ref).mul(t.ref).mul(6));
-          const uxx = xx.mul(t.ref).mul(t.ref).mul(t).mul(6);
-          const f = utt.sub(uxx).add(ue.ref.mul(ue.ref).mul(ue));
+            .add(pow(xx, 3).mul(t).mul(6));
+          const uxx = xx.mul(pow(t, 3)).mul(6);
+          const f = utt.sub(uxx).add(pow(ue, 3));
           return d("u", "tt")
             .sub(d("u", "xx"))
-            .add(d("u").mul(d("u")).mul(d("u")))
+            .add(pow(d("u"), 3))
             .sub(f);
         },
       },

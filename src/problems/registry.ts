@@ -23,6 +23,8 @@ export interface BuiltinProblem {
   /** Default weight per term name (unlisted terms weigh 1). */
   readonly weights: Readonly<Record<string, number>>;
   build(params: Readonly<Record<string, number>>): Problem;
+  /** The problem file it came from (absolute path); absent for the built-in zoo. */
+  readonly source?: string;
 }
 
 export type { Problem };

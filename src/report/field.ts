@@ -9,11 +9,14 @@ export const MAX_CELLS_2D = 40;
 /** Grid points kept for 1-D line plots. */
 export const MAX_POINTS_1D = 400;
 
-/** field.json: axes per input and, per field, predicted and reference values (row-major). */
+/**
+ * field.json: axes per input and, per field, predicted and reference values (row-major); `ref`
+ * is absent for a problem without a reference.
+ */
 export interface FieldSample {
   inputs: string[];
   axes: number[][];
-  fields: Record<string, { pred: number[]; ref: number[] }>;
+  fields: Record<string, { pred: number[]; ref?: number[] }>;
 }
 
 function keep(n: number, max: number): number[] {
@@ -34,7 +37,7 @@ export function fieldSample(
   inputs: readonly string[],
   axes: readonly Float64Array[],
   pred: Readonly<Record<string, Float64Array>>,
-  ref: Readonly<Record<string, Float64Array>>,
+  ref: Readonly<Record<string, Float64Array>> | null,
 ): FieldSample | null {
   if (axes.length < 1 || axes.length > 2) return null;
   const max = axes.length === 1 ? MAX_POINTS_1D : MAX_CELLS_2D;
@@ -43,8 +46,9 @@ export function fieldSample(
   if (axes.length === 1) flat.push(...idx[0]);
   else for (const i of idx[0]) for (const j of idx[1]) flat.push(i * axes[1].length + j);
   const fields: FieldSample["fields"] = {};
-  for (const f of Object.keys(ref)) {
-    fields[f] = { pred: flat.map((r) => pred[f][r]), ref: flat.map((r) => ref[f][r]) };
+  for (const f of Object.keys(ref ?? pred)) {
+    fields[f] = { pred: flat.map((r) => pred[f][r]) };
+    if (ref) fields[f].ref = flat.map((r) => ref[f][r]);
   }
   return {
     inputs: [...inputs],

@@ -39,6 +39,9 @@ export async function buildReport(dir: string): Promise<string> {
   if (metrics) {
     facts.push(["rel L2", fmt(metrics.rel_l2)], ["steps", fmt(metrics.steps)]);
     facts.push(["wall time (s)", fmt(metrics.wall_s)], ["backend", fmt(metrics.backend)]);
+    for (const [k, v] of Object.entries((metrics.coefficients as Record<string, unknown>) ?? {})) {
+      facts.push([`coefficient ${k}`, fmt(v)]);
+    }
     for (const [k, v] of Object.entries((metrics.final_loss as Record<string, unknown>) ?? {})) {
       facts.push([`final loss ${k}`, fmt(v)]);
     }

@@ -130,6 +130,25 @@ export function lrPlot(history: readonly Rec[]): Plot | null {
   };
 }
 
+/** The trainable PDE coefficients over the logged steps (inverse problems). */
+export function coefficientsPlot(history: readonly Rec[]): Plot | null {
+  const rows: Row[] = [];
+  for (const h of history) {
+    const step = num(h.step);
+    if (step === null) continue;
+    for (const [name, v] of Object.entries((h.coefs as Rec | undefined) ?? {})) {
+      const x = num(v);
+      if (x !== null) rows.push({ step, series: name, value: x });
+    }
+  }
+  if (rows.length === 0) return null;
+  return {
+    id: "coefficients",
+    title: "Trainable coefficients",
+    spec: lines(rows, { x: "step", xTitle: "step", yTitle: "value", series: "series", log: false }),
+  };
+}
+
 /** Per-term gradient statistics over all parameters (diagnostics `gradients`, layer "all"). */
 export function gradientPlot(diag: readonly Rec[]): Plot | null {
   const rows: Row[] = [];
@@ -254,6 +273,8 @@ function heatMap(
   const rows: Row[] = [];
   for (let i = 0; i < a.length; i++) {
     for (let j = 0; j < b.length; j++) {
+      // points outside a non-box domain are null in field.json: no cell
+      if (values[i * b.length + j] === null) continue;
       rows.push({
         a0: ea[i],
         a1: ea[i + 1],
@@ -291,7 +312,25 @@ export function fieldPlots(f: FieldSample | null): Plot[] {
   if (!f) return [];
   const out: Plot[] = [];
   for (const [name, { pred, ref }] of Object.entries(f.fields)) {
-    const err = pred.map((p, i) => Math.abs(p - ref[i]));
+    if (!ref) {
+      // no reference: the solution alone
+      const xTitle = f.inputs[0];
+      out.push({
+        id: `pred-${name}`,
+        title: `Predicted ${name} (no reference)`,
+        spec:
+          f.axes.length === 2
+            ? heatMap(f, pred, name, "viridis")
+            : lines(
+                f.axes[0].map((xi, i) => ({ x: xi, series: "predicted", value: pred[i] })),
+                { x: "x", xTitle, yTitle: name, series: "series", log: false },
+              ),
+      });
+      continue;
+    }
+    const err = pred.map((p, i) =>
+      p === null ? (null as unknown as number) : Math.abs(p - ref[i]),
+    );
     if (f.axes.length === 2) {
       out.push(
         { id: `pred-${name}`, title: `Predicted ${name}`, spec: heatMap(f, pred, name, "viridis") },
@@ -337,6 +376,7 @@ export function reportPlots(d: {
   return [
     ...fieldPlots(d.field),
     lossPlot(d.history),
+    coefficientsPlot(d.history),
     errorPlot(d.history),
     weightsPlot(d.history),
     lrPlot(d.history),

@@ -1,12 +1,14 @@
 /**
  * Collocation samplers: points in a box, drawn from pinnlab's seeded PRNG so a run is reproducible
  * from its seed. `uniform` draws i.i.d. points; `lhs` is Latin hypercube sampling (McKay, Beckman &
- * Conover 1979), which stratifies every input's marginal, as Raissi et al. (2019) used.
+ * Conover 1979), which stratifies every input's marginal, as Raissi et al. (2019) used; `sobol` is a
+ * digitally shifted Sobol sequence (src/sampling/sobol.ts).
  */
 import type { Rng } from "../util/rng.js";
+import { sobolPoints } from "./sobol.js";
 
 /** How collocation points are drawn. */
-export type SamplerKind = "uniform" | "lhs";
+export type SamplerKind = "uniform" | "lhs" | "sobol";
 
 /**
  * Draw n points in the box [lo, hi] (row-major [n, d]).
@@ -41,6 +43,11 @@ export function samplePoints(
         }
       }
       break;
+    case "sobol": {
+      const u = sobolPoints(rng, n, d);
+      for (let i = 0; i < n * d; i++) out[i] = lo[i % d] + (hi[i % d] - lo[i % d]) * u[i];
+      break;
+    }
     default: {
       const never: never = kind;
       throw new Error(`unknown sampler ${String(never)}`);

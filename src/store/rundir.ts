@@ -69,11 +69,13 @@ export function predictionCsv(
   fields: readonly string[],
   X: Float64Array,
   values: Readonly<Record<string, Float64Array>>,
+  mask?: Uint8Array | null,
 ): string {
   const d = inputs.length;
   const n = X.length / d;
   const lines = [[...inputs, ...fields].join(",")];
   for (let i = 0; i < n; i++) {
+    if (mask && !mask[i]) continue;
     const row: string[] = [];
     for (let k = 0; k < d; k++) row.push(fmt(X[i * d + k]));
     for (const f of fields) row.push(fmt(values[f][i]));

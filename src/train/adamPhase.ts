@@ -126,7 +126,7 @@ export async function runAdam(
     const w = { ...ctl.weights };
     const eps = ctx.causal?.eps ?? null;
     const stats = await backend.step(ctl.withPointWeights(batches), w, lr, eps);
-    const { loss, terms } = unpackStats(problem, stats);
+    const { loss, terms, coefs } = unpackStats(problem, stats);
     if (!Number.isFinite(loss)) {
       if (await divergence(`loss became ${loss}`)) continue;
       ctx.finalTerms = terms;
@@ -160,6 +160,7 @@ export async function runAdam(
         weights: w,
         wall_s: wallSeconds(ctx),
         ...(causalRecord ? { causal: causalRecord } : {}),
+        ...(coefs ? { coefs } : {}),
         ...(relL2 !== undefined ? { rel_l2: relL2 } : {}),
       });
     }

@@ -38,6 +38,7 @@ export function adaptiveConfig(c: TrainConfig): AdaptiveConfig | null {
       return { kind: "rar", add: c.rarAdd, max: Math.floor(c.points / 2) };
     case "uniform":
     case "lhs":
+    case "sobol":
       return null;
     default: {
       const never: never = c.sampler;
@@ -57,6 +58,11 @@ export function createAdaptive(
 ): AdaptiveHook | null {
   const cfg = adaptiveConfig(c);
   if (!cfg) return null;
+  if (problem.domain.shape) {
+    throw new Error(
+      `sampler=${c.sampler}: adaptive samplers need a box domain (not a ${problem.domain.shape.kind})`,
+    );
+  }
   const { lo, hi } = problem.domain;
   const dims = lo.length;
   const residualTerms = problem.terms.filter((t) => t.kind === "residual");

@@ -30,6 +30,11 @@ export interface TrainConfig {
   /** Adam steps. */
   steps: number;
   lr: number;
+  /**
+   * Learning rate of the trainable PDE coefficients (inverse problems): their raw leaves are
+   * scaled by coefLr / lr (src/nets/coefficients.ts).
+   */
+  coefLr: number;
   warmup: number;
   decayRate: number;
   decaySteps: number;
@@ -60,7 +65,7 @@ export interface TrainConfig {
    * residual-based adaptive distribution and refinement, Wu et al. 2023); condition points are
    * then drawn uniformly.
    */
-  sampler: "uniform" | "lhs" | "rad" | "rar";
+  sampler: "uniform" | "lhs" | "sobol" | "rad" | "rar";
   /** Adaptive samplers: steps between residual measurements, and the candidate pool's size. */
   adaptEvery: number;
   adaptPool: number;
@@ -163,6 +168,12 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   },
   steps: { kind: "int", min: 0, default: 5000, doc: "Adam steps" },
   lr: { kind: "number", positive: true, default: 1e-3, doc: "Adam learning rate" },
+  coefLr: {
+    kind: "number",
+    positive: true,
+    default: 1e-3,
+    doc: "learning rate of trainable PDE coefficients (inverse problems)",
+  },
   warmup: { kind: "int", min: 0, default: 0, doc: "linear warm-up steps" },
   decayRate: { kind: "number", positive: true, default: 0.9, doc: "exponential decay factor" },
   decaySteps: { kind: "int", min: 1, default: 2000, doc: "steps per decay factor" },
@@ -196,9 +207,9 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   bcPoints: { kind: "int", min: 1, default: 256, doc: "points per condition term per step" },
   sampler: {
     kind: "enum",
-    choices: ["uniform", "lhs", "rad", "rar"],
+    choices: ["uniform", "lhs", "sobol", "rad", "rar"],
     default: "uniform",
-    doc: "point sampler (rad/rar: residual-adaptive, Wu et al. 2023)",
+    doc: "point sampler (sobol: shifted Sobol points; rad/rar: residual-adaptive, Wu et al. 2023)",
   },
   adaptEvery: { kind: "int", min: 1, default: 500, doc: "steps between adaptive resamplings" },
   adaptPool: { kind: "int", min: 1, default: 16384, doc: "adaptive sampler candidate points" },

@@ -71,8 +71,13 @@ export function wallSeconds(ctx: RunContext): number {
 export function unpackStats(
   problem: Problem,
   stats: ArrayLike<number>,
-): { loss: number; terms: Record<string, number> } {
+): { loss: number; terms: Record<string, number>; coefs?: Record<string, number> } {
   const terms: Record<string, number> = {};
   problem.termNames.forEach((n, i) => (terms[n] = stats[i + 1]));
-  return { loss: stats[0], terms };
+  // trainable coefficients are the stats' last entries (src/loss/loss.ts statsVector)
+  const cs = problem.coefficients ?? [];
+  if (cs.length === 0) return { loss: stats[0], terms };
+  const coefs: Record<string, number> = {};
+  cs.forEach((c, i) => (coefs[c.name] = stats[stats.length - cs.length + i]));
+  return { loss: stats[0], terms, coefs };
 }

@@ -7,7 +7,8 @@ import { tensorGrid } from "../geometry/box.js";
 import { inputJet } from "../jet/jet.js";
 import { jetLayout } from "../jet/multiindex.js";
 import type { NetParams, Network } from "../nets/network.js";
-import type { EvalGrid } from "../problem/problem.js";
+import type { EvalGrid, Problem } from "../problem/problem.js";
+import { termResiduals } from "../loss/loss.js";
 
 /** Points per forward chunk: large enough to amortise dispatch, small enough for memory. */
 const CHUNK = 8192;
@@ -61,10 +62,15 @@ export async function predictGrid(
   return { X, values };
 }
 
-/** Relative L2 error over all fields: sqrt(sum (u - r)^2 / sum r^2). */
+/**
+ * Relative L2 error over all fields: sqrt(sum (u - r)^2 / sum r^2), over the points the mask keeps
+ * (all without one: the reference grid masked to a non-box domain).
+ * @example relativeL2(pred.values, ref.values, ref.mask)
+ */
 export function relativeL2(
   pred: Readonly<Record<string, Float64Array>>,
   ref: Readonly<Record<string, Float64Array>>,
+  mask?: Uint8Array | null,
 ): number {
   let num = 0;
   let den = 0;
@@ -72,11 +78,60 @@ export function relativeL2(
     const p = pred[f];
     const r = ref[f];
     for (let i = 0; i < r.length; i++) {
+      if (mask && !mask[i]) continue;
       num += (p[i] - r[i]) ** 2;
       den += r[i] ** 2;
     }
   }
   return Math.sqrt(num / den);
+}
+
+/** Per residual term: root-mean-square and largest |r| at a set of points. */
+export type ResidualMetrics = Record<string, { rms: number; max: number }>;
+
+/**
+ * Residual-based metrics for problems without a reference: every residual term's per-point
+ * residual at the given points (the evaluation grid), reduced to its RMS and max |r|.
+ * @param X row-major points [n, dims]; params are not consumed
+ * @example const m = await residualMetrics(problem, net, params, tensorGrid(evaluationAxes(problem.domain)));
+ */
+export async function residualMetrics(
+  problem: Problem,
+  net: Network,
+  params: NetParams,
+  X: Float64Array,
+): Promise<ResidualMetrics> {
+  const dims = net.config.inputs;
+  const n = X.length / dims;
+  const out: ResidualMetrics = {};
+  for (const term of problem.terms.filter((t) => t.kind === "residual")) {
+    const view: Problem = { ...problem, terms: [term], termNames: [term.name] };
+    const fwd = jit(
+      (p: NetParams, x: np.Array) => termResiduals(view, net, p, { [term.name]: x }, {})[term.name],
+    );
+    let sum = 0;
+    let max = 0;
+    for (let s = 0; s < n; s += CHUNK) {
+      const m = Math.min(CHUNK, n - s);
+      const buf = new Float64Array(CHUNK * dims);
+      buf.set(X.subarray(s * dims, (s + m) * dims));
+      // the padding rows repeat the first point (inside the domain) and are not counted
+      for (let r = m; r < CHUNK; r++) buf.set(X.subarray(0, dims), r * dims);
+      const r = await fwd(
+        tree.ref(params),
+        fromData(buf, [CHUNK, dims], net.config.precision),
+      ).data();
+      const per = r.length / CHUNK;
+      for (let i = 0; i < m * per; i++) {
+        const v = Math.abs(r[i]);
+        sum += v * v;
+        if (v > max || Number.isNaN(v)) max = v;
+      }
+    }
+    fwd.dispose();
+    out[term.name] = { rms: Math.sqrt(sum / n), max };
+  }
+  return out;
 }
 
 /** Most grid points an in-training error probe evaluates (the grid is thinned to fit). */
@@ -112,8 +167,13 @@ export function errorProbe(
   );
   const n = axes.reduce((a, ax) => a * ax.length, 1);
   const values: Record<string, Float64Array> = {};
-  for (const f of Object.keys(grid.values)) {
-    const src = grid.values[f];
+  // a non-box domain's mask is thinned like a field
+  const MASK = "\u0000mask";
+  const sources: Record<string, ArrayLike<number>> = grid.mask
+    ? { ...grid.values, [MASK]: grid.mask }
+    : grid.values;
+  for (const f of Object.keys(sources)) {
+    const src = sources[f];
     const v = new Float64Array(n);
     const idx = new Array<number>(axes.length).fill(0);
     for (let i = 0; i < n; i++) {
@@ -128,9 +188,11 @@ export function errorProbe(
     }
     values[f] = v;
   }
+  const thinMask = grid.mask ? Uint8Array.from(values[MASK]) : undefined;
+  delete values[MASK];
   const thin: EvalGrid = { axes, values };
   return async (params) => {
     const pred = await predictGrid(net, params, thin, fields);
-    return relativeL2(pred.values, thin.values);
+    return relativeL2(pred.values, thin.values, thinMask);
   };
 }

@@ -20,6 +20,8 @@ import { type OutputJets, makeOutputGrad } from "./outputGrad.js";
 
 /** Why the kernels cannot run this configuration, or null when they can. */
 export function kernelUnsupported(net: Network): string | null {
+  // the kernels' flat parameters are the network's; coefficient leaves are not carried yet
+  if (net.coefficients) return "trainable PDE coefficients";
   return kernelMlpUnsupported(net.config);
 }
 
@@ -69,7 +71,7 @@ export async function kernelBackend(
         }),
       );
       X[term.name] = fromData(b.X, [b.rows, dims], precision);
-      if (b.target) T[term.name] = fromData(b.target, [b.rows], precision);
+      if (b.target) T[term.name] = fromData(b.target, [b.target.length], precision);
     }
     const [stats, g] = lossGrad(outs, X, T, weightArrays(problem, weights, c, batches, causalEps));
     const grads = await g.data();

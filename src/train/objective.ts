@@ -10,6 +10,7 @@ import {
   type PointsByTerm,
   type TargetsByTerm,
   type WeightsByTerm,
+  statsVector,
   termResiduals,
   weightedLoss,
 } from "../loss/loss.js";
@@ -57,16 +58,13 @@ export function flatObjective(
   }
   const [X, T] = uploadBatches(problem, batches, c);
   const W = weightArrays(problem, weights, c);
-  const names = problem.termNames;
   const lossFn = (p: NetParams, Xa: PointsByTerm, Ta: TargetsByTerm, Wa: WeightsByTerm) =>
     weightedLoss(problem, net, p, Xa, Ta, Wa);
   const lg = jit((p: NetParams, Xa: PointsByTerm, Ta: TargetsByTerm, Wa: WeightsByTerm) => {
     const [[total, parts], g] = valueAndGrad(lossFn, { hasAux: true })(p, Xa, Ta, Wa);
     const flat = tree.leaves(g).map((a) => a.reshape([-1]));
-    return [np.stack([total, ...names.map((n) => parts[n])]), np.concatenate(flat, 0)] as [
-      np.Array,
-      np.Array,
-    ];
+    // statsVector keeps the layout unpackStats reads (trainable coefficients last)
+    return [statsVector(problem, total, parts), np.concatenate(flat, 0)] as [np.Array, np.Array];
   });
   return {
     fg: async (x) => {

@@ -36,23 +36,38 @@ export function parseSet(s: string): Override {
 }
 
 /**
- * Resolve and validate a built-in problem's run.
+ * The overrides a preset applies to a problem: the zoo's table for built-in problems; for a
+ * problem file, `plain` is its defaults and `best` is refused (nothing was measured for it).
+ * @example presetFor(getProblem("burgers"), "plain"); // []
+ */
+export function presetFor(builtin: BuiltinProblem, preset: string): Override[] {
+  if (!isPreset(preset)) {
+    throw new Error(`--preset ${preset}: unknown preset (known: ${PRESETS.join(", ")})`);
+  }
+  if (builtin.source !== undefined) {
+    if (preset === "plain") return [];
+    throw new Error(
+      `--preset ${preset}: a problem file has no measured best configuration (use --preset plain or --set)`,
+    );
+  }
+  return Object.entries(presetOverrides(builtin.name, preset));
+}
+
+/**
+ * Resolve and validate a run of a built-in problem (by name) or of a problem object (a problem
+ * file's, see src/problems/factory.ts).
  * @throws naming the unknown problem, key or the ill-typed value
+ * @example resolveRun("convection", [["beta", 1]]);
  */
 export function resolveRun(
-  problemName: string,
+  problemOrName: string | BuiltinProblem,
   userOverrides: readonly Override[],
   preset?: string,
 ): ResolvedRun {
-  const builtin = getProblem(problemName);
+  const builtin = typeof problemOrName === "string" ? getProblem(problemOrName) : problemOrName;
+  const problemName = builtin.name;
   // a preset is a list of overrides applied before the user's (src/problems/presets.ts)
-  let presetSets: Override[] = [];
-  if (preset !== undefined) {
-    if (!isPreset(preset)) {
-      throw new Error(`--preset ${preset}: unknown preset (known: ${PRESETS.join(", ")})`);
-    }
-    presetSets = Object.entries(presetOverrides(problemName, preset));
-  }
+  const presetSets: Override[] = preset === undefined ? [] : presetFor(builtin, preset);
   const overrides = [...presetSets, ...userOverrides];
   const config = { ...defaultTrainConfig(), ...builtin.defaults } as Record<string, unknown>;
   const params: Record<string, number> = {};
@@ -109,6 +124,11 @@ export function resolveRun(
         `--set hard=${c.hard.join(",")}: no condition named "${h}" (conditions: ${known})`,
       );
     }
+  }
+  if ((c.sampler === "rad" || c.sampler === "rar") && problem.domain.shape) {
+    throw new Error(
+      `--set sampler=${c.sampler}: adaptive samplers need a box domain (${problemName} is a ${problem.domain.shape.kind})`,
+    );
   }
   validateTrainConfig(c);
   return { builtin, problem, params, config: c, weights };

@@ -9,6 +9,7 @@ import type { Batches } from "./backend.js";
 import type { AdaptiveHook } from "./adaptive.js";
 import { sortByTime } from "../loss/causal.js";
 import { constrainNetwork, hardPlan } from "../nets/constraints.js";
+import { withCoefficients } from "../nets/coefficients.js";
 import { type TrainConfig, validateTrainConfig } from "./config.js";
 
 /** The network a problem and configuration call for. */
@@ -43,7 +44,9 @@ export function networkFor(problem: Problem, c: TrainConfig): Network {
   };
   const net = createNetwork(config, c.seed);
   const plan = hardPlan(problem, c.hard);
-  return plan.transform ? constrainNetwork(net, plan.transform) : net;
+  const constrained = plan.transform ? constrainNetwork(net, plan.transform) : net;
+  // trainable PDE coefficients: extra leaves of the parameter tree, their own learning rate
+  return withCoefficients(constrained, problem.coefficients ?? [], c.coefLr / c.lr);
 }
 
 /**
@@ -71,11 +74,16 @@ export function sampleBatches(
   adaptive: AdaptiveHook | null = null,
 ): Batches {
   const out: Batches = {};
-  const base = c.sampler === "lhs" ? "lhs" : "uniform";
+  const base = c.sampler === "lhs" || c.sampler === "sobol" ? c.sampler : "uniform";
   const dims = problem.domain.inputs.length;
   const ti = problem.domain.time === null ? -1 : problem.domain.inputs.indexOf(problem.domain.time);
   for (const term of problem.terms) {
     const residual = term.kind === "residual";
+    if (term.quadratureNodes && (adaptive || c.causal)) {
+      throw new Error(
+        `${term.name}: an integral residual's batch (points + quadrature rows) cannot be drawn adaptively or sorted for causal training`,
+      );
+    }
     let b =
       residual && adaptive
         ? adaptive.draw(term.name, rng, nResidual)

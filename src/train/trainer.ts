@@ -94,9 +94,14 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   } finally {
     ctx.backend?.dispose();
   }
+  // the trainable coefficients' final values (inverse problems)
+  const coefficients: Record<string, number> = {};
+  const cv = ctx.status === "completed" ? net.coefficients?.(params) : undefined;
+  for (const [k, v] of Object.entries(cv ?? {})) coefficients[k] = (await v.data())[0];
   return {
     net,
     params,
+    coefficients,
     history: ctx.history,
     steps: ctx.steps,
     wall_s: (performance.now() - ctx.t0) / 1000,

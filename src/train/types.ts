@@ -32,6 +32,8 @@ export interface StepRecord {
   rel_l2?: number;
   /** Curriculum stage or time-marching window this step belongs to (src/train/run.ts). */
   stage?: number;
+  /** Trainable PDE coefficients' values at this step (inverse problems). */
+  coefs?: Record<string, number>;
 }
 
 /** What `train` returns. */
@@ -54,6 +56,8 @@ export interface TrainResult {
   rollbacks: RollbackEvent[];
   /** The problem as trained: conditions imposed exactly (`hard`) are no longer loss terms. */
   problem: Problem;
+  /** The trainable coefficients' final values (empty without any). */
+  coefficients: Record<string, number>;
   /**
    * The causal schedule's final state (null without causal training); plain data. Not yet part
    * of checkpoints: a resumed causal run restarts its eps schedule at `causalEps`.

@@ -1,0 +1,47 @@
+/**
+ * Trainable coefficients as extra leaves of the parameter tree: `params.coef[name]` is a raw
+ * scalar starting at 0, and the coefficient's value is
+ *
+ *   init + s raw            (any sign)          init exp(s raw)       (positive)
+ *
+ * with s = coefLr / lr. Adam moves a raw leaf by about lr per step, so the value moves by about
+ * coefLr (absolutely, or relatively when positive): the coefficients' own learning rate without a
+ * second optimiser, and L-BFGS, flattening and checkpoints carry them as any other leaf. Raissi,
+ * Perdikaris & Karniadakis (2019), section 4 (data-driven discovery of PDEs).
+ */
+import { np } from "../engine/index.js";
+import type { Coefficient } from "../problem/coefficients.js";
+import type { NetParams, Network } from "./network.js";
+
+/**
+ * A network whose parameter tree also holds the coefficients, and that reports their values.
+ * @param scale s = coefLr / lr
+ * @example const net2 = withCoefficients(net, problem.coefficients, c.coefLr / c.lr);
+ */
+export function withCoefficients(
+  net: Network,
+  coefs: readonly Coefficient[],
+  scale: number,
+): Network {
+  if (coefs.length === 0) return net;
+  const dtype = net.config.precision === "float64" ? np.float64 : np.float32;
+  return {
+    ...net,
+    init(seed) {
+      const p = net.init(seed);
+      const coef: Record<string, np.Array> = {};
+      for (const c of coefs) coef[c.name] = np.zeros([], { dtype });
+      return { ...p, coef };
+    },
+    coefficients(params: NetParams) {
+      const out: Record<string, np.Array> = {};
+      for (const c of coefs) {
+        const raw = params.coef?.[c.name];
+        if (!raw) throw new Error(`coefficient "${c.name}" is missing from the parameters`);
+        const z = raw.ref.mul(scale);
+        out[c.name] = c.positive ? np.exp(z).mul(c.init) : z.add(c.init);
+      }
+      return out;
+    },
+  };
+}
