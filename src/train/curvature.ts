@@ -15,6 +15,7 @@ import {
   HVP_REL_STEP,
   residualSpectrum,
 } from "../diagnostics/conditioning.js";
+import { layoutSize, paramLayout } from "../loss/layout.js";
 import { flattenParams, unflattenParams } from "../nets/flat.js";
 import type { NetParams } from "../nets/network.js";
 import type { Problem } from "../problem/problem.js";
@@ -44,7 +45,7 @@ export interface CurvatureMeasurement extends CurvatureEstimate {
   readonly parameters: number;
   /** Points per term of the Hessian's batch. */
   readonly points: Record<string, number>;
-  /** Rows M of the Gauss-Newton subsample's J [M, P]. */
+  /** Rows M of the Gauss-Newton subsample's J [M, P'] (P' <= P: the dense layers' parameters). */
   readonly gnRows: number;
   /** The weighted loss and |g| at the parameters (float64, on the Hessian's batch). */
   readonly loss: number;
@@ -115,12 +116,15 @@ export async function measureCurvature(
     fo.dispose();
     backend.dispose();
   }
-  // J J' does not depend on the column order, so the identity stands for the leaf permutation
+  // J's columns are the dense layers' parameters (`paramLayout`: trainable PDE coefficients are
+  // not among them, so G leaves them out); J J' does not depend on the column order, so the
+  // identity stands for the leaf permutation
+  const Pj = layoutSize(paramLayout(params));
   const sub = subsampleAll(prepared.problem, batches, opts.gnPoints ?? GN_POINTS);
-  const ro = flatResiduals(ctx, sub, weights, layout, [...Array(P).keys()]);
+  const ro = flatResiduals(ctx, sub, weights, layout, [...Array(Pj).keys()]);
   try {
     const { r, J } = await ro.resid(x);
-    const gaussNewton = await residualSpectrum(r, J, r.length, P);
+    const gaussNewton = await residualSpectrum(r, J, r.length, Pj);
     return {
       ...measured,
       gaussNewton,
