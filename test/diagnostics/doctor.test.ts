@@ -102,7 +102,7 @@ test("diagnose convection (beta = 1, trains fine) flags nothing", () => {
     assert.equal(f.detected, false, `${f.pathology} ${JSON.stringify(f.evidence)}`);
 });
 
-test("diagnose poisson1d (k = 4) --json reports ntk-spectral-gap with the trace ratio", () => {
+test("diagnose poisson1d (k = 4) --json reports ntk-spectral-gap with the trace ratio and ill-conditioning with kappa", () => {
   const d = diagnoseJson(["poisson1d", "--steps", "200"]);
   const f = d.findings.find((x) => x.pathology === "ntk-spectral-gap");
   assert.ok(f);
