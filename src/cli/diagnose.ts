@@ -9,9 +9,13 @@ import { startEngine, tree } from "../engine/index.js";
 import {
   type Finding,
   causalityFinding,
+  illConditioningFinding,
   imbalanceFinding,
   ntkFinding,
+  pathologyReference,
 } from "../diagnostics/doctor.js";
+import { type LossPoint, lossStall } from "../diagnostics/conditioning.js";
+import { measureCurvature } from "../train/curvature.js";
 import { type CausalProfile, causalProfile } from "../diagnostics/causality.js";
 import type { Problem } from "../problem/problem.js";
 import { trainRun } from "../train/run.js";
@@ -74,7 +78,8 @@ export async function diagnose(args: string[]): Promise<number> {
     const outcome = await trainRun(
       {
         ...run,
-        config: { ...run.config, logEvery: Math.max(1, Math.floor(run.config.steps / 10)) },
+        // 50 records: enough for the stall's fit over the last half
+        config: { ...run.config, logEvery: Math.max(1, Math.floor(run.config.steps / 50)) },
       },
       { onRecord: values.json ? undefined : (r) => progress.update(r) },
     );
@@ -90,11 +95,22 @@ export async function diagnose(args: string[]): Promise<number> {
       steps: outcome.steps,
       status: result.status,
       finalTerms: result.finalTerms,
+      adamRecords: result.history.filter((r) => r.phase === "adam"),
     };
   }
 
   const { run, net, params, problem } = trained;
   const { config } = run;
+  // the stall from the Adam phase's records, the curvature of the loss as Adam ended it
+  const stall = lossStall(trained.adamRecords);
+  const lastWeights = trained.adamRecords[trained.adamRecords.length - 1]?.weights ?? run.weights;
+  const curvature = await measureCurvature(
+    problem,
+    config,
+    tree.ref(params),
+    lastWeights,
+    config.seed + 104729,
+  );
   // measure on a fresh batch the network has not trained on
   const rng = new Rng(config.seed + 7919);
   const batches: Batches = sampleBatches(problem, config, rng, config.points);
@@ -133,6 +149,7 @@ export async function diagnose(args: string[]): Promise<number> {
     imbalanceFinding(stats.imbalance, setup),
     ntkFinding(report, setup),
     causalityFinding(profiles),
+    illConditioningFinding(stall, curvature),
   ];
   if (values.json) {
     const out = {
@@ -142,7 +159,11 @@ export async function diagnose(args: string[]): Promise<number> {
       steps: trained.steps,
       status: trained.status,
       final_loss: trained.finalTerms,
-      findings: findings.map(({ summary, ...f }) => ({ ...f, summary })),
+      findings: findings.map(({ summary, ...f }) => ({
+        ...f,
+        reference: pathologyReference(f.pathology),
+        summary,
+      })),
     };
     console.log(JSON.stringify(out));
   } else {
@@ -176,6 +197,8 @@ interface Trained {
   steps: number;
   status: string;
   finalTerms: Record<string, number>;
+  /** The Adam phase's logged records (loss and weights), for the stall measurement. */
+  adamRecords: readonly (LossPoint & { weights?: Record<string, number> })[];
 }
 
 /**
@@ -219,5 +242,12 @@ async function fromRun(dir: string, problemName: string | undefined): Promise<Tr
     steps: state.step,
     status: "checkpoint",
     finalTerms,
+    adamRecords: history
+      .filter((r) => (r.phase ?? "adam") === "adam" && Number(r.step) <= state.step)
+      .map((r) => ({
+        step: Number(r.step),
+        loss: Number(r.loss),
+        weights: r.weights as Record<string, number> | undefined,
+      })),
   };
 }

@@ -13,13 +13,46 @@
  *   earliest time chunks while later ones look fitted. Evidence: the temporal residual profile
  *   (src/diagnostics/causality.ts) and the ratio of its first quarter's mean to its second
  *   half's. Threshold {@link CAUSALITY_THRESHOLD}.
+ * - `ill-conditioning` (Krishnapriyan et al. 2021; Rathore et al. 2024): first-order training
+ *   stalls because the loss Hessian is ill-conditioned. Evidence: the stall of the Adam phase's
+ *   logged loss and an effective condition number of the Hessian from Lanczos on float64
+ *   finite-difference Hessian-vector products (src/diagnostics/conditioning.ts). Thresholds
+ *   {@link STALL_THRESHOLD} and {@link KAPPA_THRESHOLD}, both must be crossed.
  */
 import type { ImbalanceRecord } from "../loss/gradients.js";
 import type { NtkReport } from "../loss/ntk.js";
 import type { CausalProfile } from "./causality.js";
+import type { CurvatureEstimate, LossStall } from "./conditioning.js";
 
 /** Pathologies the doctor names. */
-export type PathologyId = "gradient-imbalance" | "ntk-spectral-gap" | "causality-violation";
+export type PathologyId =
+  "gradient-imbalance" | "ntk-spectral-gap" | "causality-violation" | "ill-conditioning";
+
+/** Every pathology, in the order the doctor reports them. */
+export const PATHOLOGIES: readonly PathologyId[] = [
+  "gradient-imbalance",
+  "ntk-spectral-gap",
+  "causality-violation",
+  "ill-conditioning",
+];
+
+/** The paper behind each finding (for reports and help texts). */
+export function pathologyReference(id: PathologyId): string {
+  switch (id) {
+    case "gradient-imbalance":
+      return "Wang, Teng & Perdikaris 2021";
+    case "ntk-spectral-gap":
+      return "Wang, Yu & Perdikaris 2022";
+    case "causality-violation":
+      return "Wang, Sankaran & Perdikaris 2022";
+    case "ill-conditioning":
+      return "Krishnapriyan et al. 2021; Rathore et al. 2024";
+    default: {
+      const never: never = id;
+      throw new Error(`unknown pathology ${String(never)}`);
+    }
+  }
+}
 
 /** One finding: detected or not, the numbers behind it, and what to change. */
 export interface Finding {
@@ -193,5 +226,81 @@ export function causalityFinding(profiles: readonly CausalProfile[]): Finding {
         : detected
           ? `The residual in the earliest quarter of time is ${ratio.toFixed(0)}x that of the second half: later times were fitted before earlier ones. Try --set causal=true.`
           : `The residual does not pile up at early times (early/late ratio ${ratio.toFixed(2)}, threshold ${CAUSALITY_THRESHOLD}).`,
+  };
+}
+
+/**
+ * The logged loss fell by less than this fraction over the last half of the Adam phase
+ * (`lossStall`'s decrease, a fit of log10(loss)): it has stalled. Measured with `pinnlab diagnose
+ * <problem> --json` (500 Adam steps, defaults, seed 0; docs/BENCHMARKS.md): still falling are
+ * convection beta = 1 (seeds 0-2: 93%, 79%, 92%), klein-gordon 73% and convection beta = 10 52%;
+ * stalled are allen-cahn 40%, wave1d 31%, burgers 15%, convection beta = 30 11%, helmholtz2d 6%,
+ * poisson1d 3%, reaction 3% and convection beta = 50 2%. 0.5 sits between 40% and 52%.
+ */
+export const STALL_THRESHOLD = 0.5;
+
+/**
+ * Effective condition number kappa = lambda_max(H) / lambda_eff (`measureCurvature`: the
+ * Hessian's top eigenvalue over the median Gauss-Newton curvature of the remaining loss) above
+ * which a stalled loss is blamed on ill-conditioning. Measured as {@link STALL_THRESHOLD}: the
+ * runs whose loss still falls have 3.2e3, 7.2e3 and 3.5e3 (convection beta = 1, seeds 0-2) and
+ * 1.9e4 (klein-gordon); every stalled run has more: burgers 2.4e4 (seed 1: 2.5e5), wave1d 9.0e5,
+ * helmholtz2d 1.9e6, poisson1d 2.5e6, allen-cahn 6.4e6, convection beta = 30 2.1e9, reaction
+ * and convection beta = 50 at the 1e12 cap (lambda_eff below float64 resolution). 1e4 sits above
+ * the healthy convection runs (1.4x over the worst seed) and below every stalled run of the zoo's
+ * defaults; a stall in well-conditioned modes stays below it (poisson1d with `fourier=16`, 100
+ * steps: fell 34%, kappa 42).
+ */
+export const KAPPA_THRESHOLD = 1e4;
+
+/**
+ * The ill-conditioning finding: detected when the loss stalled (decrease over the last half below
+ * {@link STALL_THRESHOLD}) and the Hessian's effective condition number exceeds
+ * {@link KAPPA_THRESHOLD}. Without a stall measurement (too few logged records) or a curvature
+ * estimate it is not detected.
+ */
+export function illConditioningFinding(
+  stall: LossStall | null,
+  curvature: CurvatureEstimate | null,
+): Finding {
+  const decrease = stall?.decrease ?? null;
+  const kappa = curvature?.kappa ?? null;
+  const stalled = decrease !== null && decrease < STALL_THRESHOLD;
+  const stiff = kappa !== null && kappa > KAPPA_THRESHOLD;
+  const detected = stalled && stiff;
+  const pct =
+    decrease === null
+      ? "?"
+      : decrease >= 0
+        ? `${(100 * decrease).toFixed(0)}%`
+        : `it grew ${(-100 * decrease).toFixed(0)}%`;
+  const k = kappa === null ? "?" : `~${kappa.toExponential(0).replace("e+", "e")}`;
+  return {
+    pathology: "ill-conditioning",
+    detected,
+    evidence: {
+      stall: stall ?? null,
+      loss_decrease_last_half: decrease,
+      stall_threshold: STALL_THRESHOLD,
+      kappa,
+      kappa_threshold: KAPPA_THRESHOLD,
+      lambda_max: curvature?.lambdaMax ?? null,
+      lambda_eff: curvature?.lambdaEff ?? null,
+      hessian_lambda_min_ritz: curvature?.hessian.lambdaMin ?? null,
+      gauss_newton_lambda_max: curvature?.gaussNewton.lambdaMax ?? null,
+      curvature: curvature ?? null,
+    },
+    fix: {
+      set: { optimizer: "adam+ssbroyden", precision: "float64" },
+      why: "self-scaled quasi-Newton steps rescale the flat directions the Hessian leaves to first-order methods, in float64 so the curvature pairs stay accurate (Urban, Stefanou & Pons 2024; Kiyani et al. 2025)",
+    },
+    summary:
+      decrease === null || kappa === null
+        ? "Too few logged steps or no curvature estimate: conditioning not judged."
+        : detected
+          ? `The loss stalled (${pct} over the last half) and the Hessian's condition number is ${k}: first-order steps crawl along the flat directions. Try --set optimizer=adam+ssbroyden --set precision=float64.`
+          : stalled
+            ? `The loss stalled (${pct} over the last half) but the Hessian is not ill-conditioned (condition number ${k}, threshold ${KAPPA_THRESHOLD.toExponential(0).replace("e+", "e")}).`
+            : `The loss is still falling (${pct} over the last half; condition number ${k}).`,
   };
 }

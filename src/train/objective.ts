@@ -32,10 +32,11 @@ export interface FlatObjective {
 /**
  * The weighted loss (no causal weights: a stop-gradient weight would make a line search's
  * objective inconsistent) and its gradient on `batches`.
+ * @param ctx the problem and network as trained, and the configuration (precision)
  * @param backend a step backend whose `objective` runs the kernels, or null for jax-js
  */
 export function flatObjective(
-  ctx: RunContext,
+  ctx: Pick<RunContext, "problem" | "net" | "c">,
   backend: StepBackend | null,
   batches: Batches,
   weights: Readonly<Record<string, number>>,
@@ -99,7 +100,7 @@ export interface FlatResiduals {
  * contribute every row.
  */
 export function flatResiduals(
-  ctx: RunContext,
+  ctx: Pick<RunContext, "problem" | "net" | "c">,
   batches: Batches,
   weights: Readonly<Record<string, number>>,
   layout: FlatLayout,

@@ -236,3 +236,95 @@ export function lanczosTopK(
   values.set(ritz.subarray(0, Math.min(k, size)));
   return { values, iterations: size };
 }
+
+/** y = A x for a symmetric operator whose products are computed asynchronously. */
+export type AsyncMatVec = (x: Float64Array) => Promise<Float64Array>;
+
+/** Options of `lanczosQuadrature`. */
+export interface LanczosQuadratureOptions {
+  /** Lanczos steps m (the Krylov dimension), at most n. Default min(n, 30). */
+  readonly iterations?: number;
+  /** Start vector [n] (normalised here); default a seeded random normal vector. */
+  readonly start?: Float64Array;
+  /** Seed of the random start vector. Default 0. */
+  readonly seed?: number;
+}
+
+/** What `lanczosQuadrature` returns: Ritz values with the start vector's weights on them. */
+export interface LanczosQuadrature {
+  /** Ritz values theta_j [m], descending. */
+  readonly values: Float64Array;
+  /**
+   * weights [m]: tau_j^2, the squared first component of T's j-th eigenvector (sum 1). For a
+   * start vector q, sum_j tau_j^2 f(theta_j) is the m-point Gauss quadrature of
+   * q' f(A) q / q'q, i.e. the spectral measure of A seen from q (Golub & Meurant, "Matrices,
+   * Moments and Quadrature with Applications", 2010, chapter 6).
+   */
+  readonly weights: Float64Array;
+  /** Lanczos steps taken (fewer than asked when the Krylov space became invariant). */
+  readonly iterations: number;
+}
+
+/**
+ * Lanczos with full reorthogonalisation from a given start vector over an asynchronous operator
+ * (e.g. finite-difference Hessian-vector products), stopping when the Krylov space becomes
+ * invariant instead of restarting, so that the Ritz values' weights stay those of the start
+ * vector. The extreme Ritz values converge to the extreme eigenvalues first; with m = n they are
+ * the exact spectrum (up to rounding), and the weights are then the start vector's squared
+ * components along the eigenvectors. Cost: m products and O(m^2 n) for the reorthogonalisation.
+ * @example
+ * const { values, weights } = await lanczosQuadrature(async (v) => hv(v), P, { start: g });
+ */
+export async function lanczosQuadrature(
+  matvec: AsyncMatVec,
+  n: number,
+  opts: LanczosQuadratureOptions = {},
+): Promise<LanczosQuadrature> {
+  const m = Math.min(n, opts.iterations ?? 30);
+  if (!Number.isInteger(m) || m < 1) throw new Error(`lanczosQuadrature: bad iterations ${m}`);
+  let q: Float64Array;
+  if (opts.start) {
+    if (opts.start.length !== n)
+      throw new Error(`lanczosQuadrature: start has ${opts.start.length} entries, not ${n}`);
+    q = Float64Array.from(opts.start);
+  } else {
+    const rng = new Rng(opts.seed ?? 0);
+    q = Float64Array.from({ length: n }, () => rng.normal());
+  }
+  const nq = Math.sqrt(dot(q, q));
+  if (!(nq > 0) || !Number.isFinite(nq))
+    throw new Error("lanczosQuadrature: zero or non-finite start vector");
+  q = q.map((v) => v / nq);
+  const Q: Float64Array[] = [];
+  const alpha: number[] = [];
+  const beta: number[] = [];
+  let scale = 0;
+  for (let j = 0; j < m; j++) {
+    Q.push(q);
+    const w = Float64Array.from(await matvec(q));
+    if (!w.every(Number.isFinite)) throw new Error("lanczosQuadrature: non-finite product");
+    const a = dot(q, w);
+    alpha.push(a);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const u of Q) {
+        const c = dot(u, w);
+        for (let i = 0; i < n; i++) w[i] -= c * u[i];
+      }
+    }
+    const b = Math.sqrt(dot(w, w));
+    scale = Math.max(scale, Math.abs(a), b);
+    if (j === m - 1 || !(b > 1e-12 * scale)) break;
+    beta.push(b);
+    q = w.map((wi) => wi / b);
+  }
+  const size = alpha.length;
+  const T = new Float64Array(size * size);
+  for (let i = 0; i < size; i++) {
+    T[i * size + i] = alpha[i];
+    if (i + 1 < size) T[i * size + i + 1] = T[(i + 1) * size + i] = beta[i];
+  }
+  const { values, vectors } = symmetricEigen(T, size, { vectors: true });
+  const V = vectors as Float64Array;
+  const weights = Float64Array.from({ length: size }, (_, j) => V[j] * V[j]);
+  return { values, weights, iterations: size };
+}

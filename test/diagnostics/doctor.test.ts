@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 import {
   CAUSALITY_THRESHOLD,
   IMBALANCE_THRESHOLD,
+  KAPPA_THRESHOLD,
+  STALL_THRESHOLD,
   causalityFinding,
   earlyLateRatio,
   NTK_SPREAD_THRESHOLD,
@@ -100,7 +102,7 @@ test("diagnose convection (beta = 1, trains fine) flags nothing", () => {
     assert.equal(f.detected, false, `${f.pathology} ${JSON.stringify(f.evidence)}`);
 });
 
-test("diagnose poisson1d (k = 4) --json reports ntk-spectral-gap with the trace ratio", () => {
+test("diagnose poisson1d (k = 4) --json reports ntk-spectral-gap with the trace ratio and ill-conditioning with kappa", () => {
   const d = diagnoseJson(["poisson1d", "--steps", "200"]);
   const f = d.findings.find((x) => x.pathology === "ntk-spectral-gap");
   assert.ok(f);
@@ -115,6 +117,24 @@ test("diagnose poisson1d (k = 4) --json reports ntk-spectral-gap with the trace 
       1e-9 * terms.bc.trace_ratio,
   );
   assert.ok(terms.bc.trace_ratio > NTK_SPREAD_THRESHOLD);
+  // Adam crawls on the k = 4 operator (the second-order phases fix it: test/train/secondOrder.ts)
+  const ic = d.findings.find((x) => x.pathology === "ill-conditioning");
+  assert.ok(ic);
+  assert.equal(ic.detected, true, JSON.stringify(ic.evidence.stall));
+  assert.ok((ic.evidence.loss_decrease_last_half as number) < STALL_THRESHOLD);
+  assert.ok((ic.evidence.kappa as number) > KAPPA_THRESHOLD);
+  const c = ic.evidence.curvature as {
+    kappa: number;
+    lambdaMax: number;
+    lambdaEff: number;
+    backend: string;
+  };
+  assert.equal(c.backend, "kernels");
+  assert.ok(Math.abs(c.kappa - c.lambdaMax / c.lambdaEff) <= 1e-12 * c.kappa);
+  assert.deepEqual((ic as unknown as { fix: { set: unknown } }).fix.set, {
+    optimizer: "adam+ssbroyden",
+    precision: "float64",
+  });
 });
 
 test("diagnose --run DIR measures the saved run's checkpoint: the same evidence as diagnosing the same training", () => {
@@ -122,7 +142,17 @@ test("diagnose --run DIR measures the saved run's checkpoint: the same evidence 
   const out = join(dir, "run");
   const t = spawnSync(
     process.execPath,
-    ["bin/pinnlab.js", "train", "helmholtz2d", "--steps", "200", "--out", out],
+    [
+      "bin/pinnlab.js",
+      "train",
+      "helmholtz2d",
+      "--steps",
+      "200",
+      "--set",
+      "logEvery=10",
+      "--out",
+      out,
+    ],
     { cwd: root, encoding: "utf8" },
   );
   assert.equal(t.status, 0, t.stderr);
@@ -137,6 +167,14 @@ test("diagnose --run DIR measures the saved run's checkpoint: the same evidence 
     // processes (seen: 3e-7 relative), a wrong or stale checkpoint would differ at O(1)
     assertClose(a.evidence, b.evidence, 1e-5, id);
   }
+  // the curvature from the checkpoint's parameters, the stall from history.jsonl
+  const a = saved.findings.find((f) => f.pathology === "ill-conditioning");
+  const b = fresh.findings.find((f) => f.pathology === "ill-conditioning");
+  assert.ok(a && b);
+  for (const k of ["kappa", "lambda_max", "lambda_eff"])
+    assertClose(a.evidence[k], b.evidence[k], 1e-6, `ill-conditioning ${k}`);
+  const stall = a.evidence.stall as { fromStep: number; toStep: number; points: number };
+  assert.deepEqual([stall.fromStep, stall.toStep, stall.points], [100, 199, 11]);
   const wrong = spawnSync(
     process.execPath,
     ["bin/pinnlab.js", "diagnose", "poisson1d", "--run", out],
