@@ -120,7 +120,11 @@ function methodFor(kind: SecondOrderKind, c: TrainConfig): Method<any> {
   }
 }
 
-/** Column permutation from `orderedLeaves` (the Jacobians' order) to `tree.leaves` order. */
+/**
+ * Column permutation from `orderedLeaves` (the Jacobians' order) to `tree.leaves` order.
+ * @throws naming `optimizer` when some parameters (trainable coefficients) have no Jacobian
+ *   column
+ */
 async function leafOrder(layout: FlatLayout, c: TrainConfig): Promise<number[]> {
   const ids = Float64Array.from({ length: layout.size }, (_, i) => i);
   const p = unflattenParams(ids, layout, "float64");
@@ -130,7 +134,12 @@ async function leafOrder(layout: FlatLayout, c: TrainConfig): Promise<number[]> 
     for (const v of await a.ref.data()) out[v] = col++;
   }
   tree.dispose(p);
-  void c;
+  if (col !== layout.size) {
+    throw new Error(
+      `optimizer=${c.optimizer}: lm's Jacobian covers the network's ${col} weights but not the ` +
+        `${layout.size - col} trainable coefficient(s); use adam+ssbroyden for inverse problems`,
+    );
+  }
   return out;
 }
 
