@@ -162,7 +162,7 @@ export interface Term {
 /** A validated problem. */
 export interface Problem extends ProblemSpec {
   /** The trainable coefficients its residuals and boundary operators use (inverse problems). */
-  readonly coefficients: readonly Coefficient[];
+  readonly coefficients?: readonly Coefficient[];
   /** Residual terms first, then conditions, in declaration order. */
   readonly terms: readonly Term[];
   /** The terms' names, in the same order. */

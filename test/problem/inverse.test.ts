@@ -61,7 +61,7 @@ const BASE = {
 test("a positive coefficient is recovered from observations (0.1 -> 0.5 within 0.5%)", async () => {
   const p = inverse();
   assert.deepEqual(
-    p.coefficients.map((c) => c.name),
+    (p.coefficients ?? []).map((c) => c.name),
     ["nu"],
   );
   const notes: string[] = [];
