@@ -77,6 +77,9 @@ test("a positive coefficient is recovered from observations (0.1 -> 0.5 within 0
   // float32: the initial value to rounding
   assert.ok(Math.abs((logged[0] ?? 0) - 0.1) < 1e-7, "the first record holds the initial value");
   assert.ok(logged.every((v) => typeof v === "number"));
+  const second = r.history.filter((h) => h.phase === "lbfgs");
+  assert.ok(second.length > 0 && second.every((h) => typeof h.coefs?.nu === "number"));
+  assert.equal(second[second.length - 1].coefs?.nu, r.coefficients.nu, "the last record is final");
   assert.ok(
     notes.some((m) => /trainable PDE coefficients/.test(m)),
     "the kernels fall back",
