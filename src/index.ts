@@ -8,7 +8,7 @@
  * const run = resolveRun("convection", [["beta", 1]]);
  * const r = await train({ problem: run.problem, config: run.config, weights: run.weights });
  */
-export { startEngine, type Precision } from "./engine/index.js";
+export { startEngine, np, type Precision } from "./engine/index.js";
 export {
   box,
   interval,
@@ -103,6 +103,7 @@ export {
   type LbfgsOptions,
   type LbfgsResult,
   type LbfgsState,
+  type LbfgsStopReason,
 } from "./optim/lbfgs.js";
 export {
   bfgsInit,
@@ -112,14 +113,29 @@ export {
   type BfgsState,
   type BfgsOptions,
   type BfgsVariant,
+  type BfgsStepInfo,
+  type BfgsStopReason,
 } from "./optim/bfgs.js";
-export { lmInit, lmStep, lmRebase, lmOptions, type LmState, type LmOptions } from "./optim/lm.js";
+export {
+  lmInit,
+  lmStep,
+  lmRebase,
+  lmOptions,
+  type LmState,
+  type LmOptions,
+  type LmStepInfo,
+  type LmStopReason,
+  type LmScaling,
+  type LmInitialDamping,
+} from "./optim/lm.js";
 export {
   soapInit,
   soapUpdate,
   soapOptions,
   type SoapState,
   type SoapOptions,
+  type SoapRefresh,
+  type SoapBlock,
 } from "./optim/soap.js";
 export type { Objective, ResidualObjective } from "./optim/types.js";
 export {
@@ -147,10 +163,51 @@ export { predict, predictGrid, relativeL2 } from "./train/evaluate.js";
 export { resolveRun, type ResolvedRun, type Override } from "./train/resolve.js";
 export { PROBLEMS, getProblem, type BuiltinProblem, type ParamSpec } from "./problems/index.js";
 export * as reference from "./reference/index.js";
-export type { TrainState, OptimizerSnapshot, SecondOrderSnapshot } from "./train/state.js";
+export type {
+  TrainState,
+  OptimizerSnapshot,
+  SecondOrderSnapshot,
+  SavedBatch,
+} from "./train/state.js";
 export type { RollbackEvent } from "./train/trainer.js";
 export { openStore, type RunStore, type RunRow, type RunStatus } from "./store/db.js";
 export { readCheckpoint, writeCheckpoint } from "./store/checkpoint.js";
 export { StoreError } from "./store/errors.js";
 export { buildReport, writeReport } from "./report/index.js";
 export { PRESETS, presetOverrides, type PresetName } from "./problems/presets.js";
+// types that the public signatures above refer to
+export type {
+  DataCondition,
+  DirichletCondition,
+  InitialCondition,
+  NeumannCondition,
+  PeriodicCondition,
+} from "./problem/conditions.js";
+export type { TermBatch, TermKind } from "./problem/problem.js";
+export type { Channel } from "./jet/jet.js";
+export type { FdbTerm, LeibnizTerm } from "./jet/multiindex.js";
+export type { Dense, Init, NetConstants } from "./nets/network.js";
+export type { OutputTransform } from "./nets/constraints.js";
+export type { AdamOptions } from "./optim/adam.js";
+export type { KeySpec } from "./train/config.js";
+export type { CausalState } from "./loss/causal.js";
+export type { DiagnosticRecord } from "./train/monitor.js";
+export type {
+  WeightingState,
+  FixedState,
+  LraState,
+  NormState,
+  NtkState,
+  RelobraloState,
+  SelfAdaptiveState,
+  TermWeights,
+} from "./weighting/index.js";
+export type { TermInfo } from "./loss/gradients.js";
+export type { PresetOverrides } from "./problems/presets.js";
+export { Rng, type RngState } from "./util/rng.js";
+export type { RunEvent, RunFilter, RunUpdate } from "./store/db.js";
+export type { RobinCondition, OperatorCondition } from "./problem/conditions.js";
+export type { Scope } from "./problem/maths.js";
+export type { SmoothFn } from "./problem/smooth.js";
+export type { ShapeOptions } from "./geometry/shapes.js";
+export type { BoundarySelector } from "./geometry/domain.js";

@@ -2,7 +2,7 @@
  * The `pinnlab` command. Every bad input ends in one line `pinnlab: error: ...` and exit status 2,
  * before anything is written.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Override } from "../train/resolve.js";
@@ -28,14 +28,15 @@ async function heavy() {
   };
 }
 
-const USAGE = `pinnlab: physics-informed neural networks that show why training fails
-
-usage:
-  pinnlab problems                      list built-in problems, parameters and defaults
-  pinnlab train <problem> [options]     train and write a run directory; <problem> is a
+/** Per-command usage, printed by `pinnlab CMD --help` (and, joined, by `pinnlab --help`). */
+const HELP: Record<string, string> = {
+  problems: `  pinnlab problems                      list built-in problems, parameters and defaults
+`,
+  new: `  pinnlab new NAME [--out FILE]         write a commented starter problem file NAME.ts
+`,
+  train: `  pinnlab train <problem> [options]     train and write a run directory; <problem> is a
                                         built-in name or a problem file (./heat.ts) whose
                                         default export is a problem or a problemFactory
-  pinnlab new NAME [--out FILE]         write a commented starter problem file NAME.ts
       --preset plain|best  the vanilla PINN or the best measured configuration
       --set key=value   (repeatable) any training key, problem parameter or w.<term> weight
       --steps N         Adam steps          --seed S   random seed
@@ -44,26 +45,65 @@ usage:
       --help            list every key with its default for <problem>
   pinnlab train --resume RUN [--store DIR]
                                         continue a run from its last checkpoint, bit for bit
-  pinnlab runs [--problem P] [--status S] [--store DIR] [--json]
+`,
+  runs: `  pinnlab runs [--problem P] [--status S] [--store DIR] [--json]
                                         list recorded runs (store: runs/pinnlab.db)
-  pinnlab show RUN [--store DIR] [--json]
+`,
+  show: `  pinnlab show RUN [--store DIR] [--json]
                                         one run: configuration, status, events, last records
-  pinnlab report RUN [--store DIR]      regenerate the run's self-contained report.html
       RUN is a run directory, a run id, or a unique part of one
-  pinnlab diagnose <problem> [--preset P] [--set ...] [--steps N] [--json]
+`,
+  report: `  pinnlab report RUN [--store DIR]      regenerate the run's self-contained report.html
+      RUN is a run directory, a run id, or a unique part of one
+`,
+  diagnose: `  pinnlab diagnose <problem> [--preset P] [--set ...] [--steps N] [--json]
                                         train briefly, then name what goes wrong and the fix
-  pinnlab bench step --problem burgers --width W --depth D --points N [--steps K] [--json]
+  pinnlab diagnose --run RUN [--json]   the same on a saved run's last checkpoint
+`,
+  serve: `  pinnlab serve [--store DIR] [--port N] [--host H]
+                                        read-only dashboard over the run store (default
+                                        runs/, http://127.0.0.1:8750); /play is the playground
+`,
+  "bench step": `  pinnlab bench step --problem burgers --width W --depth D --points N [--steps K] [--json]
       [--precision float32|float64] [--backend auto|kernels|jax | --compare]
                                         median ms per training step; --compare
                                         times jax and the fused kernels interleaved
-  pinnlab bench gemm [--m 8192 --n 256 --k 256] [--tiles 4x8,3x12,2x16] [--rounds R] [--json]
+`,
+  "bench gemm": `  pinnlab bench gemm [--m 8192 --n 256 --k 256] [--tiles 4x8,3x12,2x16] [--rounds R] [--json]
       [--precision float32|float64] [--plain]
                                         GFLOP/s of the kernel GEMM per register tile
-  pinnlab bench suite [--problems a,b] [--presets plain,best] [--seeds N] [--budget MIN]
+`,
+  "bench suite": `  pinnlab bench suite [--problems a,b] [--presets plain,best] [--seeds N] [--budget MIN]
       [--steps N] [--store DIR] [--doc FILE]
                                         train the matrix, store every run, print the table
                                         and write it into docs/BENCHMARKS.md
+`,
+};
+HELP.bench = HELP["bench step"] + HELP["bench gemm"] + HELP["bench suite"];
+
+const USAGE = `pinnlab: physics-informed neural networks that show why training fails
+
+usage:
+${["problems", "new", "train", "runs", "show", "report", "diagnose", "serve", "bench"].map((c) => HELP[c]).join("")}  pinnlab --version                     print the version
+  pinnlab CMD --help                    usage of one command
 `;
+
+/** The package's version, read from its package.json (two levels above src/cli and dist/cli). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** `--help` or `-h` anywhere among the arguments (before a `--`). */
+function wantsHelp(args: readonly string[]): boolean {
+  for (const a of args) {
+    if (a === "--") return false;
+    if (a === "--help" || a === "-h") return true;
+  }
+  return false;
+}
 
 async function listProblems(): Promise<string> {
   const { PROBLEMS, defaultTrainConfig } = await heavy();
@@ -110,12 +150,28 @@ async function trainHelp(problem: string): Promise<string> {
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd !== undefined && wantsHelp(rest)) {
+    // `train <problem> --help` lists the problem's keys; every other command prints its usage
+    const sub = cmd === "bench" && rest[0] && !rest[0].startsWith("-") ? `bench ${rest[0]}` : cmd;
+    const trainProblem = cmd === "train" && rest[0] !== undefined && !rest[0].startsWith("-");
+    if (!trainProblem) {
+      const text = HELP[sub];
+      if (text === undefined) throw new UsageError(`unknown command "${sub}" (try pinnlab --help)`);
+      process.stdout.write(`usage:\n${text}`);
+      return 0;
+    }
+  }
   switch (cmd) {
     case undefined:
     case "help":
     case "--help":
     case "-h":
       process.stdout.write(USAGE);
+      return 0;
+    case "--version":
+    case "-V":
+    case "version":
+      console.log(version());
       return 0;
     case "problems":
       console.log(await listProblems());
@@ -187,7 +243,7 @@ async function main(argv: string[]): Promise<number> {
       const storeDir = dirname(resolve(out));
       checkStore(storeDir);
       asUsage(() => prepareRunDir(out));
-      return runTraining(run, out);
+      return runTraining(run, out, { preset: values.preset });
     }
     case "diagnose":
       return (await import("./diagnose.js")).diagnose(rest);
@@ -199,6 +255,8 @@ async function main(argv: string[]): Promise<number> {
       return showRun(rest);
     case "report":
       return reportRun(rest);
+    case "serve":
+      return (await import("./serve.js")).serve(rest);
     case "bench": {
       const [sub, ...args] = rest;
       if (sub === "step") return (await import("./bench.js")).benchStep(args);

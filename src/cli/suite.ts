@@ -87,7 +87,7 @@ export async function benchSuite(args: string[]): Promise<number> {
     const id = `${stamp}-suite-${m.problem}-${m.preset}-s${m.seed}`;
     const dir = join(values.store, id);
     asUsage(() => prepareRunDir(dir));
-    const metrics = await executeRun(m.run, dir, { stopAfterSeconds: perRun });
+    const metrics = await executeRun(m.run, dir, { stopAfterSeconds: perRun, preset: m.preset });
     runs.push({
       problem: m.problem,
       preset: m.preset,

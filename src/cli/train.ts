@@ -71,6 +71,8 @@ export interface TrainRunOptions {
   resume?: boolean;
   /** Wall-time budget for the Adam phase (benchmark suite); the run still completes. */
   stopAfterSeconds?: number;
+  /** The preset the run started from (`--preset`), recorded in config.json for the dashboard. */
+  preset?: string;
 }
 
 /**
@@ -104,13 +106,16 @@ function withMask(domain: Problem["domain"], g: EvalGrid): EvalGrid {
 function recorder(store: RunStore, id: string, dir: string) {
   const historyPath = join(dir, "history.jsonl");
   const diagPath = join(dir, "diagnostics.jsonl");
+  const evalPath = join(dir, "evaluation.jsonl");
   return {
     historyPath,
     diagPath,
+    evalPath,
     /** Forget everything logged from completed step `step` on (history: step index >= step). */
     truncate(step: number) {
       filterJsonl(historyPath, (r) => (r.step as number) < step);
       filterJsonl(diagPath, (r) => (r.step as number) <= step);
+      filterJsonl(evalPath, (r) => (r.step as number) <= step);
       store.dropStepsFrom(id, step);
     },
   };
@@ -118,7 +123,8 @@ function recorder(store: RunStore, id: string, dir: string) {
 
 /**
  * Train a resolved run (or resume the run in `dir`), write config.json, history.jsonl,
- * diagnostics.jsonl, checkpoint.bin, metrics.json, prediction.csv, field.json and report.html
+ * diagnostics.jsonl, checkpoint.bin, evaluation.jsonl (rel L2 every evalEvery steps), metrics.json,
+ * prediction.csv, field.json and report.html
  * into `dir`, and record it in the store beside `dir`.
  * @returns metrics.json's content
  */
@@ -140,6 +146,7 @@ export async function executeRun(
       parameters: run.params,
       config,
       weights: run.weights,
+      ...(o.preset !== undefined ? { preset: o.preset } : {}),
     };
     const rec = recorder(store, loc.id, dir);
     let resume: TrainState | null = null;
@@ -183,6 +190,10 @@ export async function executeRun(
       },
       onRecord: (r: StepRecord) => {
         appendRecord(rec.historyPath, r);
+        // the dashboard's error curve: every record the trainer evaluated (evalEvery)
+        if (r.rel_l2 !== undefined) {
+          appendRecord(rec.evalPath, { step: r.step, rel_l2: r.rel_l2, wall_s: r.wall_s });
+        }
         store.addStep(loc.id, r);
         progress.update(r);
       },
@@ -203,7 +214,7 @@ export async function executeRun(
           resume: resume ?? undefined,
           stopAfterSeconds: o.stopAfterSeconds,
           ...sinks,
-          onCheckpoint: (st) => {
+          onCheckpoint: async (st) => {
             writeCheckpoint(dir, st);
             store.updateRun(loc.id, { checkpoint_step: st.step, steps: st.step });
           },

@@ -82,7 +82,12 @@ async function enableRelaxedSimdFlag(): Promise<void> {
   if (flagTried) return;
   flagTried = true;
   try {
-    const v8 = await import("node:v8");
+    // a specifier in a variable: bundlers leave it alone and the core type-checks without
+    // Node's types (the browser build); in a browser the import fails and is ignored
+    const spec = "node:v8";
+    const v8 = (await import(/* @vite-ignore */ spec)) as {
+      setFlagsFromString(flags: string): void;
+    };
     v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
   } catch {
     // not Node: the feature probe below decides

@@ -147,7 +147,8 @@ function parseJson(text: string, what: string): Record<string, unknown> {
 
 /**
  * Open the store in `dir` (its `pinnlab.db`).
- * @param create make the database (and check `dir` exists) when it is absent; otherwise a
+ * @param dir the directory that holds (or will hold) `pinnlab.db`
+ * @param o `create`: make the database (and check `dir` exists) when it is absent; otherwise a
  *   missing database is an error
  * @throws StoreError naming the file when it is missing, not a database, a foreign database, a
  *   newer schema, or corrupt
