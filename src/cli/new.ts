@@ -32,7 +32,6 @@ import {
   interval,
   problemFactory,
   smooth,
-  spatialFaces,
   timeSpace,
 } from "pinnlab";
 
@@ -63,7 +62,8 @@ export default problemFactory({
           "u",
           smooth((o) => o.sin(o.mul(o.in("x"), Math.PI))),
         ),
-        bc: dirichlet("u", spatialFaces(timeSpace([0, 1], interval(0, 1))), 0),
+        // boundary pieces by name: "x.min", "x.max", or "boundary" for all of them
+        bc: dirichlet("u", "boundary", 0),
       },
       // the reference: an exact solution at a point (or reference: () => grid, or a CSV file
       // with referenceCsv: "${name}_ref.csv", columns t,x,u on a full grid)

@@ -20,14 +20,35 @@ export function isProblemFile(s: string): boolean {
 }
 
 let hooked = false;
+let tsxRegistered = false;
 const MARK = "?pinnlab-problem";
 
-/** Resolve the bare specifier "pinnlab" to this installation's entry point (once per process). */
-function hookPinnlab(): void {
+/** True when this module runs from TypeScript sources (tsx), false from the compiled dist/. */
+const fromSources = import.meta.url.endsWith(".ts");
+
+/**
+ * Resolve the bare specifiers "pinnlab" and "pinnlab/node" to this installation's entry points
+ * (once per process); a TypeScript problem file under the compiled CLI also needs tsx's loader.
+ */
+async function hookPinnlab(file: string): Promise<void> {
+  if (!fromSources && /\.[mc]?ts$/.test(file) && !tsxRegistered) {
+    try {
+      const { register: registerTsx } = (await import("tsx/esm/api")) as {
+        register: () => unknown;
+      };
+      registerTsx();
+      tsxRegistered = true;
+    } catch {
+      throw new Error(
+        `${file}: a TypeScript problem file needs the tsx loader (npm install tsx), or write it as .mjs`,
+      );
+    }
+  }
   if (hooked) return;
   hooked = true;
-  const entry = new URL("../index.ts", import.meta.url).href;
-  const nodeEntry = new URL("../node.ts", import.meta.url).href;
+  const ext = fromSources ? "ts" : "js";
+  const entry = new URL(`../index.${ext}`, import.meta.url).href;
+  const nodeEntry = new URL(`../node.${ext}`, import.meta.url).href;
   // a problem file is an ES module wherever it lives (a .ts file outside a "type": "module"
   // package would otherwise load as CommonJS): its import URL carries a marker
   const hook =
@@ -52,7 +73,7 @@ export async function loadProblemFile(file: string): Promise<BuiltinProblem & { 
   const hit = loaded.get(abs);
   if (hit) return hit;
   if (!existsSync(abs)) throw new Error(`${file}: no such problem file`);
-  hookPinnlab();
+  await hookPinnlab(file);
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(abs).href + MARK)) as { default?: unknown };

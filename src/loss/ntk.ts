@@ -116,7 +116,9 @@ function termJacobian(
   for (let k = 0; k < g.outputs; k++) {
     const r = (pp: NetParams, x: np.Array, tt: np.Array | null, o: np.Array): np.Array => {
       const jet = net.applyJet(pp, inputJet(term.layout, x.ref));
-      const res = term.residual(jet, x, tt);
+      const coefs = net.coefficients?.(pp);
+      const res = term.residual(jet, x, tt, coefs);
+      if (coefs) for (const v of Object.values(coefs)) v.dispose();
       tree.dispose(pp);
       return res.slice(k).mul(o);
     };

@@ -45,3 +45,19 @@ export function withCoefficients(
     },
   };
 }
+
+/**
+ * The coefficients' current values as numbers (undefined for a network without coefficients).
+ * @param params not consumed
+ * @example const values = await readCoefficients(net, params); // { nu: 0.4999 }
+ */
+export async function readCoefficients(
+  net: Network,
+  params: NetParams,
+): Promise<Record<string, number> | undefined> {
+  const cv = net.coefficients?.(params);
+  if (!cv) return undefined;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(cv)) out[k] = (await v.data())[0];
+  return out;
+}

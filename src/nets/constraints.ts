@@ -23,7 +23,7 @@
  * conditions with distance functions in physics-informed deep neural networks"; Dong & Ni (2021)
  * for the periodic embedding.
  */
-import type { Box, Face } from "../geometry/box.js";
+import { type Box, type Face, spatialFaces } from "../geometry/box.js";
 import { selectPieces, spatialInputs, spatialShape } from "../geometry/domain.js";
 import { type Jet, concatJets, disposeJet, mapLinear, refJet } from "../jet/jet.js";
 import type { Condition, On } from "../problem/conditions.js";
@@ -62,6 +62,7 @@ function boxFaces(domain: Box, on: On): Face[] | null {
   const faces: Face[] = [];
   for (const sel of on) {
     if (typeof sel !== "string") faces.push(sel);
+    else if (sel === "boundary") faces.push(...spatialFaces(domain));
     else {
       const m = /^([A-Za-z])\.(min|max)$/.exec(sel);
       if (!m) return null;

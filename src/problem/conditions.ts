@@ -7,6 +7,7 @@
  */
 import type { Face } from "../geometry/box.js";
 import type { Value } from "./maths.js";
+import type { Coefficient } from "./coefficients.js";
 import type { ResidualContext } from "./problem.js";
 
 /**
@@ -48,8 +49,9 @@ export interface RobinCondition {
   readonly kind: "robin";
   readonly field: string;
   readonly on: On;
-  readonly a: number;
-  readonly b: number;
+  /** Constants, or trainable coefficients (an unknown transfer coefficient, say). */
+  readonly a: number | Coefficient;
+  readonly b: number | Coefficient;
   readonly value: PointFn;
 }
 
@@ -138,10 +140,11 @@ export function neumann(field: string, on: On | Face | string, value: PointFn): 
 export function robin(
   field: string,
   on: On | Face | string,
-  coef: { readonly a: number; readonly b: number },
+  coef: { readonly a: number | Coefficient; readonly b: number | Coefficient },
   value: PointFn,
 ): RobinCondition {
-  if (!Number.isFinite(coef.a) || !Number.isFinite(coef.b) || (coef.a === 0 && coef.b === 0)) {
+  const bad = (v: number | Coefficient) => typeof v === "number" && !Number.isFinite(v);
+  if (bad(coef.a) || bad(coef.b) || (coef.a === 0 && coef.b === 0)) {
     throw new Error(`robin(${field}): a and b must be finite and not both zero`);
   }
   return { kind: "robin", field, on: list(on), a: coef.a, b: coef.b, value };

@@ -162,7 +162,7 @@ export interface Term {
 /** A validated problem. */
 export interface Problem extends ProblemSpec {
   /** The trainable coefficients its residuals and boundary operators use (inverse problems). */
-  readonly coefficients: readonly Coefficient[];
+  readonly coefficients?: readonly Coefficient[];
   /** Residual terms first, then conditions, in declaration order. */
   readonly terms: readonly Term[];
   /** The terms' names, in the same order. */
@@ -630,13 +630,29 @@ function conditionTerm(
     }
     case "robin": {
       const pieces = piecesOf(domain, c.on, `${where}.on`);
+      // trainable a or b: registered like those of the residuals
+      for (const k of [c.a, c.b]) {
+        if (typeof k === "number") continue;
+        const prev = coefficients.get(k.name);
+        if (prev && prev !== k) throw new Error(`${where}: two coefficients are named "${k.name}"`);
+        coefficients.set(k.name, k);
+      }
+      const scalar = (
+        k: number | Coefficient,
+        coefs: Readonly<Record<string, np.Array>> | undefined,
+      ): np.Array | number => {
+        if (typeof k === "number") return k;
+        const v = coefs?.[k.name];
+        if (!v) throw new Error(`${where}: coefficient "${k.name}" has no value here`);
+        return v.ref;
+      };
       return {
         name,
         kind: c.kind,
         layout: jetLayout(dims, [[], ...spaceDims.map((i) => [i])]),
         fixed: false,
         sample: (rng, n, sampler) => pieceBatch(domain, pieces, c.value, true, rng, n, sampler),
-        residual(out, X, target) {
+        residual(out, X, target, coefs) {
           X.dispose();
           const T = target as np.Array;
           const rows = T.shape[0] / (1 + spaceDims.length);
@@ -645,7 +661,10 @@ function conditionTerm(
           disposeJet(out);
           const g = block(T, rows, 0);
           T.dispose();
-          return u.mul(c.a).add(dn.mul(c.b)).sub(g);
+          return u
+            .mul(scalar(c.a, coefs))
+            .add(dn.mul(scalar(c.b, coefs)))
+            .sub(g);
         },
       };
     }

@@ -22,6 +22,7 @@ import { flatObjective, flatResiduals } from "./objective.js";
 import { type SecondOrderKind, phasePoints, phaseSteps } from "./phases.js";
 import { createBackend } from "./selectBackend.js";
 import { sampleBatches } from "./setup.js";
+import { readCoefficients } from "../nets/coefficients.js";
 import type { SavedBatch, SecondOrderSnapshot, TrainState } from "./state.js";
 
 /** A plain-data optimiser state (what a checkpoint stores). */
@@ -300,6 +301,13 @@ export async function runSecondOrder(
     ctx.finalTerms = obj.lastTerms();
     if (it % c.logEvery === 0 || it === n - 1) {
       let relL2: number | undefined;
+      // trainable coefficients: their values at this iterate (inverse problems)
+      let coefs: Record<string, number> | undefined;
+      if (net.coefficients) {
+        const p = unflattenParams(state.x, layout, c.precision);
+        coefs = await readCoefficients(net, p);
+        tree.dispose(p);
+      }
       if (evalDue(ctx, stepBase + it, stepBase + n - 1)) {
         const p = unflattenParams(state.x, layout, c.precision);
         relL2 = await ctx.probe?.(p);
@@ -314,6 +322,7 @@ export async function runSecondOrder(
         weights,
         wall_s: wallSeconds(ctx),
         ...(relL2 !== undefined ? { rel_l2: relL2 } : {}),
+        ...(coefs ? { coefs } : {}),
       });
     }
     it++;

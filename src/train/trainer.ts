@@ -11,6 +11,7 @@
 import { tree } from "../engine/index.js";
 import { causalConfig, causalSchedule } from "../loss/causal.js";
 import { Rng } from "../util/rng.js";
+import { readCoefficients } from "../nets/coefficients.js";
 import { runFirstOrder } from "./firstOrder.js";
 import { errorProbe } from "./evaluate.js";
 import type { RunContext } from "./context.js";
@@ -104,9 +105,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     ctx.backend?.dispose();
   }
   // the trainable coefficients' final values (inverse problems)
-  const coefficients: Record<string, number> = {};
-  const cv = ctx.status === "completed" ? net.coefficients?.(params) : undefined;
-  for (const [k, v] of Object.entries(cv ?? {})) coefficients[k] = (await v.data())[0];
+  const coefficients =
+    ctx.status === "completed" ? ((await readCoefficients(net, params)) ?? {}) : {};
   return {
     net,
     params,

@@ -126,6 +126,43 @@ test("bad problem files: one line naming the file or the field, exit 2, nothing 
   );
   assertUsage(runCli(["train", "./boom.ts"], dir), "residuals.res", "boom");
   assertUsage(runCli(["train", "./none.ts", "--set", "zzz=1"], dir), "none.ts");
+  // an unknown boundary piece, a polygon that is not simple, a coefficient named like a field,
+  // an observation outside the domain
+  const variants: [string, string, string[]][] = [
+    [
+      "piece.ts",
+      NOREF.replace(`dirichlet("u", [`, `dirichlet("u", ["hole", `),
+      ["conditions.bc.on", '"hole"'],
+    ],
+    [
+      "bowtie.ts",
+      NOREF.replace(`interval(0, 1)`, `polygon([[0, 0], [1, 1], [1, 0], [0, 1]])`).replace(
+        `import { defineProblem`,
+        `import { polygon, defineProblem`,
+      ),
+      ["not simple", "edges 0 and 2 cross"],
+    ],
+    [
+      "clash.ts",
+      NOREF.replace(`d("u", "xx")`, `d("u", "xx").mul(param("u", { init: 1 }))`).replace(
+        `import { defineProblem`,
+        `import { param, defineProblem`,
+      ),
+      ['coefficient "u" has the name of a field'],
+    ],
+    [
+      "outside.ts",
+      NOREF.replace(`conditions: {`, `conditions: { obs: data("u", [[2]], [0]),`).replace(
+        `import { defineProblem`,
+        `import { data, defineProblem`,
+      ),
+      ["conditions.obs.points[0]", "outside the domain"],
+    ],
+  ];
+  for (const [file, src, mentions] of variants) {
+    writeFileSync(path.join(dir, file), src);
+    assertUsage(runCli(["train", `./${file}`], dir), ...mentions);
+  }
   assert.ok(!existsSync(path.join(dir, "runs")), "nothing written");
 });
 

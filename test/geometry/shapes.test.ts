@@ -314,3 +314,40 @@ test("approximate distance functions vanish on their pieces and are positive ins
     }
   }
 });
+
+test("evaluation on a non-box domain: the reference grid masked to the domain", async () => {
+  const { defineProblem, domainMask, evaluationAxes } =
+    await import("../../src/problem/problem.js");
+  const { relativeL2 } = await import("../../src/train/evaluate.js");
+  const { dirichlet } = await import("../../src/problem/conditions.js");
+  const L = polygon(L_SHAPE);
+  const axes = evaluationAxes(L);
+  assert.deepEqual(
+    axes.map((a) => a.length),
+    [101, 101],
+  );
+  const mask = domainMask(L, axes);
+  assert.ok(mask);
+  // the notch (1, 2] x (1, 2] is out: 50 x 50 of the 101 x 101 grid points
+  assert.equal(
+    mask.reduce((s, v) => s + v, 0),
+    101 * 101 - 50 * 50,
+  );
+  assert.equal(domainMask(rectangle([0, 1], [0, 1]), axes), null, "a plain box keeps every point");
+  // an exact reference is NaN outside and masked; the error skips the masked points
+  const p = defineProblem({
+    name: "masked",
+    domain: L,
+    fields: ["u"],
+    residuals: { res: ({ d }) => d("u", "xx") },
+    conditions: { bc: dirichlet("u", "boundary", 0) },
+    exact: (q) => q.x + q.y,
+  });
+  const ref = (p.reference as () => { values: Record<string, Float64Array>; mask?: Uint8Array })();
+  assert.deepEqual(ref.mask, mask);
+  const u = ref.values.u;
+  assert.ok(Number.isNaN(u[u.length - 1]), "the notch's corner (2, 2) is NaN");
+  const pred = { u: u.map((v) => (Number.isNaN(v) ? 123 : v * 1.01)) };
+  const err = relativeL2(pred, ref.values, ref.mask);
+  assert.ok(Math.abs(err - 0.01) < 1e-12, `masked error ${err}`);
+});

@@ -5,14 +5,21 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { startEngine, tree } from "../../src/engine/index.js";
-import { interval, rectangle } from "../../src/geometry/box.js";
+import { interval, rectangle, timeSpace } from "../../src/geometry/box.js";
 import { difference, disk, polygon } from "../../src/geometry/domain.js";
-import { boundaryOperator, data, dirichlet, neumann, robin } from "../../src/problem/conditions.js";
+import {
+  boundaryOperator,
+  data,
+  dirichlet,
+  initial,
+  neumann,
+  robin,
+} from "../../src/problem/conditions.js";
 import { sin } from "../../src/problem/maths.js";
 import { type Problem, defineProblem, domainMask } from "../../src/problem/problem.js";
 import { smooth } from "../../src/problem/smooth.js";
 import { type TrainConfig, defaultTrainConfig } from "../../src/train/config.js";
-import { predictGrid, relativeL2 } from "../../src/train/evaluate.js";
+import { predict, predictGrid, relativeL2 } from "../../src/train/evaluate.js";
 import { train } from "../../src/train/trainer.js";
 
 before(async () => {
@@ -150,10 +157,47 @@ test("hard Dirichlet on an L-shape through the ADF: the boundary data is met exa
     [0.5, 2],
     [0, 1.2],
   ];
-  const { predict } = await import("../../src/train/evaluate.js");
   const y = await predict(r.net, r.params, Float64Array.from(edges.flat()));
   edges.forEach(([x0, y0], i) =>
     assert.ok(Math.abs(y[i] - (Math.sin(x0) + y0)) < 1e-6, `(${x0}, ${y0}): ${y[i]}`),
   );
   tree.dispose(r.params);
+});
+
+test("time x disk with hard initial and boundary data: both met exactly through tau and the ADF", async () => {
+  const p = defineProblem({
+    name: "diskheat",
+    domain: timeSpace([0, 1], disk([0, 0], 1)),
+    fields: ["u"],
+    residuals: { res: ({ d }) => d("u", "t").sub(d("u", "xx").add(d("u", "yy"))) },
+    conditions: {
+      ic: initial(
+        "u",
+        smooth((o) =>
+          o.sub(o.c(1), o.add(o.mul(o.in("x"), o.in("x")), o.mul(o.in("y"), o.in("y")))),
+        ),
+      ),
+      bc: dirichlet("u", "boundary", 0),
+    },
+  });
+  const r = await train({
+    problem: p,
+    config: {
+      ...defaultTrainConfig(),
+      width: 16,
+      depth: 2,
+      points: 128,
+      steps: 100,
+      hard: ["ic", "bc"],
+      precision: "float64",
+      optimizer: "adam",
+    },
+  });
+  assert.deepEqual(r.problem.termNames, ["res"]);
+  // (t, x, y): on the circle at t = 0 and t = 0.5, inside at t = 0 (u0 = 1 - r^2 = 0.75)
+  const X = Float64Array.from([0, 0.6, 0.8, 0.5, 1, 0, 0, 0.3, 0.4]);
+  const y = await predict(r.net, r.params, X);
+  tree.dispose(r.params);
+  assert.ok(Math.abs(y[0]) < 1e-9 && Math.abs(y[1]) < 1e-9, `boundary ${y[0]}, ${y[1]}`);
+  assert.ok(Math.abs(y[2] - 0.75) < 1e-9, `initial ${y[2]}`);
 });

@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import { observations } from "../../src/cli/observations.js";
 import { startEngine, tree } from "../../src/engine/index.js";
 import { interval } from "../../src/geometry/box.js";
-import { data, dirichlet } from "../../src/problem/conditions.js";
+import { data, dirichlet, robin } from "../../src/problem/conditions.js";
 import { param } from "../../src/problem/coefficients.js";
 import { sin } from "../../src/problem/maths.js";
 import { defineProblem } from "../../src/problem/problem.js";
@@ -61,7 +61,7 @@ const BASE = {
 test("a positive coefficient is recovered from observations (0.1 -> 0.5 within 0.5%)", async () => {
   const p = inverse();
   assert.deepEqual(
-    p.coefficients.map((c) => c.name),
+    (p.coefficients ?? []).map((c) => c.name),
     ["nu"],
   );
   const notes: string[] = [];
@@ -77,6 +77,9 @@ test("a positive coefficient is recovered from observations (0.1 -> 0.5 within 0
   // float32: the initial value to rounding
   assert.ok(Math.abs((logged[0] ?? 0) - 0.1) < 1e-7, "the first record holds the initial value");
   assert.ok(logged.every((v) => typeof v === "number"));
+  const second = r.history.filter((h) => h.phase === "lbfgs");
+  assert.ok(second.length > 0 && second.every((h) => typeof h.coefs?.nu === "number"));
+  assert.equal(second[second.length - 1].coefs?.nu, r.coefficients.nu, "the last record is final");
   assert.ok(
     notes.some((m) => /trainable PDE coefficients/.test(m)),
     "the kernels fall back",
@@ -104,6 +107,45 @@ test("checkpoint and resume carry the coefficient bit-exactly", async () => {
     h.filter((r) => r.step >= 200).map((r) => [r.step, r.loss, r.coefs?.nu]);
   assert.deepEqual(tail(resumed.history), tail(full.history));
   assert.equal(resumed.coefficients.nu, full.coefficients.nu);
+});
+
+test("a trainable coefficient in a condition: the Robin transfer coefficient h (0.3 -> 1)", async () => {
+  // u'' = 2, u(-1) = 0, h u + u' = 8 at x = 1, u = (x + 1)^2 observed: h = 1
+  const h = param("h", { init: 0.3, positive: true });
+  const obs = Array.from({ length: 20 }, (_, i) => [-1 + (2 * (i + 0.5)) / 20]);
+  const p = defineProblem({
+    name: "robin-inverse",
+    domain: interval(-1, 1),
+    fields: ["u"],
+    residuals: { res: ({ d }) => d("u", "xx").sub(2) },
+    conditions: {
+      left: dirichlet("u", "x.min", 0),
+      right: robin("u", "x.max", { a: h, b: 1 }, 8),
+      obs: data(
+        "u",
+        obs,
+        obs.map(([x]) => (x + 1) ** 2),
+      ),
+    },
+  });
+  assert.deepEqual(
+    (p.coefficients ?? []).map((c) => c.name),
+    ["h"],
+  );
+  const r = await train({
+    problem: p,
+    config: {
+      ...BASE,
+      width: 16,
+      bcPoints: 8,
+      steps: 500,
+      optimizer: "adam+lbfgs",
+      lbfgsSteps: 200,
+    },
+  });
+  tree.dispose(r.params);
+  // measured 0.99994
+  assert.ok(Math.abs(r.coefficients.h - 1) < 5e-3, `h = ${r.coefficients.h}`);
 });
 
 test("a coefficient named like a field or an input is rejected", () => {
