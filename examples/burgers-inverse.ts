@@ -50,20 +50,20 @@ const problem = defineProblem({
   conditions: { obs: data("u", pts, values) },
 });
 
-const steps = budget(4000);
+const steps = budget(2000);
 const result = await train({
   problem,
   config: {
     ...defaultTrainConfig(),
     width: 20,
-    depth: 6,
-    points: 2000,
+    depth: 4,
+    points: 1000,
     bcPoints: 2000,
     steps,
     coefLr: 1e-2,
     optimizer: "adam+lbfgs",
-    lbfgsSteps: scaled(4000, steps, 4000),
-    lbfgsPoints: 2000,
+    lbfgsSteps: scaled(2000, steps, 2000),
+    lbfgsPoints: 1000,
     precision: "float64",
     logEvery: 10000,
   },
