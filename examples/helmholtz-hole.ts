@@ -58,7 +58,7 @@ const problem = defineProblem({
   exact: (p) => Math.sin(k0 * p.x) * Math.sin(k0 * p.y),
 });
 
-const steps = budget(2000);
+const steps = budget(1000);
 const result = await train({
   problem,
   config: {
@@ -70,7 +70,7 @@ const result = await train({
     bcPoints: 128,
     steps,
     optimizer: "adam+ssbroyden",
-    bfgsSteps: scaled(1000, steps, 2000),
+    bfgsSteps: scaled(500, steps, 1000),
     bfgsPoints: 1024,
     precision: "float64",
     logEvery: 10000,

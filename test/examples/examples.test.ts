@@ -81,12 +81,9 @@ const slow = process.env.PINNLAB_SLOW_EXAMPLES === "1";
 const SKIP = "slow example: set PINNLAB_SLOW_EXAMPLES=1 (full budget, minutes)";
 if (!slow) console.log(`# examples: ${SKIP}`);
 const FULL: readonly [file: string, bound: number, measured: string][] = [
-  ["helmholtz-hole", 1e-2, "see docs/BENCHMARKS.md"],
-  ["poisson-lshape", 1e-2, "see docs/BENCHMARKS.md"],
-  ["kovasznay", 5e-2, "see docs/BENCHMARKS.md"],
+  ["helmholtz-hole", 1e-2, "1.35e-3"],
+  ["kovasznay", 5e-2, "2.3e-2"],
   ["elasticity-plate", 3e-2, "1.07e-2"],
-  ["lotka-volterra", 5e-2, "see docs/BENCHMARKS.md"],
-  ["ode-system", 5e-2, "see docs/BENCHMARKS.md"],
 ];
 for (const [file, bound, measured] of FULL) {
   test(
