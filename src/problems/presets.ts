@@ -110,8 +110,8 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<PresetName, P
   helmholtz2d: {
     plain: PLAIN,
     best: {
-      set: { ...SECOND_ORDER, points: 1024, bfgsSteps: 6000 },
-      why: "float64 3 x 20, Adam 2k + SSBroyden: 8.5e-4 after 3k iterations, still falling (docs/BENCHMARKS.md, second-order training)",
+      set: { ...SECOND_ORDER, points: 1024, bfgsSteps: 3000 },
+      why: "float64 3 x 20, Adam 2k + SSBroyden 3k: 8.5e-4, still falling (docs/BENCHMARKS.md, second-order training)",
     },
   },
   wave1d: {
@@ -138,7 +138,7 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<PresetName, P
   "klein-gordon": {
     plain: PLAIN,
     best: {
-      set: { ...SECOND_ORDER, points: 1024, bfgsSteps: 4000 },
+      set: { ...SECOND_ORDER, points: 1024, bfgsSteps: 3000 },
       why: "float64 3 x 20, Adam 2k + SSBroyden 3k: 6.3e-5 (docs/BENCHMARKS.md, second-order training)",
     },
   },
