@@ -17,11 +17,7 @@ import { type Override, resolveRun } from "../../src/train/resolve.js";
 import { defaultTrainConfig } from "../../src/train/config.js";
 import { networkFor } from "../../src/train/trainer.js";
 import { Rng } from "../../src/util/rng.js";
-import { KernelMlp } from "../../src/kernels/mlp.js";
-import { jetLayout } from "../../src/jet/multiindex.js";
-import { flattenParams } from "../../src/nets/flat.js";
-import { numberOps } from "../../src/problem/smooth.js";
-import type { FieldTransform } from "../../src/nets/constraints.js";
+import { kernelPredict } from "./helpers.js";
 
 before(async () => {
   await startEngine();
@@ -45,39 +41,6 @@ function maxRel(a: Float64Array, b: Float64Array): number {
   for (let i = 0; i < a.length; i++)
     m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
   return m;
-}
-
-/**
- * pinnlab's float64 prediction through the fused kernels (float64 transcendentals a few ulps from
- * Math.*), with the hard-constraint transform evaluated by pinnlab's point algebra. jax-js's
- * float64 tanh, sin and exp are float32-accurate (~1e-7, docs/ARCHITECTURE.md), so `predict`
- * (the jax route) is compared to 1e-6 only.
- */
-async function kernelPredict(
-  net: Network,
-  params: NetParams,
-  X: Float64Array,
-): Promise<Float64Array> {
-  const c = net.config;
-  const km = await KernelMlp.create(c, { constants: net.constants });
-  const { flat } = await flattenParams(params);
-  km.loadParams(flat.subarray(0, km.paramCount));
-  const n = X.length / c.inputs;
-  const Y = Float64Array.from(km.forward(jetLayout(c.inputs, []), X, n)[0]);
-  const fields: readonly FieldTransform[] = net.transform?.fields ?? [];
-  const names: readonly string[] = net.transform?.inputs ?? [];
-  if (fields.length > 0) {
-    for (let r = 0; r < n; r++) {
-      const o = numberOps(Object.fromEntries(names.map((nm, i) => [nm, X[r * c.inputs + i]])));
-      for (const f of fields) {
-        const k = r * c.outputs + f.field;
-        const A: number = f.A(o);
-        const B: number = f.B(o);
-        Y[k] = A + B * Y[k];
-      }
-    }
-  }
-  return Y;
 }
 
 interface Case {
@@ -284,4 +247,37 @@ test("ONNX: onnxruntime-node agrees with pinnlab within 1e-6 relative (float64)"
     await session.release();
     tree.dispose(c.params);
   }
+});
+
+test("ONNX of a float32 network agrees with pinnlab's float32 prediction to float32 rounding", async (t) => {
+  const rt = onnxRuntime();
+  if ("skip" in rt) {
+    console.log(`SKIPPED: ${rt.skip}`);
+    t.skip(rt.skip);
+    return;
+  }
+  const { ort } = rt;
+  const run = resolveRun("convection", [
+    ["width", 16],
+    ["depth", 2],
+    ["hard", "ic"],
+    ["periodicEmbedding", true],
+    ["fourier", 4],
+  ]);
+  assert.equal(run.config.precision, "float32");
+  const net = networkFor(run.problem, run.config);
+  const params = net.init(8);
+  const X = points(run.problem, 100, 5);
+  const want = await predict(net, params, X);
+  const m = await exportModel(net, params, {
+    inputs: run.problem.domain.inputs,
+    outputs: run.problem.fields,
+    problem: run.problem.name,
+  });
+  tree.dispose(params);
+  const session = await ort.InferenceSession.create(modelToOnnx(m));
+  const y = (await session.run({ x: new ort.Tensor("float64", X, [100, 2]) })).y;
+  await session.release();
+  const err = maxRel(y.data as Float64Array, want);
+  assert.ok(err <= 1e-5, `max relative difference ${err}`);
 });
