@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { before, test } from "node:test";
 import { startEngine, tree } from "../../src/engine/index.js";
-import { exportModel } from "../../src/export/build.js";
+import { ExportError, exportModel } from "../../src/export/build.js";
 import { type ModelJson, loadModel } from "../../src/export/model.js";
 import { modelToOnnx } from "../../src/export/onnx.js";
 import { withCoefficients } from "../../src/nets/coefficients.js";
@@ -280,4 +280,22 @@ test("ONNX of a float32 network agrees with pinnlab's float32 prediction to floa
   await session.release();
   const err = maxRel(y.data as Float64Array, want);
   assert.ok(err <= 1e-5, `max relative difference ${err}`);
+});
+
+test("a transform without an expression form is refused with ExportError (the CLI's exit 2)", async () => {
+  const run = resolveRun("poisson1d", [
+    ["width", 4],
+    ["depth", 1],
+  ]);
+  const base = networkFor(run.problem, run.config);
+  const net: Network = {
+    ...base,
+    transform: { satisfies: ["bc"], apply: (_x, raw) => raw },
+  };
+  const params = net.init(0);
+  await assert.rejects(
+    exportModel(net, params, { inputs: ["x"], outputs: ["u"], problem: "poisson1d" }),
+    (e: unknown) => e instanceof ExportError && /no expression form/.test((e as Error).message),
+  );
+  tree.dispose(params);
 });
