@@ -2,7 +2,8 @@
  * An exported model ({@link ModelJson}) as an ONNX file: a hand-written protobuf encoder for the
  * few messages ONNX needs (ModelProto, GraphProto, NodeProto, TensorProto, ValueInfoProto,
  * AttributeProto; field numbers from onnx/onnx.proto) and a graph of standard operators only
- * (MatMul, Add, Sub, Mul, Tanh, Sin, Cos, Exp, Sqrt, Erf, Gather, Concat, Identity) at opset
+ * (MatMul, Add, Sub, Mul, Neg, Tanh, Sin, Cos, Exp, Sqrt, Clip, Gather, Concat, Identity; erf
+ * for gelu is a series in these, as onnxruntime has no float64 Erf) at opset
  * {@link ONNX_OPSET}, every tensor DOUBLE. The graph has one input `x` [n, inputs] and one output
  * `y` [n, outputs] and computes exactly the forward pass of src/export/model.ts.
  */
@@ -15,6 +16,9 @@ const IR_VERSION = 8;
 /** TensorProto.DataType values. */
 const DOUBLE = 11;
 const INT64 = 7;
+/** Terms of erf's series and the clip bound (see {@link Graph.erf}). */
+const ERF_TERMS = 140;
+const ERF_CLIP = 8;
 /** AttributeProto.AttributeType.INT. */
 const ATTR_INT = 2;
 
@@ -160,6 +164,27 @@ class Graph {
     return this.constant("c", [1, 1], [v]);
   }
 
+  /**
+   * erf(x) to ~2e-15 without the Erf operator (onnxruntime's CPU provider has no float64 Erf):
+   * erf(x) = 2 / sqrt(pi) exp(-x^2) x sum_n (2 x^2)^n / (1 3 ... (2n + 1)) (Abramowitz & Stegun
+   * 7.1.6; every term positive, so no cancellation), by Horner in u = 2 x^2 with
+   * {@link ERF_TERMS} terms, x clipped to [-8, 8], where erf is +-1 to 1e-29.
+   */
+  erf(x: string): string {
+    const bound = (v: number) => this.constant("c", [], [v]);
+    const xc = this.op("Clip", [x, bound(-ERF_CLIP), bound(ERF_CLIP)]);
+    const x2 = this.op("Mul", [xc, xc]);
+    const u = this.op("Mul", [x2, this.scalar(2)]);
+    const a = [1];
+    for (let n = 1; n < ERF_TERMS; n++) a.push(a[n - 1] / (2 * n + 1));
+    let S = this.op("Mul", [u, this.scalar(a[ERF_TERMS - 1])]);
+    for (let n = ERF_TERMS - 2; n >= 1; n--)
+      S = this.op("Mul", [this.op("Add", [S, this.scalar(a[n])]), u]);
+    S = this.op("Add", [S, this.scalar(1)]);
+    const g = this.op("Mul", [this.op("Exp", [this.op("Neg", [x2])]), xc]);
+    return this.op("Mul", [this.op("Mul", [g, S]), this.scalar(2 / Math.sqrt(Math.PI))]);
+  }
+
   activate(x: string, act: ModelJson["activation"]): string {
     switch (act) {
       case "tanh":
@@ -167,8 +192,8 @@ class Graph {
       case "sin":
         return this.op("Sin", [x]);
       case "gelu": {
-        // x * 0.5 * (1 + erf(x / sqrt 2))
-        const e = this.op("Erf", [this.op("Mul", [x, this.scalar(Math.SQRT1_2)])]);
+        // x * 0.5 * (1 + erf(x / sqrt 2)), erf from standard operators (see erf below)
+        const e = this.erf(this.op("Mul", [x, this.scalar(Math.SQRT1_2)]));
         const half = this.op("Mul", [this.op("Add", [e, this.scalar(1)]), this.scalar(0.5)]);
         return this.op("Mul", [x, half]);
       }

@@ -224,19 +224,7 @@ test("ONNX: onnxruntime-node agrees with pinnlab within 1e-6 relative (float64)"
     const X = points(c.problem, 257, 9);
     const want = await kernelPredict(c.net, c.params, X);
     const model = await exported(c);
-    let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
-    try {
-      session = await ort.InferenceSession.create(modelToOnnx(model));
-    } catch (e) {
-      // the graph uses the standard Erf; onnxruntime's CPU provider implements it for float only
-      const msg = (e as Error).message;
-      if (model.activation === "gelu" && /Erf/.test(msg)) {
-        console.log(`SKIPPED ${c.label}: onnxruntime-node has no float64 Erf kernel (${msg})`);
-        tree.dispose(c.params);
-        continue;
-      }
-      throw e;
-    }
+    const session = await ort.InferenceSession.create(modelToOnnx(model));
     const n = X.length / model.inputs.length;
     const res = await session.run({ x: new ort.Tensor("float64", X, [n, model.inputs.length]) });
     const y = res.y;
