@@ -40,6 +40,15 @@ export function startEngine(): Promise<void> {
   return ready;
 }
 
+/**
+ * Try to open jax-js's WebGPU device (`init("webgpu")`, browsers only); whether it started. The
+ * default device stays WebAssembly: the playground reports the result, training does not use it.
+ */
+export async function webGpuDeviceStarts(): Promise<boolean> {
+  await startEngine();
+  return (await init("webgpu")).includes("webgpu");
+}
+
 /** The jax-js dtype object for a precision. */
 export function dtypeOf(p: Precision): np.DType {
   switch (p) {

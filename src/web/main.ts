@@ -26,6 +26,8 @@ const state = {
   done: null as Extract<FromWorker, { type: "done" }> | null,
   running: false,
   startedAt: 0,
+  /** Each ping click's latency, ms: from its input event to the next frame after the handler. */
+  pingMs: [] as number[],
   /** The overrides the last training was started with. */
   overrides: [] as [string, string | number | boolean][],
 };
@@ -150,8 +152,8 @@ worker.addEventListener("message", (ev: MessageEvent<FromWorker>) => {
       const e = m.engine;
       $("engine").textContent =
         `engine: WebAssembly — pinnlab's fused kernels (SIMD ${e.simd ? "yes" : "no"}, relaxed SIMD ` +
-        `${e.relaxedSimd ? "yes" : "no"}) with jax-js's ${e.device} backend. WebGPU ` +
-        `${e.webgpu ? "is available in this browser but not used yet" : "is not available here"}.`;
+        `${e.relaxedSimd ? "yes" : "no"}) with jax-js's ${e.device} backend. Not WebGPU: ` +
+        `${e.webgpuWhy}.`;
       $("train").removeAttribute("disabled");
       break;
     }
@@ -221,8 +223,15 @@ $("train").addEventListener("click", () => {
   });
 });
 $("stop").addEventListener("click", () => send({ type: "stop" }));
-$("ping").addEventListener("click", () => {
+// the ping button measures the page's own responsiveness: from the click's input event (its
+// timeStamp, taken when the browser received it) to the first frame after the handler ran
+$("ping").addEventListener("click", (ev) => {
   const n = $("pings");
   n.textContent = String(Number(n.textContent) + 1);
+  requestAnimationFrame(() => {
+    const ms = performance.now() - ev.timeStamp;
+    state.pingMs.push(ms);
+    $("ping").title = `answered in ${ms.toFixed(0)} ms (input to next frame)`;
+  });
 });
 send({ type: "problems" });

@@ -66,6 +66,8 @@ export interface EngineInfo {
   /** WebAssembly SIMD, and relaxed SIMD (fused multiply-add) for pinnlab's kernels. */
   simd: boolean;
   relaxedSimd: boolean;
-  /** Whether the browser offers WebGPU at all. */
+  /** Whether jax-js's WebGPU device starts in this browser. */
   webgpu: boolean;
+  /** Why training does not use WebGPU here (no GPU offered, or why WebAssembly is kept). */
+  webgpuWhy: string;
 }

@@ -4,7 +4,7 @@
  * Records stream to the page as they are logged; every `liveEvery` Adam steps the network is
  * evaluated on a coarse display grid (prediction and error beside the reference).
  */
-import { startEngine, tree } from "../engine/index.js";
+import { startEngine, tree, webGpuDeviceStarts } from "../engine/index.js";
 import { detectFeatures } from "../kernels/assemble.js";
 import { flattenParams, unflattenParams } from "../nets/flat.js";
 import { PROBLEMS } from "../problems/index.js";
@@ -23,11 +23,45 @@ const post = (m: FromWorker) =>
 
 let stopRequested = false;
 
+interface GpuNavigator {
+  gpu?: { requestAdapter(): Promise<unknown> };
+}
+
+/**
+ * Whether jax-js's WebGPU device starts in this browser (`init("webgpu")`), and if not, why. Asked
+ * once; the training itself stays on WebAssembly either way (see {@link EngineInfo.webgpuWhy}).
+ */
+let gpuProbe: Promise<{ webgpu: boolean; webgpuWhy: string }> | undefined;
+function probeWebGpu(): Promise<{ webgpu: boolean; webgpuWhy: string }> {
+  gpuProbe ??= (async () => {
+    const nav = (globalThis as { navigator?: GpuNavigator }).navigator;
+    if (!nav?.gpu) return { webgpu: false, webgpuWhy: "this browser offers no navigator.gpu" };
+    let adapter: unknown;
+    try {
+      adapter = await nav.gpu.requestAdapter();
+    } catch (e) {
+      return { webgpu: false, webgpuWhy: `requestAdapter failed: ${(e as Error).message}` };
+    }
+    if (!adapter)
+      return { webgpu: false, webgpuWhy: "navigator.gpu offers no adapter (no usable GPU)" };
+    if (!(await webGpuDeviceStarts().catch(() => false)))
+      return { webgpu: false, webgpuWhy: "jax-js could not open a WebGPU device" };
+    return {
+      webgpu: true,
+      webgpuWhy:
+        "jax-js's WebGPU device started, but training stays on WebAssembly: the network's jet " +
+        "passes run in pinnlab's WebAssembly kernels and hand their outputs to the residual " +
+        "algebra every step, so the GPU would add an upload and a read-back per step, and its " +
+        "float32 arithmetic would no longer give the CLI's losses",
+    };
+  })();
+  return gpuProbe;
+}
+
 async function engineInfo(): Promise<EngineInfo> {
   await startEngine();
   const f = await detectFeatures();
-  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-  return { device: "wasm", simd: f.simd, relaxedSimd: f.relaxedSimd, webgpu: !!nav?.gpu };
+  return { device: "wasm", simd: f.simd, relaxedSimd: f.relaxedSimd, ...(await probeWebGpu()) };
 }
 
 function problemList(): ProblemInfo[] {
