@@ -4,7 +4,7 @@
  * reference, the error and the causal weights live.
  */
 import type { StepRecord } from "../train/trainer.js";
-import type { FieldGrid, FromWorker, ProblemInfo, ToWorker } from "./protocol.js";
+import type { EngineInfo, FieldGrid, FromWorker, ProblemInfo, ToWorker } from "./protocol.js";
 import { drawField, lineChart } from "./plot.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -126,6 +126,19 @@ function render(): void {
   }
 }
 
+/** Name the engine: WebAssembly kernels, jax-js's device for the residual algebra, and WebGPU. */
+function showEngine(e: EngineInfo): void {
+  const kernels =
+    `pinnlab's fused WebAssembly kernels (SIMD ${e.simd ? "yes" : "no"}, relaxed SIMD ` +
+    `${e.relaxedSimd ? "yes" : "no"})`;
+  $("engine").textContent =
+    e.device === "webgpu"
+      ? `engine: WebGPU — jax-js's webgpu backend for the residual algebra, with ${kernels} ` +
+        `for the network's passes (each step uploads their jets and reads the gradient back).`
+      : `engine: WebAssembly — ${kernels} with jax-js's ${e.device} backend. Not WebGPU: ` +
+        `${e.webgpuWhy}.`;
+}
+
 function drawFields(pred: FieldGrid): void {
   const ref = state.reference;
   if (!ref) return;
@@ -149,15 +162,15 @@ worker.addEventListener("message", (ev: MessageEvent<FromWorker>) => {
         ? "convection"
         : m.problems[0].name;
       showProblem();
-      const e = m.engine;
-      $("engine").textContent =
-        `engine: WebAssembly — pinnlab's fused kernels (SIMD ${e.simd ? "yes" : "no"}, relaxed SIMD ` +
-        `${e.relaxedSimd ? "yes" : "no"}) with jax-js's ${e.device} backend. Not WebGPU: ` +
-        `${e.webgpuWhy}.`;
+      showEngine(m.engine);
+      // WebGPU for the residual algebra wherever jax-js's WebGPU device starts
+      input("webgpu").disabled = !m.engine.webgpu;
+      input("webgpu").checked = m.engine.webgpu;
       $("train").removeAttribute("disabled");
       break;
     }
     case "start":
+      showEngine(m.engine);
       state.reference = m.reference;
       if (m.reference)
         drawField($<HTMLCanvasElement>("ref"), m.reference.axes, m.reference.values, [
@@ -220,6 +233,7 @@ $("train").addEventListener("click", () => {
     problem: p.name,
     overrides: state.overrides,
     liveEvery: Number(input("every").value),
+    device: input("webgpu").checked ? "webgpu" : "wasm",
   });
 });
 $("stop").addEventListener("click", () => send({ type: "stop" }));

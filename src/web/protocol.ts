@@ -33,6 +33,8 @@ export type ToWorker =
       overrides: [string, string | number | boolean][];
       /** Predict on the display grid every this many Adam steps (0: only at the end). */
       liveEvery: number;
+      /** jax-js's device for the residual algebra: "webgpu" only where `EngineInfo.webgpu`. */
+      device: "wasm" | "webgpu";
     }
   | { type: "stop" };
 
@@ -68,6 +70,6 @@ export interface EngineInfo {
   relaxedSimd: boolean;
   /** Whether jax-js's WebGPU device starts in this browser. */
   webgpu: boolean;
-  /** Why training does not use WebGPU here (no GPU offered, or why WebAssembly is kept). */
+  /** Why WebGPU is not offered here, or what choosing it changes. */
   webgpuWhy: string;
 }

@@ -4,7 +4,7 @@
  * Records stream to the page as they are logged; every `liveEvery` Adam steps the network is
  * evaluated on a coarse display grid (prediction and error beside the reference).
  */
-import { startEngine, tree, webGpuDeviceStarts } from "../engine/index.js";
+import { startEngine, tree, useDevice, webGpuDeviceStarts } from "../engine/index.js";
 import { detectFeatures } from "../kernels/assemble.js";
 import { flattenParams, unflattenParams } from "../nets/flat.js";
 import { PROBLEMS } from "../problems/index.js";
@@ -29,7 +29,8 @@ interface GpuNavigator {
 
 /**
  * Whether jax-js's WebGPU device starts in this browser (`init("webgpu")`), and if not, why. Asked
- * once; the training itself stays on WebAssembly either way (see {@link EngineInfo.webgpuWhy}).
+ * once; where it starts, the page ticks its WebGPU box and training runs the residual algebra
+ * there (the network's passes stay in the WebAssembly kernels).
  */
 let gpuProbe: Promise<{ webgpu: boolean; webgpuWhy: string }> | undefined;
 function probeWebGpu(): Promise<{ webgpu: boolean; webgpuWhy: string }> {
@@ -48,20 +49,16 @@ function probeWebGpu(): Promise<{ webgpu: boolean; webgpuWhy: string }> {
       return { webgpu: false, webgpuWhy: "jax-js could not open a WebGPU device" };
     return {
       webgpu: true,
-      webgpuWhy:
-        "jax-js's WebGPU device started, but training stays on WebAssembly: the network's jet " +
-        "passes run in pinnlab's WebAssembly kernels and hand their outputs to the residual " +
-        "algebra every step, so the GPU would add an upload and a read-back per step, and its " +
-        "float32 arithmetic would no longer give the CLI's losses",
+      webgpuWhy: "jax-js's WebGPU device starts here, but the WebGPU box is unticked",
     };
   })();
   return gpuProbe;
 }
 
-async function engineInfo(): Promise<EngineInfo> {
+async function engineInfo(device: "wasm" | "webgpu" = "wasm"): Promise<EngineInfo> {
   await startEngine();
   const f = await detectFeatures();
-  return { device: "wasm", simd: f.simd, relaxedSimd: f.relaxedSimd, ...(await probeWebGpu()) };
+  return { device, simd: f.simd, relaxedSimd: f.relaxedSimd, ...(await probeWebGpu()) };
 }
 
 function problemList(): ProblemInfo[] {
@@ -123,7 +120,8 @@ function thin(grid: EvalGrid, fields: readonly string[]): { display: EvalGrid; r
 
 async function run(m: Extract<ToWorker, { type: "train" }>): Promise<void> {
   stopRequested = false;
-  const engine = await engineInfo();
+  const engine = await engineInfo(m.device);
+  await useDevice(m.device);
   const resolved = resolveRun(m.problem, m.overrides as Override[]);
   const { problem, config } = resolved;
   const fullRef = problem.reference?.() ?? null;

@@ -3,7 +3,8 @@
 // 10x, the displayed error falls, the heat maps are drawn, a click is answered within 200 ms while
 // training runs, no request leaves the page's origin, the page names its engine (WebAssembly, and
 // why not WebGPU), and `pinnlab train` (a child process) given the same configuration and seed
-// writes the same losses to its history.jsonl (same kernels) within 1e-5 relative.
+// writes the same losses to its history.jsonl (same kernels) within 1e-5 relative. A second test
+// gives the browser WebGPU (SwiftShader) and checks that the page uses and names it.
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -163,5 +164,63 @@ test("the playground trains convection in a Web Worker", async (t) => {
     await browser.close();
     await app.close();
     rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+// Where jax-js's WebGPU device starts (here: Chromium's SwiftShader, a software Vulkan, as no GPU
+// is available), the page ticks WebGPU, says so, and runs the residual algebra there; the losses
+// equal the page's WebAssembly run of the same configuration within 1e-5 relative.
+test("the playground uses jax-js's WebGPU backend where the browser has one", async (t) => {
+  const missing = chromiumMissing();
+  if (missing) {
+    t.skip(missing);
+    return;
+  }
+  if (!existsSync(path.join(DEFAULT_WEB_DIR, "index.html")))
+    execFileSync("npx", ["vite", "build"], { cwd: repoRoot, stdio: "ignore" });
+  const app = await createServer({ store: os.tmpdir() });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const browser = await launch({ webgpu: true });
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(`${origin}/play/`);
+    await page.waitForFunction("window.pinnlab.problems.length > 0", undefined, {
+      timeout: 60_000,
+    });
+    if (!(await page.isChecked("#webgpu"))) {
+      // a Chromium build whose SwiftShader offers no WebGPU adapter: say so, test nothing
+      t.skip(`no WebGPU adapter even on SwiftShader: ${await page.textContent("#engine")}`);
+      return;
+    }
+    await page.fill("#param-beta", "1");
+    await page.fill("#steps", "200");
+    await page.fill("#every", "50");
+    await page.fill("#lr", "0.005");
+    const losses: Record<string, number[]> = {};
+    for (const device of ["webgpu", "wasm"]) {
+      await page.setChecked("#webgpu", device === "webgpu");
+      await page.click("#train");
+      await page.waitForFunction("window.pinnlab.done !== null", undefined, { timeout: 120_000 });
+      const engine = (await page.textContent("#engine")) ?? "";
+      t.diagnostic(`${device}: ${engine}`);
+      assert.match(engine, device === "webgpu" ? /^engine: WebGPU/ : /^engine: WebAssembly/);
+      const s = (await page.evaluate("window.pinnlab")) as PageState;
+      assert.equal(s.done?.status, "completed");
+      losses[device] = s.records.map((r) => r.loss);
+      const r = s.records;
+      t.diagnostic(
+        `${device}: ${(((r.at(-1)!.wall_s - r[0].wall_s) / (r.at(-1)!.step - r[0].step)) * 1000).toFixed(1)} ms/step`,
+      );
+    }
+    const rel = losses.wasm.map((l, i) => Math.abs(l - losses.webgpu[i]) / Math.abs(l));
+    t.diagnostic(
+      `max relative loss difference WebGPU vs WebAssembly: ${Math.max(...rel).toExponential(2)}`,
+    );
+    assert.equal(losses.wasm.length, losses.webgpu.length);
+    assert.ok(Math.max(...rel) <= 1e-5, `losses agree: ${rel.map((v) => v.toExponential(1))}`);
+  } finally {
+    await browser.close();
+    await app.close();
   }
 });
