@@ -160,6 +160,20 @@ export {
   type TrainOptions,
 } from "./train/trainer.js";
 export { predict, predictGrid, relativeL2 } from "./train/evaluate.js";
+export {
+  loadModel,
+  checkModel,
+  MODEL_FORMAT,
+  MODEL_VERSION,
+  type ModelJson,
+  type ModelLayer,
+  type ModelExprNode,
+  type ModelTransform,
+  type ModelEmbedding,
+  type LoadedModel,
+} from "./export/model.js";
+export { exportModel, ExportError, type ExportInfo } from "./export/build.js";
+export { modelToOnnx, ONNX_OPSET } from "./export/onnx.js";
 export { resolveRun, type ResolvedRun, type Override } from "./train/resolve.js";
 export { PROBLEMS, getProblem, type BuiltinProblem, type ParamSpec } from "./problems/index.js";
 export * as reference from "./reference/index.js";
@@ -189,7 +203,7 @@ export type { TermBatch, TermKind } from "./problem/problem.js";
 export type { Channel } from "./jet/jet.js";
 export type { FdbTerm, LeibnizTerm } from "./jet/multiindex.js";
 export type { Dense, Init, NetConstants } from "./nets/network.js";
-export type { OutputTransform } from "./nets/constraints.js";
+export type { OutputTransform, FieldTransform } from "./nets/constraints.js";
 export type { AdamOptions } from "./optim/adam.js";
 export type { KeySpec } from "./train/config.js";
 export type { CausalState } from "./loss/causal.js";

@@ -1,6 +1,7 @@
 /**
  * pinnlab's Node-only helpers ("pinnlab/node"): reading observations and reference grids from
- * files. The core ("pinnlab") reads no files so that it runs in a browser.
+ * files, loading an exported model from a file. The core ("pinnlab") reads no files so that it
+ * runs in a browser.
  *
  * @example
  * import { observations } from "pinnlab/node";
@@ -8,3 +9,5 @@
  */
 export { observations, type ObservationOptions } from "./cli/observations.js";
 export { readReferenceCsv } from "./cli/problemFile.js";
+export { loadModelFile } from "./cli/modelFile.js";
+export type { LoadedModel } from "./export/model.js";

@@ -21,20 +21,18 @@ import type { Problem } from "../problem/problem.js";
 import { trainRun } from "../train/run.js";
 import { makeTermGradients } from "../loss/gradients.js";
 import { makeTermNtk } from "../loss/ntk.js";
-import { flattenParams, unflattenParams } from "../nets/flat.js";
 import type { NetParams, Network } from "../nets/network.js";
 import { join } from "node:path";
-import { readCheckpoint } from "../store/checkpoint.js";
 import { readJsonl } from "../store/runs.js";
 import type { Batches } from "../train/backend.js";
 import { measureGradients, measureNtk } from "../train/measure.js";
 import { type Override, parseSet, resolveRun } from "../train/resolve.js";
 import { type ResolvedRun } from "../train/resolve.js";
-import { prepare, sampleBatches } from "../train/trainer.js";
+import { sampleBatches } from "../train/trainer.js";
 import { Rng } from "../util/rng.js";
 import { UsageError, asUsage, asUsageAsync } from "./errors.js";
 import { loadProblem } from "./problemFile.js";
-import { resolveRunDir } from "./train.js";
+import { networkFromRun } from "./runNetwork.js";
 import { createProgress } from "./progress.js";
 
 /** Parse, train briefly, measure, report. */
@@ -207,27 +205,15 @@ interface Trained {
  * L-BFGS started from).
  */
 async function fromRun(dir: string, problemName: string | undefined): Promise<Trained> {
-  const run = await asUsageAsync(() => resolveRunDir(dir));
+  const saved = await networkFromRun(dir, "diagnose --run");
+  const { run, net, problem, params } = saved;
   if (problemName !== undefined && problemName !== run.problem.name) {
+    tree.dispose(params);
     throw new UsageError(
       `diagnose --run ${dir}: the run trained "${run.problem.name}", not "${problemName}"`,
     );
   }
-  const state = asUsage(() => readCheckpoint(dir));
-  if (!state) {
-    throw new UsageError(
-      `diagnose --run ${dir}: no checkpoint.bin (runs write one every checkpointEvery Adam steps)`,
-    );
-  }
-  await startEngine();
-  const { net, problem } = prepare(run.problem, run.config);
-  const { flat, layout } = await flattenParams(net.init(run.config.seed));
-  if (state.optimizer.params.length !== flat.length) {
-    throw new UsageError(
-      `diagnose --run ${dir}: checkpoint.bin holds ${state.optimizer.params.length} parameters, the network of config.json has ${flat.length}`,
-    );
-  }
-  const params = unflattenParams(state.optimizer.params, layout, run.config.precision);
+  const state = { step: saved.step };
   // the per-term losses last logged before the checkpoint
   const history = asUsage(() => readJsonl(join(dir, "history.jsonl")));
   const before = history.filter((r) => Number(r.step) < state.step).pop();

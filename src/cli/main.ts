@@ -60,6 +60,12 @@ const HELP: Record<string, string> = {
                                         train briefly, then name what goes wrong and the fix
   pinnlab diagnose --run RUN [--json]   the same on a saved run's last checkpoint
 `,
+  export: `  pinnlab export RUN --format onnx|json [--out FILE] [--store DIR]
+                                        write the network of the run's last checkpoint
+                                        (normalisation, embeddings, hard-constraint transform)
+                                        as ONNX (opset 17, float64) or pinnlab's JSON model
+                                        (loadModel); default FILE: RUN/model.onnx|json
+`,
   serve: `  pinnlab serve [--store DIR] [--port N] [--host H]
                                         read-only dashboard over the run store (default
                                         runs/, http://127.0.0.1:8750); /play is the playground
@@ -84,7 +90,7 @@ HELP.bench = HELP["bench step"] + HELP["bench gemm"] + HELP["bench suite"];
 const USAGE = `pinnlab: physics-informed neural networks that show why training fails
 
 usage:
-${["problems", "new", "train", "runs", "show", "report", "diagnose", "serve", "bench"].map((c) => HELP[c]).join("")}  pinnlab --version                     print the version
+${["problems", "new", "train", "runs", "show", "report", "diagnose", "export", "serve", "bench"].map((c) => HELP[c]).join("")}  pinnlab --version                     print the version
   pinnlab CMD --help                    usage of one command
 `;
 
@@ -249,6 +255,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./diagnose.js")).diagnose(rest);
     case "new":
       return (await import("./new.js")).newProblem(rest);
+    case "export":
+      return (await import("./export.js")).exportRun(rest);
     case "runs":
       return listRuns(rest);
     case "show":

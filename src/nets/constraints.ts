@@ -37,10 +37,17 @@ export interface OutputTransform {
   apply(x: Jet, raw: Jet): Jet;
   /** The condition names it satisfies exactly. */
   readonly satisfies: readonly string[];
+  /**
+   * The transform as expressions u_f = A_f + B_f N_f over the named inputs, for export
+   * (src/export/); absent when a transform has no such description.
+   */
+  readonly fields?: readonly FieldTransform[];
+  /** The input names the expressions read. */
+  readonly inputs?: readonly string[];
 }
 
-/** A field's transform u = A + B * N, as expressions. */
-interface FieldTransform {
+/** A field's transform u = A + B * N, as expressions (fields not listed pass through). */
+export interface FieldTransform {
   readonly field: number;
   readonly A: SmoothExpr;
   readonly B: SmoothExpr;
@@ -219,6 +226,8 @@ export function hardPlan(problem: Problem, names: readonly string[]): HardPlan {
     exact,
     transform: {
       satisfies: exact.filter((n) => problem.conditions[n].kind !== "periodic"),
+      fields,
+      inputs,
       apply(x, raw) {
         const cols: Jet[] = [];
         for (let f = 0; f < m; f++) {

@@ -18,8 +18,9 @@ test("every built-in problem has a plain and a best preset that resolve", () => 
 });
 
 test("user --set overrides apply after the preset; unknown presets are named", () => {
-  const r = resolveRun("helmholtz2d", [["arch", "mlp"]], "best");
-  assert.equal(r.config.arch, "mlp");
-  assert.equal(r.config.weighting, "gradnorm");
+  const r = resolveRun("helmholtz2d", [["width", 7]], "best");
+  assert.equal(r.config.width, 7, "the user's key wins");
+  assert.equal(r.config.optimizer, "adam+ssbroyden", "the preset's other keys stay");
+  assert.equal(r.config.precision, "float64");
   assert.throws(() => resolveRun("burgers", [], "fast"), /--preset fast: unknown preset/);
 });
