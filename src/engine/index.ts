@@ -40,6 +40,26 @@ export function startEngine(): Promise<void> {
   return ready;
 }
 
+/**
+ * Try to open jax-js's WebGPU device (`init("webgpu")`, browsers only); whether it started. The
+ * default device stays WebAssembly: the playground reports the result, training does not use it.
+ */
+export async function webGpuDeviceStarts(): Promise<boolean> {
+  await startEngine();
+  return (await init("webgpu")).includes("webgpu");
+}
+
+/**
+ * Make `device` jax-js's default for every array created afterwards: "wasm" always works,
+ * "webgpu" only where {@link webGpuDeviceStarts} (browsers with a GPU; float32 only).
+ */
+export async function useDevice(device: "wasm" | "webgpu"): Promise<void> {
+  await startEngine();
+  if (device === "webgpu" && !(await webGpuDeviceStarts()))
+    throw new Error("jax-js's WebGPU device does not start in this browser");
+  defaultDevice(device);
+}
+
 /** The jax-js dtype object for a precision. */
 export function dtypeOf(p: Precision): np.DType {
   switch (p) {

@@ -96,8 +96,8 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<PresetName, P
   reaction: {
     plain: PLAIN,
     best: {
-      set: MARCH,
-      why: "the marching configuration of convection and reaction-diffusion (not measured on reaction alone)",
+      set: MARCH_SECOND_ORDER,
+      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 500: rho 5 1.5e-3 (docs/BENCHMARKS.md, second-order training)",
     },
   },
   "reaction-diffusion": {

@@ -4,7 +4,7 @@
  * reference, the error and the causal weights live.
  */
 import type { StepRecord } from "../train/trainer.js";
-import type { FieldGrid, FromWorker, ProblemInfo, ToWorker } from "./protocol.js";
+import type { EngineInfo, FieldGrid, FromWorker, ProblemInfo, ToWorker } from "./protocol.js";
 import { drawField, lineChart } from "./plot.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -26,6 +26,8 @@ const state = {
   done: null as Extract<FromWorker, { type: "done" }> | null,
   running: false,
   startedAt: 0,
+  /** Each ping click's latency, ms: from its input event to the next frame after the handler. */
+  pingMs: [] as number[],
   /** The overrides the last training was started with. */
   overrides: [] as [string, string | number | boolean][],
 };
@@ -124,6 +126,19 @@ function render(): void {
   }
 }
 
+/** Name the engine: WebAssembly kernels, jax-js's device for the residual algebra, and WebGPU. */
+function showEngine(e: EngineInfo): void {
+  const kernels =
+    `pinnlab's fused WebAssembly kernels (SIMD ${e.simd ? "yes" : "no"}, relaxed SIMD ` +
+    `${e.relaxedSimd ? "yes" : "no"})`;
+  $("engine").textContent =
+    e.device === "webgpu"
+      ? `engine: WebGPU — jax-js's webgpu backend for the residual algebra, with ${kernels} ` +
+        `for the network's passes (each step uploads their jets and reads the gradient back).`
+      : `engine: WebAssembly — ${kernels} with jax-js's ${e.device} backend. Not WebGPU: ` +
+        `${e.webgpuWhy}.`;
+}
+
 function drawFields(pred: FieldGrid): void {
   const ref = state.reference;
   if (!ref) return;
@@ -147,15 +162,15 @@ worker.addEventListener("message", (ev: MessageEvent<FromWorker>) => {
         ? "convection"
         : m.problems[0].name;
       showProblem();
-      const e = m.engine;
-      $("engine").textContent =
-        `engine: WebAssembly — pinnlab's fused kernels (SIMD ${e.simd ? "yes" : "no"}, relaxed SIMD ` +
-        `${e.relaxedSimd ? "yes" : "no"}) with jax-js's ${e.device} backend. WebGPU ` +
-        `${e.webgpu ? "is available in this browser but not used yet" : "is not available here"}.`;
+      showEngine(m.engine);
+      // WebGPU for the residual algebra wherever jax-js's WebGPU device starts
+      input("webgpu").disabled = !m.engine.webgpu;
+      input("webgpu").checked = m.engine.webgpu;
       $("train").removeAttribute("disabled");
       break;
     }
     case "start":
+      showEngine(m.engine);
       state.reference = m.reference;
       if (m.reference)
         drawField($<HTMLCanvasElement>("ref"), m.reference.axes, m.reference.values, [
@@ -218,11 +233,19 @@ $("train").addEventListener("click", () => {
     problem: p.name,
     overrides: state.overrides,
     liveEvery: Number(input("every").value),
+    device: input("webgpu").checked ? "webgpu" : "wasm",
   });
 });
 $("stop").addEventListener("click", () => send({ type: "stop" }));
-$("ping").addEventListener("click", () => {
+// the ping button measures the page's own responsiveness: from the click's input event (its
+// timeStamp, taken when the browser received it) to the first frame after the handler ran
+$("ping").addEventListener("click", (ev) => {
   const n = $("pings");
   n.textContent = String(Number(n.textContent) + 1);
+  requestAnimationFrame(() => {
+    const ms = performance.now() - ev.timeStamp;
+    state.pingMs.push(ms);
+    $("ping").title = `answered in ${ms.toFixed(0)} ms (input to next frame)`;
+  });
 });
 send({ type: "problems" });

@@ -33,6 +33,8 @@ export type ToWorker =
       overrides: [string, string | number | boolean][];
       /** Predict on the display grid every this many Adam steps (0: only at the end). */
       liveEvery: number;
+      /** jax-js's device for the residual algebra: "webgpu" only where `EngineInfo.webgpu`. */
+      device: "wasm" | "webgpu";
     }
   | { type: "stop" };
 
@@ -66,6 +68,8 @@ export interface EngineInfo {
   /** WebAssembly SIMD, and relaxed SIMD (fused multiply-add) for pinnlab's kernels. */
   simd: boolean;
   relaxedSimd: boolean;
-  /** Whether the browser offers WebGPU at all. */
+  /** Whether jax-js's WebGPU device starts in this browser. */
   webgpu: boolean;
+  /** Why WebGPU is not offered here, or what choosing it changes. */
+  webgpuWhy: string;
 }

@@ -4,7 +4,7 @@
  * Records stream to the page as they are logged; every `liveEvery` Adam steps the network is
  * evaluated on a coarse display grid (prediction and error beside the reference).
  */
-import { startEngine, tree } from "../engine/index.js";
+import { startEngine, tree, useDevice, webGpuDeviceStarts } from "../engine/index.js";
 import { detectFeatures } from "../kernels/assemble.js";
 import { flattenParams, unflattenParams } from "../nets/flat.js";
 import { PROBLEMS } from "../problems/index.js";
@@ -23,11 +23,42 @@ const post = (m: FromWorker) =>
 
 let stopRequested = false;
 
-async function engineInfo(): Promise<EngineInfo> {
+interface GpuNavigator {
+  gpu?: { requestAdapter(): Promise<unknown> };
+}
+
+/**
+ * Whether jax-js's WebGPU device starts in this browser (`init("webgpu")`), and if not, why. Asked
+ * once; where it starts, the page ticks its WebGPU box and training runs the residual algebra
+ * there (the network's passes stay in the WebAssembly kernels).
+ */
+let gpuProbe: Promise<{ webgpu: boolean; webgpuWhy: string }> | undefined;
+function probeWebGpu(): Promise<{ webgpu: boolean; webgpuWhy: string }> {
+  gpuProbe ??= (async () => {
+    const nav = (globalThis as { navigator?: GpuNavigator }).navigator;
+    if (!nav?.gpu) return { webgpu: false, webgpuWhy: "this browser offers no navigator.gpu" };
+    let adapter: unknown;
+    try {
+      adapter = await nav.gpu.requestAdapter();
+    } catch (e) {
+      return { webgpu: false, webgpuWhy: `requestAdapter failed: ${(e as Error).message}` };
+    }
+    if (!adapter)
+      return { webgpu: false, webgpuWhy: "navigator.gpu offers no adapter (no usable GPU)" };
+    if (!(await webGpuDeviceStarts().catch(() => false)))
+      return { webgpu: false, webgpuWhy: "jax-js could not open a WebGPU device" };
+    return {
+      webgpu: true,
+      webgpuWhy: "jax-js's WebGPU device starts here, but the WebGPU box is unticked",
+    };
+  })();
+  return gpuProbe;
+}
+
+async function engineInfo(device: "wasm" | "webgpu" = "wasm"): Promise<EngineInfo> {
   await startEngine();
   const f = await detectFeatures();
-  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-  return { device: "wasm", simd: f.simd, relaxedSimd: f.relaxedSimd, webgpu: !!nav?.gpu };
+  return { device, simd: f.simd, relaxedSimd: f.relaxedSimd, ...(await probeWebGpu()) };
 }
 
 function problemList(): ProblemInfo[] {
@@ -89,7 +120,8 @@ function thin(grid: EvalGrid, fields: readonly string[]): { display: EvalGrid; r
 
 async function run(m: Extract<ToWorker, { type: "train" }>): Promise<void> {
   stopRequested = false;
-  const engine = await engineInfo();
+  const engine = await engineInfo(m.device);
+  await useDevice(m.device);
   const resolved = resolveRun(m.problem, m.overrides as Override[]);
   const { problem, config } = resolved;
   const fullRef = problem.reference?.() ?? null;

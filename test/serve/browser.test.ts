@@ -1,14 +1,13 @@
-// The dashboard in headless Chromium while `pinnlab train` runs in another process: the run
-// page's step count, loss curve and error curve advance without a reload (server-sent events
-// tailing history.jsonl and evaluation.jsonl), and the page makes no request outside its origin.
+// The dashboard in headless Chromium: `pinnlab serve` (a child process on a free loopback port,
+// `--port 0`) while `pinnlab train` runs in another process. The run page's step count, loss curve
+// and error curve advance without a reload (server-sent events tailing history.jsonl and
+// evaluation.jsonl), and the page makes no request outside its origin.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { createServer } from "../../src/serve/server.js";
 import { repoRoot } from "../cli/helpers.js";
 import { chromiumMissing, launch } from "./chromium.js";
 
@@ -21,16 +20,17 @@ test("a run page follows a CLI training live", async (t) => {
   const root = mkdtempSync(path.join(os.tmpdir(), "pinnlab-live-"));
   const store = path.join(root, "runs");
   const id = "live-convection";
+  const bin = path.join(repoRoot, "bin", "pinnlab.js");
   mkdirSync(store);
-  // a small network so that each logged step comes quickly; long enough to watch (~10 s)
+  // a small network so that each logged step comes quickly; long enough to watch (it is stopped once seen)
   const child = spawn(
     process.execPath,
     [
-      path.join(repoRoot, "bin", "pinnlab.js"),
+      bin,
       "train",
       "convection",
       "--steps",
-      "4000",
+      "8000",
       "--set",
       "width=8",
       "--set",
@@ -52,19 +52,34 @@ test("a run page follows a CLI training live", async (t) => {
   );
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-  const app = await createServer({ store });
+  let server: ChildProcess | undefined;
   const browser = await launch();
   try {
     // the store directory appears with the run's first record
     const t0 = Date.now();
-    for (;;) {
-      const r = await app.inject({ url: `/api/runs/${id}/history` });
-      if (r.statusCode === 200 && (JSON.parse(r.body) as unknown[]).length > 0) break;
+    while (!existsSync(path.join(store, id, "history.jsonl"))) {
       assert.ok(Date.now() - t0 < 60_000, `training did not start: ${stderr}`);
+      assert.equal(child.exitCode, null, `training ended: ${stderr}`);
       await new Promise((ok) => setTimeout(ok, 200));
     }
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    // `pinnlab serve` on a port the system picks, read from the line it prints
+    const srv = spawn(process.execPath, [bin, "serve", "--store", store, "--port", "0"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    server = srv;
+    const origin = await new Promise<string>((ok, fail) => {
+      let out = "";
+      let err = "";
+      srv.stderr.on("data", (c: Buffer) => (err += c.toString()));
+      srv.stdout.on("data", (c: Buffer) => {
+        out += c.toString();
+        const m = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) ok(m[1]);
+      });
+      srv.on("exit", (code) => fail(new Error(`pinnlab serve exited ${code}: ${out}${err}`)));
+    });
+    t.diagnostic(`pinnlab serve at ${origin}`);
     const page = await browser.context.newPage();
     const foreign: string[] = [];
     page.on("request", (q) => {
@@ -106,8 +121,8 @@ test("a run page follows a CLI training live", async (t) => {
     assert.deepEqual(foreign, [], "no request leaves the server's origin");
   } finally {
     child.kill("SIGTERM");
+    server?.kill("SIGTERM");
     await browser.close();
-    await app.close();
     rmSync(root, { recursive: true, force: true });
   }
 });

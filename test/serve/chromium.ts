@@ -14,15 +14,30 @@ export function chromiumMissing(): string | null {
     : `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium); .ci/run does`;
 }
 
-/** A fresh headless browser profile; `close` removes it. */
-export async function launch(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+/**
+ * A fresh headless browser profile; `close` removes it. Without a GPU by default (no WebGPU
+ * adapter); `webgpu: true` gives WebGPU on SwiftShader, Chromium's software Vulkan (a CPU, so its
+ * speed says nothing about a real GPU's, but the code path is the one a GPU takes).
+ */
+export async function launch(
+  o: { webgpu?: boolean } = {},
+): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const profile = mkdtempSync(path.join(os.tmpdir(), "pinnlab-chromium-"));
+  const gpu = o.webgpu
+    ? [
+        "--enable-unsafe-webgpu",
+        "--enable-features=Vulkan",
+        "--use-vulkan=swiftshader",
+        "--use-webgpu-adapter=swiftshader",
+        "--use-angle=swiftshader",
+      ]
+    : ["--disable-gpu"];
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     args: [
       "--headless",
       "--no-sandbox",
-      "--disable-gpu",
+      ...gpu,
       "--disable-quic",
       "--no-first-run",
       "--disable-background-networking",

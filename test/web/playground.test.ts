@@ -1,23 +1,24 @@
 // The playground (`npm run build:web`, served by `pinnlab serve` at /play/) in headless Chromium:
-// train convection (beta = 1) in the page's Web Worker; the loss falls at least 10x, the displayed
-// error falls, the heat maps are drawn, a click is answered within 200 ms while training runs, no
-// request leaves the page's origin, and Node training the same configuration and seed gives the
-// same losses (same kernels).
+// train convection (beta = 1) for 1,000 Adam steps in the page's Web Worker; the loss falls at least
+// 10x, the displayed error falls, the heat maps are drawn, a click is answered within 200 ms while
+// training runs, no request leaves the page's origin, the page names its engine (WebAssembly, and
+// why not WebGPU), and `pinnlab train` (a child process) given the same configuration and seed
+// writes the same losses to its history.jsonl (same kernels) within 1e-5 relative. A second test
+// gives the browser WebGPU (SwiftShader) and checks that the page uses and names it.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { startEngine, tree } from "../../src/engine/index.js";
 import { createServer, DEFAULT_WEB_DIR } from "../../src/serve/server.js";
-import { resolveRun, type Override } from "../../src/train/resolve.js";
-import { type StepRecord, train } from "../../src/train/trainer.js";
+import type { Override } from "../../src/train/resolve.js";
+import type { StepRecord } from "../../src/train/trainer.js";
 import { repoRoot } from "../cli/helpers.js";
 import { chromiumMissing, launch } from "../serve/chromium.js";
 
-const STEPS = 500;
+const STEPS = 1000;
 const EVERY = 50;
 
 interface PageState {
@@ -37,7 +38,8 @@ test("the playground trains convection in a Web Worker", async (t) => {
   execFileSync("npx", ["vite", "build"], { cwd: repoRoot, stdio: "ignore" });
   assert.ok(existsSync(path.join(DEFAULT_WEB_DIR, "index.html")), "dist/web/index.html built");
 
-  const app = await createServer({ store: os.tmpdir() });
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "pinnlab-play-"));
+  const app = await createServer({ store: tmp });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const browser = await launch();
@@ -56,27 +58,40 @@ test("the playground trains convection in a Web Worker", async (t) => {
     await page.fill("#steps", String(STEPS));
     await page.fill("#every", String(EVERY));
     await page.fill("#lr", "0.005");
-    const engine = await page.textContent("#engine");
-    assert.match(engine ?? "", /WebAssembly/);
-    t.diagnostic(engine ?? "");
+    // the page names its engine; headless Chromium here has no GPU, so WebAssembly, and why
+    const engine = (await page.textContent("#engine")) ?? "";
+    t.diagnostic(engine);
+    assert.match(engine, /^engine: WebAssembly/);
+    assert.match(
+      engine,
+      /Not WebGPU: (this browser offers no navigator\.gpu|navigator\.gpu offers no adapter)/,
+    );
     await page.click("#train");
 
-    // while it trains, a click on the page is answered within 200 ms
+    // while it trains, a click on the page is answered within 200 ms: the page's own latency,
+    // from the click's input event (timeStamp, when the browser received it) to the first frame
+    // after its handler ran. Playwright's round trip (actionability checks, the input sent over
+    // CDP, polling for the answer) is printed beside it: on this shared 2-vCPU machine it varied
+    // from 40 to 240 ms while the page's own latency stayed at 0-5 ms, so it measures the
+    // harness, not the page.
     await page.waitForFunction("window.pinnlab.records.length >= 2", undefined, {
       timeout: 60_000,
     });
-    const latencies: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const before = Number(await page.textContent("#pings"));
+    const roundTrips: number[] = [];
+    for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
       await page.click("#ping");
-      await page.waitForFunction(
-        `Number(document.getElementById("pings").textContent) > ${before}`,
-      );
-      latencies.push(performance.now() - t0);
+      await page.waitForFunction(`window.pinnlab.pingMs.length > ${i}`);
+      roundTrips.push(performance.now() - t0);
     }
-    t.diagnostic(`click latencies during training (ms): ${latencies.map((l) => l.toFixed(0))}`);
-    assert.ok(Math.max(...latencies) < 200, `clicks answered in ${latencies}`);
+    const pingMs = (await page.evaluate("window.pinnlab.pingMs")) as number[];
+    t.diagnostic(
+      `click latency during training, input event to next frame (ms): ` +
+        `${pingMs.map((l) => l.toFixed(1)).join(", ")}; Playwright round trip (ms): ` +
+        `${roundTrips.map((l) => l.toFixed(0)).join(", ")}`,
+    );
+    assert.equal(pingMs.length, 5);
+    assert.ok(Math.max(...pingMs) < 200, `clicks answered in ${pingMs.join(", ")} ms`);
     assert.equal(await page.evaluate("window.pinnlab.done"), null, "still training then");
 
     await page.waitForFunction("window.pinnlab.done !== null", undefined, { timeout: 120_000 });
@@ -105,28 +120,104 @@ test("the playground trains convection in a Web Worker", async (t) => {
     }
     assert.deepEqual(foreign, [], "no request leaves the page's origin");
 
-    // the same configuration and seed in Node: the same losses
-    await startEngine();
+    // the same configuration and seed trained by the CLI in a child process: the same losses in
+    // its history.jsonl. The page's live display evaluates every EVERY steps through the
+    // checkpoint hook, so checkpointEvery=EVERY is part of the configuration it trained.
     t.diagnostic(`overrides: ${JSON.stringify(s.overrides)}`);
-    const run = resolveRun("convection", s.overrides);
-    const node: StepRecord[] = [];
-    const t0 = performance.now();
-    const r = await train({
-      problem: run.problem,
-      config: { ...run.config, checkpointEvery: EVERY },
-      weights: run.weights,
-      onRecord: (rec) => node.push(rec),
+    const sets = [...s.overrides, ["checkpointEvery", EVERY] as Override].flatMap(([k, v]) => [
+      "--set",
+      `${k}=${String(v)}`,
+    ]);
+    const out = path.join(tmp, "runs", "cli-convection");
+    const args = [path.join(repoRoot, "bin", "pinnlab.js"), "train", "convection", ...sets];
+    const cli = await new Promise<{ code: number | null; stderr: string }>((ok) => {
+      const c = execFile(process.execPath, [...args, "--out", out], {
+        cwd: tmp,
+        env: { ...process.env, NO_COLOR: "1" },
+        timeout: 300_000,
+      });
+      let stderr = "";
+      c.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+      c.on("close", (code) => ok({ code, stderr }));
     });
-    const nodeMs = (performance.now() - t0) / STEPS;
-    tree.dispose(r.params);
-    const pageMs = (s.done!.wall_s / STEPS) * 1000;
-    t.diagnostic(`ms/step: page ${pageMs.toFixed(2)}, node ${nodeMs.toFixed(2)}`);
+    t.diagnostic(`pinnlab train convection ${sets.join(" ")}`);
+    assert.equal(cli.code, 0, cli.stderr);
+    const node = readFileSync(path.join(out, "history.jsonl"), "utf8")
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as StepRecord);
+    const perStep = (r: StepRecord[]) =>
+      ((r.at(-1)!.wall_s - r[0].wall_s) / (r.at(-1)!.step - r[0].step)) * 1000;
+    t.diagnostic(
+      `ms/step (first to last record): page ${perStep(s.records).toFixed(2)}, ` +
+        `CLI ${perStep(node).toFixed(2)}`,
+    );
     assert.deepEqual(
       node.map((x) => x.step),
       s.records.map((x) => x.step),
     );
+    assert.equal(node.at(-1)!.step, STEPS - 1, "the last of STEPS steps (counted from 0)");
     const rel = node.map((x, i) => Math.abs(x.loss - losses[i]) / Math.abs(x.loss));
-    t.diagnostic(`max relative loss difference page vs node: ${Math.max(...rel).toExponential(2)}`);
+    t.diagnostic(`max relative loss difference page vs CLI: ${Math.max(...rel).toExponential(2)}`);
+    assert.ok(Math.max(...rel) <= 1e-5, `losses agree: ${rel.map((v) => v.toExponential(1))}`);
+  } finally {
+    await browser.close();
+    await app.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+// Where jax-js's WebGPU device starts (here: Chromium's SwiftShader, a software Vulkan, as no GPU
+// is available), the page ticks WebGPU, says so, and runs the residual algebra there; the losses
+// equal the page's WebAssembly run of the same configuration within 1e-5 relative.
+test("the playground uses jax-js's WebGPU backend where the browser has one", async (t) => {
+  const missing = chromiumMissing();
+  if (missing) {
+    t.skip(missing);
+    return;
+  }
+  if (!existsSync(path.join(DEFAULT_WEB_DIR, "index.html")))
+    execFileSync("npx", ["vite", "build"], { cwd: repoRoot, stdio: "ignore" });
+  const app = await createServer({ store: os.tmpdir() });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const browser = await launch({ webgpu: true });
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(`${origin}/play/`);
+    await page.waitForFunction("window.pinnlab.problems.length > 0", undefined, {
+      timeout: 60_000,
+    });
+    if (!(await page.isChecked("#webgpu"))) {
+      // a Chromium build whose SwiftShader offers no WebGPU adapter: say so, test nothing
+      t.skip(`no WebGPU adapter even on SwiftShader: ${await page.textContent("#engine")}`);
+      return;
+    }
+    await page.fill("#param-beta", "1");
+    await page.fill("#steps", "200");
+    await page.fill("#every", "50");
+    await page.fill("#lr", "0.005");
+    const losses: Record<string, number[]> = {};
+    for (const device of ["webgpu", "wasm"]) {
+      await page.setChecked("#webgpu", device === "webgpu");
+      await page.click("#train");
+      await page.waitForFunction("window.pinnlab.done !== null", undefined, { timeout: 120_000 });
+      const engine = (await page.textContent("#engine")) ?? "";
+      t.diagnostic(`${device}: ${engine}`);
+      assert.match(engine, device === "webgpu" ? /^engine: WebGPU/ : /^engine: WebAssembly/);
+      const s = (await page.evaluate("window.pinnlab")) as PageState;
+      assert.equal(s.done?.status, "completed");
+      losses[device] = s.records.map((r) => r.loss);
+      const r = s.records;
+      t.diagnostic(
+        `${device}: ${(((r.at(-1)!.wall_s - r[0].wall_s) / (r.at(-1)!.step - r[0].step)) * 1000).toFixed(1)} ms/step`,
+      );
+    }
+    const rel = losses.wasm.map((l, i) => Math.abs(l - losses.webgpu[i]) / Math.abs(l));
+    t.diagnostic(
+      `max relative loss difference WebGPU vs WebAssembly: ${Math.max(...rel).toExponential(2)}`,
+    );
+    assert.equal(losses.wasm.length, losses.webgpu.length);
     assert.ok(Math.max(...rel) <= 1e-5, `losses agree: ${rel.map((v) => v.toExponential(1))}`);
   } finally {
     await browser.close();
