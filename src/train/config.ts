@@ -128,6 +128,13 @@ export interface TrainConfig {
   /** Time marching (src/train/marching.ts): windows over [t0, t1] (1: off), IC grid points. */
   windows: number;
   windowGrid: number;
+  /**
+   * How a window after the first starts (src/nets/reexpress.ts): `extrapolate` re-expresses the
+   * previous window's network on the new time range, so it starts from that network's forward
+   * extrapolation; `copy` reuses its parameters as they are (the new range is normalised afresh,
+   * so it starts from the previous window's start state).
+   */
+  windowInit: "extrapolate" | "copy";
   seed: number;
   logEvery: number;
   /**
@@ -303,6 +310,12 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   curriculumSteps: { kind: "int", min: 0, default: 0, doc: "Adam steps per early stage" },
   windows: { kind: "int", min: 1, default: 1, doc: "time-marching windows (1 = off)" },
   windowGrid: { kind: "int", min: 8, default: 1024, doc: "points of a window's initial state" },
+  windowInit: {
+    kind: "enum",
+    choices: ["extrapolate", "copy"],
+    default: "extrapolate",
+    doc: "a window's start: the previous network extrapolated, or its parameters copied",
+  },
   seed: { kind: "int", min: 0, default: 0, doc: "random seed" },
   logEvery: { kind: "int", min: 1, default: 100, doc: "log a record every k steps" },
   evalEvery: {

@@ -14,21 +14,29 @@ import { termResiduals } from "../loss/loss.js";
 const CHUNK = 8192;
 
 /**
- * Network outputs at arbitrary points.
+ * Network outputs, or one of their derivatives, at arbitrary points.
  * @param X row-major points [n, dims]
+ * @param derivative the inputs to differentiate by (a multi-index, e.g. [0] for d/dt of input 0;
+ *   default none: the values), computed exactly by the forward jet
  * @returns row-major outputs [n, outputs]
  */
 export async function predict(
   net: Network,
   params: NetParams,
   X: Float64Array,
+  derivative: readonly number[] = [],
 ): Promise<Float64Array> {
   const { inputs, outputs, precision } = net.config;
   const n = X.length / inputs;
   const out = new Float64Array(n * outputs);
-  const layout = jetLayout(inputs, []);
+  const layout = jetLayout(inputs, derivative.length ? [derivative] : []);
+  const channel = layout.indexOf(derivative) ?? 0;
   const fwd = jit((p: NetParams, x: np.Array) => {
-    const y = net.applyJet(p, inputJet(layout, x)).ch[0] as np.Array;
+    const jet = net.applyJet(p, inputJet(layout, x));
+    const y = jet.ch[channel] as np.Array;
+    jet.ch.forEach((c, i) => {
+      if (c && i !== channel) c.dispose();
+    });
     return y;
   });
   for (let s = 0; s < n; s += CHUNK) {

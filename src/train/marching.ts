@@ -6,7 +6,7 @@
  * time t belongs to the window containing t, the last window owning t1).
  */
 import type { Box } from "../geometry/box.js";
-import { initial } from "../problem/conditions.js";
+import { initial, initialRate } from "../problem/conditions.js";
 import type { Condition } from "../problem/conditions.js";
 import { type Problem, defineProblem } from "../problem/problem.js";
 
@@ -31,13 +31,17 @@ export function windowOf(windows: readonly Window[], t: number): number {
 }
 
 /**
- * A piecewise-linear interpolant of samples v at increasing nodes x (clamped outside), the
- * initial state a window inherits.
+ * A piecewise-cubic interpolant of samples v at increasing nodes x (clamped outside), the initial
+ * state a window inherits: on [x_a, x_a+1] the cubic through the four nearest nodes (a - 1 .. a +
+ * 2, shifted inwards at the ends; fewer when there are fewer nodes). Its error is O(h^4) for
+ * smooth states, against O(h^2) for linear interpolation: 1,024 nodes of a state with u'' ~ 10
+ * cost ~1e-5 linearly, far above the ~1e-7 the second-order phases reach in a window.
  */
 export function interpolant(x: Float64Array, v: Float64Array): (p: number) => number {
+  const n = x.length;
+  const k = Math.min(4, n);
   return (p) => {
     if (p <= x[0]) return v[0];
-    const n = x.length;
     if (p >= x[n - 1]) return v[n - 1];
     let a = 0;
     let b = n - 1;
@@ -46,8 +50,14 @@ export function interpolant(x: Float64Array, v: Float64Array): (p: number) => nu
       if (x[m] <= p) a = m;
       else b = m;
     }
-    const s = (p - x[a]) / (x[b] - x[a]);
-    return v[a] + s * (v[b] - v[a]);
+    const s = Math.max(0, Math.min(a - 1, n - k));
+    let sum = 0;
+    for (let i = s; i < s + k; i++) {
+      let l = 1;
+      for (let j = s; j < s + k; j++) if (j !== i) l *= (p - x[j]) / (x[i] - x[j]);
+      sum += l * v[i];
+    }
+    return sum;
   };
 }
 
@@ -56,12 +66,16 @@ export function interpolant(x: Float64Array, v: Float64Array): (p: number) => nu
  * (every window after the first) each field's initial condition becomes that state at the
  * window's start. The reference is dropped (the stitched evaluation uses the original's).
  * @param state per field, u(t_start, x) as a function of the spatial input's value
+ * @param rate per field, u_t(t_start, x), for the fields whose initial rate is fixed (equations
+ *   second order in time: wave, Klein-Gordon); needed with `state` when the problem has them
  * @throws when the problem has no time input, several spatial inputs, or u_t initial conditions
+ *   and a state without rates
  */
 export function windowProblem(
   problem: Problem,
   window: Window,
   state: Readonly<Record<string, (x: number) => number>> | null,
+  rate: Readonly<Record<string, (x: number) => number>> | null = null,
 ): Problem {
   const d = problem.domain;
   if (d.time === null) throw new Error(`windows: ${problem.name} has no time input`);
@@ -79,15 +93,16 @@ export function windowProblem(
   };
   const conditions: Record<string, Condition> = {};
   for (const [name, c] of Object.entries(problem.conditions)) {
-    if (c.kind === "initial" && c.derivative === 1) {
-      throw new Error(
-        `windows: ${name} fixes u_t at t0; time marching needs first-order-in-time problems`,
-      );
-    }
     if (c.kind === "initial" && state) {
-      const f = state[c.field];
       const xName = space[0];
-      conditions[name] = initial(c.field, (p) => f(p[xName]));
+      if (c.derivative === 1) {
+        const g = rate?.[c.field];
+        if (!g) throw new Error(`windows: ${name} fixes u_t at t0 but no end rate was passed`);
+        conditions[name] = initialRate(c.field, (p) => g(p[xName]));
+      } else {
+        const f = state[c.field];
+        conditions[name] = initial(c.field, (p) => f(p[xName]));
+      }
     } else conditions[name] = c;
   }
   return defineProblem({

@@ -7,6 +7,7 @@
 import { tree } from "../engine/index.js";
 import { linspace, tensorGrid } from "../geometry/box.js";
 import type { NetParams, Network } from "../nets/network.js";
+import { reexpressInput } from "../nets/reexpress.js";
 import type { EvalGrid, Problem } from "../problem/problem.js";
 import { curriculumStages } from "./curriculum.js";
 import { predict, predictGrid } from "./evaluate.js";
@@ -110,6 +111,29 @@ async function curriculumRun(run: ResolvedRun, hooks: RunHooks): Promise<RunOutc
   return single(result as TrainResult, stages, steps, wall);
 }
 
+/**
+ * The next window's initial parameters: the finished window's network re-expressed on the next
+ * time range (its forward extrapolation, src/nets/reexpress.ts) or, with `copy` or a network
+ * without an affine time path (Fourier features), its parameters as they are.
+ */
+async function windowStart(
+  result: TrainResult,
+  ti: number,
+  from: Window,
+  to: Window,
+  how: "extrapolate" | "copy",
+): Promise<NetParams> {
+  if (how === "copy") return tree.ref(result.params);
+  const moved = await reexpressInput(
+    result.net,
+    result.params,
+    ti,
+    { lo: from[0], hi: from[1] },
+    { lo: to[0], hi: to[1] },
+  );
+  return moved ?? tree.ref(result.params);
+}
+
 async function marchingRun(run: ResolvedRun, hooks: RunHooks): Promise<RunOutcome> {
   const c = run.config;
   const d = run.problem.domain;
@@ -120,6 +144,13 @@ async function marchingRun(run: ResolvedRun, hooks: RunHooks): Promise<RunOutcom
   const done: { net: Network; params: NetParams; problem: Problem }[] = [];
   const stages: { index: number; window: Window; status: string }[] = [];
   let state: Record<string, (x: number) => number> | null = null;
+  let rate: Record<string, (x: number) => number> | null = null;
+  // fields whose initial rate u_t is fixed (second order in time) carry it across windows too
+  const rated = new Set(
+    Object.values(run.problem.conditions).flatMap((cd) =>
+      cd.kind === "initial" && cd.derivative === 1 ? [cd.field] : [],
+    ),
+  );
   let init: NetParams | undefined;
   let result: TrainResult | null = null;
   let steps = 0;
@@ -127,7 +158,7 @@ async function marchingRun(run: ResolvedRun, hooks: RunHooks): Promise<RunOutcom
   const xs = linspace(d.lo[xi], d.hi[xi], c.windowGrid);
   for (let k = 0; k < windows.length; k++) {
     hooks.onNote?.(`window ${k + 1}/${windows.length}: t in [${windows[k][0]}, ${windows[k][1]}]`);
-    const problem = windowProblem(run.problem, windows[k], state);
+    const problem = windowProblem(run.problem, windows[k], state, rate);
     result = await train({
       problem,
       config: c,
@@ -155,7 +186,19 @@ async function marchingRun(run: ResolvedRun, hooks: RunHooks): Promise<RunOutcom
       next[f] = interpolant(xs, v);
     });
     state = next;
-    init = tree.ref(result.params);
+    if (rated.size > 0) {
+      const Yt = await predict(result.net, result.params, X, [ti]);
+      const nextRate: Record<string, (x: number) => number> = {};
+      run.problem.fields.forEach((f, fi) => {
+        if (!rated.has(f)) return;
+        nextRate[f] = interpolant(
+          xs,
+          Float64Array.from(xs, (_, j) => Yt[j * m + fi]),
+        );
+      });
+      rate = nextRate;
+    }
+    init = await windowStart(result, ti, windows[k], windows[k + 1], c.windowInit);
   }
   const last = result as TrainResult;
   return {

@@ -61,12 +61,33 @@ test("windowBounds and windowOf: equal windows, the last owns t1", () => {
   assert.equal(windowOf(w, 1), 3);
 });
 
-test("interpolant: linear between nodes, clamped outside", () => {
+test("interpolant: exact on cubics, clamped outside", () => {
   const f = interpolant(Float64Array.from([0, 1, 3]), Float64Array.from([0, 2, 6]));
-  assert.equal(f(0.5), 1);
-  assert.equal(f(2), 4);
+  assert.ok(Math.abs(f(0.5) - 1) < 1e-15);
+  assert.ok(Math.abs(f(2) - 4) < 1e-15);
   assert.equal(f(-1), 0);
   assert.equal(f(9), 6);
+  const x = Float64Array.from([0, 0.5, 1.5, 2, 3.5, 4]);
+  const cubic = (p: number) => 1 - 2 * p + 0.5 * p ** 3;
+  const g = interpolant(x, x.map(cubic));
+  for (const p of [0.1, 0.7, 1.9, 2.8, 3.9]) assert.ok(Math.abs(g(p) - cubic(p)) < 1e-12, `${p}`);
+});
+
+test("interpolant: fourth-order accurate on a smooth state (error / 16 when h / 2)", () => {
+  const err = (n: number) => {
+    const x = Float64Array.from({ length: n }, (_, i) => (2 * Math.PI * i) / (n - 1));
+    const f = interpolant(x, x.map(Math.sin));
+    let e = 0;
+    for (let i = 0; i < 997; i++) {
+      const p = (2 * Math.PI * (i + 0.5)) / 997;
+      e = Math.max(e, Math.abs(f(p) - Math.sin(p)));
+    }
+    return e;
+  };
+  const e1 = err(65);
+  const e2 = err(129);
+  assert.ok(e1 < 5e-6, `${e1}`);
+  assert.ok(e1 / e2 > 12 && e1 / e2 < 20, `ratio ${e1 / e2}`);
 });
 
 test("windowProblem: the window's time range, its inherited initial state, the rest unchanged", () => {
@@ -83,7 +104,14 @@ test("windowProblem: the window's time range, its inherited initial state, the r
   // the first window keeps the problem's own initial condition
   assert.equal(windowProblem(base, [0, 0.25], null).conditions.ic, base.conditions.ic);
   const wave = resolveRun("wave1d", []).problem;
-  assert.throws(() => windowProblem(wave, [0, 0.5], null), /windows: ic_t fixes u_t/);
+  // second order in time: the first window keeps u_t(0); later ones take the end rate passed
+  assert.equal(windowProblem(wave, [0, 0.5], null).conditions.ic_t, wave.conditions.ic_t);
+  assert.throws(() => windowProblem(wave, [0.5, 1], { u: (x) => x }), /ic_t fixes u_t at t0/);
+  const w2 = windowProblem(wave, [0.5, 1], { u: (x) => x }, { u: (x) => -2 * x });
+  const rate = w2.conditions.ic_t;
+  assert.ok(rate.kind === "initial" && rate.derivative === 1);
+  if (rate.kind === "initial" && typeof rate.value === "function")
+    assert.equal(rate.value({ t: 0.5, x: 0.25 }), -0.5);
 });
 
 test("curriculum run: stages train in order, records carry their stage and increasing steps", async () => {
