@@ -135,6 +135,12 @@ export interface TrainConfig {
    * so it starts from the previous window's start state).
    */
   windowInit: "extrapolate" | "copy";
+  /**
+   * First-order steps in each window after the first (-1: `steps`). A window that starts from
+   * the previous network's extrapolation is already close; Adam's first steps (of size ~lr in
+   * every parameter, whatever the gradient) mostly undo that, so second-order recipes skip them.
+   */
+  windowSteps: number;
   seed: number;
   logEvery: number;
   /**
@@ -310,6 +316,12 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   curriculumSteps: { kind: "int", min: 0, default: 0, doc: "Adam steps per early stage" },
   windows: { kind: "int", min: 1, default: 1, doc: "time-marching windows (1 = off)" },
   windowGrid: { kind: "int", min: 8, default: 1024, doc: "points of a window's initial state" },
+  windowSteps: {
+    kind: "int",
+    min: -1,
+    default: -1,
+    doc: "first-order steps in windows after the first (-1: steps)",
+  },
   windowInit: {
     kind: "enum",
     choices: ["extrapolate", "copy"],

@@ -161,7 +161,7 @@ async function marchingRun(run: ResolvedRun, hooks: RunHooks): Promise<RunOutcom
     const problem = windowProblem(run.problem, windows[k], state, rate);
     result = await train({
       problem,
-      config: c,
+      config: k > 0 && c.windowSteps >= 0 ? { ...c, steps: c.windowSteps } : c,
       weights: run.weights,
       init,
       ...tagged(hooks, k, steps),

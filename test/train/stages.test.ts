@@ -172,6 +172,30 @@ test("time marching run: one network per window, stitched prediction follows the
   out.dispose();
 });
 
+test("time marching run: a window starts from the previous network extrapolated, windowSteps first-order steps", async () => {
+  const firstIc = async (how: string) => {
+    const run = resolveRun("reaction", [
+      ...TINY_RUN,
+      ["precision", "float64"],
+      ["steps", 5],
+      ["windowSteps", 3],
+      ["windows", 2],
+      ["windowInit", how],
+    ]);
+    const records: StepRecord[] = [];
+    const out = await trainRun(run, { onRecord: (r) => records.push(r) });
+    out.dispose();
+    const second = records.filter((r) => r.stage === 1);
+    // 5 steps in the first window, 3 in the second
+    assert.equal(records.filter((r) => r.stage === 0).length, 5);
+    assert.equal(second.length, 3);
+    return second[0].terms.ic;
+  };
+  // the inherited state is the previous network's own end state: extrapolating starts on it
+  assert.ok((await firstIc("extrapolate")) < 1e-12);
+  assert.ok((await firstIc("copy")) > 1e-4);
+});
+
 async function trainRunPredict(
   r: Awaited<ReturnType<typeof trainRun>>["result"],
   X: number[],
