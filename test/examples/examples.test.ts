@@ -64,6 +64,7 @@ const FORWARD: readonly [file: string, steps: number, bound: number, measured: s
   // the ODE ports at their full (cheap) budgets: ~12 s and ~30 s wall on the loaded machine
   ["ode-2nd", 1000, 2e-3, "4.3e-4"],
   ["ode-system", 2000, 3e-2, "9.3e-3"],
+  ["poisson-periodic", 300, 1e-3, "1.2e-4"],
 ];
 for (const [file, steps, bound, measured] of FORWARD) {
   test(`examples/${file}.ts: rel L2 < ${bound} in ${steps} Adam steps + L-BFGS (measured ${measured})`, () => {
