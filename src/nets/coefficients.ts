@@ -33,17 +33,33 @@ export function withCoefficients(
       for (const c of coefs) coef[c.name] = np.zeros([], { dtype });
       return { ...p, coef };
     },
-    coefficients(params: NetParams) {
-      const out: Record<string, np.Array> = {};
-      for (const c of coefs) {
-        const raw = params.coef?.[c.name];
-        if (!raw) throw new Error(`coefficient "${c.name}" is missing from the parameters`);
-        const z = raw.ref.mul(scale);
-        out[c.name] = c.positive ? np.exp(z).mul(c.init) : z.add(c.init);
-      }
-      return out;
-    },
+    coefficients: (params: NetParams) => coefficientValues(coefs, params.coef ?? {}, scale),
   };
+}
+
+/**
+ * The coefficients' values from their raw leaves: init + s raw, or init exp(s raw) when positive.
+ * What a network made by {@link withCoefficients} computes, and what the fused-kernel backend
+ * computes from the raw values it carries outside any parameter tree.
+ * @param raw raw scalar per coefficient name (not consumed)
+ * @param scale s = coefLr / lr
+ * @returns fresh scalars the caller owns
+ * @throws when a coefficient has no raw leaf
+ * @example const { nu } = coefficientValues(problem.coefficients, params.coef, c.coefLr / c.lr);
+ */
+export function coefficientValues(
+  coefs: readonly Coefficient[],
+  raw: Readonly<Record<string, np.Array>>,
+  scale: number,
+): Record<string, np.Array> {
+  const out: Record<string, np.Array> = {};
+  for (const c of coefs) {
+    const r = raw[c.name] as np.Array | undefined;
+    if (!r) throw new Error(`coefficient "${c.name}" is missing from the parameters`);
+    const z = r.ref.mul(scale);
+    out[c.name] = c.positive ? np.exp(z).mul(c.init) : z.add(c.init);
+  }
+  return out;
 }
 
 /**
