@@ -76,7 +76,11 @@ function exp64(z: np.Array): np.Array {
   const y = z.mul(k(1 / 256));
   // Horner: 1 + y (1 + y/2 (1 + y/3 (... (1 + y/14))))
   let p = k(1);
-  for (let n = 14; n >= 1; n--) p = p.mul(y.ref).mul(k(1 / n)).add(k(1));
+  for (let n = 14; n >= 1; n--)
+    p = p
+      .mul(y.ref)
+      .mul(k(1 / n))
+      .add(k(1));
   y.dispose();
   for (let i = 0; i < 8; i++) p = p.ref.mul(p);
   return p;

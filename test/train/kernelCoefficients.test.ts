@@ -6,16 +6,16 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { startEngine, tree } from "../../src/engine/index.js";
-import { timeSpace } from "../../src/geometry/box.js";
-import { interval } from "../../src/geometry/box.js";
-import { flattenParams } from "../../src/nets/flat.js";
-import { data } from "../../src/problem/conditions.js";
+import { interval, timeSpace } from "../../src/geometry/box.js";
+import { data, dirichlet } from "../../src/problem/conditions.js";
 import { param } from "../../src/problem/coefficients.js";
+import { sin } from "../../src/problem/maths.js";
 import { defineProblem } from "../../src/problem/problem.js";
 import { burgersExact } from "../../src/reference/burgers.js";
 import { defaultTrainConfig, type TrainConfig } from "../../src/train/config.js";
 import { createBackend } from "../../src/train/selectBackend.js";
-import { networkFor, sampleBatches } from "../../src/train/trainer.js";
+import type { TrainState } from "../../src/train/state.js";
+import { networkFor, sampleBatches, train } from "../../src/train/trainer.js";
 import { Rng } from "../../src/util/rng.js";
 
 before(async () => {
@@ -134,4 +134,67 @@ test("float64: the kernels' coefficient gradient matches central differences of 
     assert.ok(rel < 1e-7, `parameter ${i}: gradient ${g[i]}, central difference ${fd}`);
   }
   ker.dispose();
+});
+
+// nu u'' + (pi^2 / 2) sin(pi x) = 0, u(0) = u(1) = 0, u = sin(pi x) observed at 40 points: nu = 1/2
+function diffusivity() {
+  const pts = Array.from({ length: 40 }, (_, i) => [(i + 0.5) / 40]);
+  const nu = param("nu", { init: 0.1, positive: true });
+  return defineProblem({
+    name: "inverse-nu",
+    domain: interval(0, 1),
+    fields: ["u"],
+    residuals: {
+      res: ({ d, x }) =>
+        d("u", "xx")
+          .mul(nu)
+          .add(sin(x("x").mul(Math.PI)).mul(0.5 * Math.PI ** 2)),
+    },
+    conditions: {
+      bc: dirichlet("u", "boundary", 0),
+      obs: data(
+        "u",
+        pts,
+        pts.map(([x]) => Math.sin(Math.PI * x)),
+      ),
+    },
+  });
+}
+
+test("float64 kernels, Adam then SSBroyden: nu recovered (0.1 -> 0.5), resumed bit-exactly", async () => {
+  const config: TrainConfig = {
+    ...CFG,
+    width: 16,
+    depth: 2,
+    points: 64,
+    bcPoints: 2,
+    steps: 300,
+    optimizer: "adam+ssbroyden",
+    bfgsSteps: 150,
+    bfgsPoints: 64,
+    logEvery: 10,
+    checkpointEvery: 50,
+    backend: "kernels",
+  };
+  const states: TrainState[] = [];
+  const full = await train({
+    problem: diffusivity(),
+    config,
+    onCheckpoint: (s) => void states.push(s),
+  });
+  tree.dispose(full.params);
+  assert.equal(full.backend, "kernels");
+  assert.equal(full.status, "completed");
+  const nu = full.coefficients.nu;
+  // measured 0.500000xx; a coefficient the kernels did not move would sit at 0.1
+  assert.ok(Math.abs(nu - 0.5) < 1e-4, `nu = ${nu}`);
+  const mid = states.find((s) => s.second && s.second.iter === 50);
+  assert.ok(mid, "a checkpoint in the SSBroyden phase");
+  const resumed = await train({ problem: diffusivity(), config, resume: mid });
+  tree.dispose(resumed.params);
+  const tail = (h: typeof full.history) =>
+    h.filter((r) => r.step >= mid.step).map((r) => [r.step, r.loss, r.coefs?.nu]);
+  assert.ok(tail(full.history).length > 5);
+  assert.deepEqual(tail(resumed.history), tail(full.history));
+  assert.equal(resumed.coefficients.nu, nu);
 });
