@@ -42,8 +42,8 @@ const l1 = param("l1", { init: 0 });
 const l2 = param("l2", { init: Math.exp(-6), positive: true });
 
 // the evaluation grid (t up to 0.99, as the forward Burgers problem's)
-const tg = Array.from({ length: 100 }, (_, i) => (0.99 * i) / 99);
-const xg = Array.from({ length: 256 }, (_, i) => -1 + (2 * i) / 255);
+const tg = Float64Array.from({ length: 100 }, (_, i) => (0.99 * i) / 99);
+const xg = Float64Array.from({ length: 256 }, (_, i) => -1 + (2 * i) / 255);
 
 await startEngine();
 const problem = defineProblem({

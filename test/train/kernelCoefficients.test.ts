@@ -186,8 +186,10 @@ test("float64 kernels, Adam then SSBroyden: nu recovered (0.1 -> 0.5), resumed b
   assert.equal(full.backend, "kernels");
   assert.equal(full.status, "completed");
   const nu = full.coefficients.nu;
-  // measured 0.500000xx; a coefficient the kernels did not move would sit at 0.1
-  assert.ok(Math.abs(nu - 0.5) < 1e-4, `nu = ${nu}`);
+  console.log(`# nu ${nu}`);
+  // measured 0.499954; Adam alone leaves it near 0.58 after 300 steps (inverse.test.ts), and a
+  // coefficient the kernels did not move would sit at 0.1
+  assert.ok(Math.abs(nu - 0.5) < 5e-4, `nu = ${nu}`);
   const mid = states.find((s) => s.second && s.second.iter === 50);
   assert.ok(mid, "a checkpoint in the SSBroyden phase");
   const resumed = await train({ problem: diffusivity(), config, resume: mid });
