@@ -336,7 +336,7 @@ export async function runSecondOrder(
   }
   if (ctx.status === "completed") {
     // stopped before its last iteration (line search, time budget): the final iterate's record
-    if (it > 0 && logged !== it - 1) await logIteration(it - 1, true);
+    if (it > 0 && it < n && logged !== it - 1) await logIteration(it - 1, true);
     ctx.message = `${kind} stopped after ${it} iterations (${why || "maxIter"})`;
   }
   obj.dispose();
