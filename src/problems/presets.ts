@@ -96,8 +96,16 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<PresetName, P
   reaction: {
     plain: PLAIN,
     best: {
-      set: MARCH_SECOND_ORDER,
-      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 500: rho 5 1.5e-3 (docs/BENCHMARKS.md, second-order training)",
+      set: {
+        ...MARCH_SECOND_ORDER,
+        periodicEmbedding: false,
+        bcPoints: 1024,
+        redrawEvery: 250,
+        bfgsSteps: 2000,
+        windowSteps: 0,
+        "w.ic": 1000,
+      },
+      why: "time marching, 10 windows of float64 3 x 20 SSBroyden 2k (Adam 1.5k in the first only), soft periodicity: the Gaussian's periodic extension has a kink the embedding cannot fit: rho 5 3.0e-6 (docs/BENCHMARKS.md, second-order training)",
     },
   },
   "reaction-diffusion": {
@@ -117,8 +125,8 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<PresetName, P
   helmholtz2d: {
     plain: PLAIN,
     best: {
-      set: { ...SECOND_ORDER, points: 1024, bfgsSteps: 3000 },
-      why: "float64 3 x 20, Adam 2k + SSBroyden 3k: 8.5e-4, still falling (docs/BENCHMARKS.md, second-order training)",
+      set: { ...SECOND_ORDER, points: 1024, hard: "bc", bfgsSteps: 1000 },
+      why: "float64 3 x 20 with the Dirichlet data exact (hard=bc), Adam 2k + SSBroyden 1k: 2.4e-7; soft boundary data stalls near 1e-4 (docs/BENCHMARKS.md, second-order training)",
     },
   },
   wave1d: {
