@@ -7,6 +7,11 @@
  * of 1% of the data's standard deviation, as in the paper. Like the paper, only the data and the
  * residual enter the loss (no initial or boundary term).
  *
+ * Recipe: a 3 x 20 tanh network in float64 on the fused kernels, 1,000 Adam steps (2,000 random
+ * residual points per step) then 3,000 self-scaled Broyden iterations (Urban, Stefanou & Pons
+ * 2024) on 2,000 fixed residual points; the coefficients are two extra parameters of both phases.
+ * Prints l1, l2, their relative errors and the rel L2 error of u on a 100 x 256 grid.
+ *
  * Run: npx tsx examples/burgers-inverse.ts   (PINNLAB_EXAMPLE_STEPS shortens it; CI uses that)
  */
 import {
@@ -21,7 +26,7 @@ import {
   timeSpace,
   train,
 } from "../src/index.js";
-import { budget, scaled } from "./common.js";
+import { budget, errors, scaled } from "./common.js";
 
 const NU = 0.01 / Math.PI;
 const noise = Number(process.env.PINNLAB_NOISE ?? 0);
@@ -36,6 +41,10 @@ const values = u.map((v) => v + noise * std * rng.normal());
 const l1 = param("l1", { init: 0 });
 const l2 = param("l2", { init: Math.exp(-6), positive: true });
 
+// the evaluation grid (t up to 0.99, as the forward Burgers problem's)
+const tg = Float64Array.from({ length: 100 }, (_, i) => (0.99 * i) / 99);
+const xg = Float64Array.from({ length: 256 }, (_, i) => -1 + (2 * i) / 255);
+
 await startEngine();
 const problem = defineProblem({
   name: "burgers-inverse",
@@ -48,26 +57,35 @@ const problem = defineProblem({
         .sub(d("u", "xx").mul(l2)),
   },
   conditions: { obs: data("u", pts, values) },
+  reference: () => ({ axes: [tg, xg], values: { u: reference.burgersGrid(tg, xg).u } }),
 });
 
-const steps = budget(2000);
+const steps = budget(1000);
+const t0 = performance.now();
 const result = await train({
   problem,
   config: {
     ...defaultTrainConfig(),
     width: 20,
-    depth: 4,
-    points: 1000,
+    depth: 3,
+    points: 2000,
     bcPoints: 2000,
     steps,
     coefLr: 1e-2,
-    optimizer: "adam+lbfgs",
-    lbfgsSteps: scaled(2000, steps, 2000),
-    lbfgsPoints: 1000,
+    optimizer: "adam+ssbroyden",
+    bfgsSteps: scaled(3000, steps, 1000),
+    bfgsPoints: 2000,
     precision: "float64",
+    evalEvery: 0,
     logEvery: 10000,
   },
 });
+const wall = (performance.now() - t0) / 1000;
 const c = result.coefficients;
-console.log(`l1 ${c.l1.toPrecision(6)} (error ${Math.abs(c.l1 - 1).toExponential(2)})`);
-console.log(`l2 ${c.l2.toPrecision(6)} (error ${(Math.abs(c.l2 - NU) / NU).toExponential(2)})`);
+const e = await errors(problem, result);
+console.log(`l1 ${c.l1.toPrecision(6)} (relative error ${Math.abs(c.l1 - 1).toExponential(2)})`);
+console.log(
+  `l2 ${c.l2.toPrecision(6)} (relative error ${(Math.abs(c.l2 - NU) / NU).toExponential(2)})`,
+);
+console.log(`rel_l2 ${e.all.toExponential(3)}`);
+console.log(`backend ${result.backend}, ${result.message}, ${wall.toFixed(0)} s`);

@@ -137,6 +137,15 @@ export interface KernelMlpOptions {
    * whose matrix B [embedWidth, features] (row-major) they hold.
    */
   readonly constants?: NetConstants;
+  /**
+   * Trailing scalar parameters the network itself does not read (default 0): the raw leaves of
+   * trainable PDE coefficients, which follow the network's leaves in `tree.leaves` order
+   * (src/nets/coefficients.ts). They sit after the network's parameters in the flat parameter,
+   * gradient and Adam buffers, so `loadParams`, `params`, `grad`, the Adam step and its state
+   * carry them like any other parameter; their gradient comes from outside the network
+   * ({@link KernelMlp.setExtraGrad}).
+   */
+  readonly extra?: number;
 }
 
 /** A dense layer as the kernels see it: its slot, the weight the GEMMs read, exp(s). */
@@ -225,8 +234,10 @@ export interface KernelAdamState {
 export class KernelMlp {
   /** The network configuration. */
   readonly config: NetConfig;
-  /** Number of parameters. */
+  /** Number of parameters: the network's, then the {@link KernelMlpOptions.extra} trailing ones. */
   readonly paramCount: number;
+  /** Number of trailing parameters the network does not read (see {@link KernelMlpOptions.extra}). */
+  readonly extraCount: number;
   /** Parameter slots of every dense layer in tree order (hidden, output, then encU, encV). */
   readonly layers: readonly DenseSlot[];
   /** The whole parameter layout. */
@@ -294,7 +305,11 @@ export class KernelMlp {
     const layout = mlpParamLayout(config);
     this.paramLayout = layout;
     this.layers = layout.layers;
-    const count = layout.count;
+    const extra = opts.extra ?? 0;
+    if (!Number.isInteger(extra) || extra < 0)
+      throw new Error(`KernelMlp: extra must be a non-negative integer, got ${extra}`);
+    this.extraCount = extra;
+    const count = layout.count + extra;
     this.paramCount = count;
     this.keep = [...Array(c.inputs).keys()].filter((i) => !periodicInputs.includes(i));
     this.periodicCols = c.periodic.map((p, q) => ({
@@ -415,6 +430,23 @@ export class KernelMlp {
   /** A copy of the accumulated gradient (flat, tree.leaves order; Float64Array for float64). */
   grad(): KernelArray {
     return this.view(this.G, this.paramCount).slice();
+  }
+
+  /** A copy of the trailing parameters (see {@link KernelMlpOptions.extra}). */
+  extraParams(): KernelArray {
+    return this.view(this.P + this.eb * this.paramLayout.count, this.extraCount).slice();
+  }
+
+  /**
+   * Set the gradient of the trailing parameters (computed outside the network, e.g. a PDE
+   * coefficient's by jax-js); {@link zeroGrad} zeroes it with the rest.
+   */
+  setExtraGrad(g: ArrayLike<number>): void {
+    if (g.length !== this.extraCount)
+      throw new Error(
+        `KernelMlp.setExtraGrad: expected ${this.extraCount} values, got ${g.length}`,
+      );
+    this.view(this.G + this.eb * this.paramLayout.count, this.extraCount).set(g);
   }
 
   /** Set the accumulated gradient to zero. */

@@ -110,18 +110,8 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<PresetName, P
   "allen-cahn": {
     plain: PLAIN,
     best: {
-      set: {
-        periodicEmbedding: true,
-        windows: 10,
-        steps: 1500,
-        precision: "float64",
-        width: 20,
-        depth: 3,
-        optimizer: "adam+ssbroyden",
-        bfgsSteps: 500,
-        bfgsPoints: 2048,
-      },
-      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 500: 4.0e-4 (docs/BENCHMARKS.md, second-order training)",
+      set: { ...MARCH_SECOND_ORDER, bfgsSteps: 1500 },
+      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 1.5k, each window starting from the last one's extrapolation: 1.5e-4, limited by the initial state's kink at x = +-1 (docs/BENCHMARKS.md, second-order training)",
     },
   },
   helmholtz2d: {
@@ -141,15 +131,8 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<PresetName, P
   poisson1d: {
     plain: PLAIN,
     best: {
-      set: {
-        precision: "float64",
-        width: 20,
-        depth: 2,
-        optimizer: "lm",
-        lmSteps: 600,
-        lmPoints: 512,
-      },
-      why: "float64 2 x 20, Levenberg-Marquardt 600 iterations on 512 points: 2.1e-6 (docs/BENCHMARKS.md, second-order training)",
+      set: { ...SECOND_ORDER, points: 1024, bfgsSteps: 4000, bfgsPoints: 2048 },
+      why: "float64 3 x 20, Adam 2k + SSBroyden 4k on 2,048 RAD points: 4.3e-7; Levenberg-Marquardt stalls at 2.1e-6 (docs/BENCHMARKS.md, second-order training)",
     },
   },
   "klein-gordon": {
@@ -162,8 +145,8 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<PresetName, P
   kdv: {
     plain: PLAIN,
     best: {
-      set: { periodicEmbedding: true },
-      why: "not measured here: exact periodicity by the embedding (jaxpi's KdV setup)",
+      set: { ...MARCH_SECOND_ORDER, bcPoints: 1024 },
+      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 500: lambda2 = 0.000484 (jaxpi's setting) 9.8e-4 (docs/BENCHMARKS.md, second-order training)",
     },
   },
 };

@@ -7,6 +7,13 @@
  * Precision follows the network: with `precision=float64` the kernels are the float64 (f64x2)
  * builds, the output jets, points and targets enter jax-js as float64 arrays, and parameters,
  * gradients and Adam state travel as Float64Array without any rounding to float32.
+ *
+ * Trainable PDE coefficients (inverse problems): their raw leaves, last in `tree.leaves` order,
+ * sit after the network's parameters in the kernels' flat buffers (`KernelMlp`'s `extra`), so the
+ * kernel Adam step moves them with the same learning rate as the jax-js backend's Adam does (their
+ * own rate comes from the raw-leaf scale coefLr / lr, src/nets/coefficients.ts), and snapshots,
+ * L-BFGS's flat vector and checkpoints carry them. Each evaluation hands the raw values to jax-js
+ * with the output jets; jax-js returns their gradient after the output jets'.
  */
 import { dtypeOf, fromData, np, tree } from "../engine/index.js";
 import { KernelMlp, kernelMlpUnsupported } from "../kernels/mlp.js";
@@ -16,12 +23,10 @@ import type { Problem } from "../problem/problem.js";
 import { type Batches, type StepBackend, weightArrays } from "./backend.js";
 import type { TrainConfig } from "./config.js";
 import type { PointsByTerm, TargetsByTerm } from "../loss/loss.js";
-import { type OutputJets, makeOutputGrad } from "./outputGrad.js";
+import { type OutputJets, type RawCoefficients, makeOutputGrad } from "./outputGrad.js";
 
 /** Why the kernels cannot run this configuration, or null when they can. */
 export function kernelUnsupported(net: Network): string | null {
-  // the kernels' flat parameters are the network's; coefficient leaves are not carried yet
-  if (net.coefficients) return "trainable PDE coefficients";
   return kernelMlpUnsupported(net.config);
 }
 
@@ -37,7 +42,14 @@ export async function kernelBackend(
 ): Promise<StepBackend> {
   const why = kernelUnsupported(net);
   if (why) throw new Error(`backend=kernels does not support ${why}`);
-  const mlp = await KernelMlp.create(net.config, { constants: net.constants });
+  const coefs = problem.coefficients ?? [];
+  if (coefs.length > 0 && !net.coefficients) {
+    throw new Error("kernelBackend: the problem has coefficients but the network does not");
+  }
+  const mlp = await KernelMlp.create(net.config, {
+    constants: net.constants,
+    extra: net.coefficients ? coefs.length : 0,
+  });
   const { flat, layout } = await flattenParams(init);
   tree.dispose(init);
   if (flat.length !== mlp.paramCount) {
@@ -45,7 +57,7 @@ export async function kernelBackend(
   }
   // float32: loadParams rounds into the float32 buffer; float64: stored as they are
   mlp.loadParams(flat);
-  const lossGrad = makeOutputGrad(problem, net.transform);
+  const lossGrad = makeOutputGrad(problem, net.transform, c.coefLr / c.lr);
   const dims = problem.domain.inputs.length;
   const m = net.config.outputs;
   const precision = net.config.precision;
@@ -73,7 +85,12 @@ export async function kernelBackend(
       X[term.name] = fromData(b.X, [b.rows, dims], precision);
       if (b.target) T[term.name] = fromData(b.target, [b.target.length], precision);
     }
-    const [stats, g] = lossGrad(outs, X, T, weightArrays(problem, weights, c, batches, causalEps));
+    // the coefficients' raw leaves (problem.coefficients order), as the network's tree holds them
+    const raw: RawCoefficients = {};
+    const rv = mlp.extraParams();
+    coefs.forEach((k, i) => (raw[k.name] = fromData([rv[i]], [], precision)));
+    const W = weightArrays(problem, weights, c, batches, causalEps);
+    const [stats, g] = lossGrad(outs, X, T, W, raw);
     const grads = await g.data();
     const s = Float64Array.from(await stats.data());
     if (Number.isFinite(s[0])) {
@@ -86,6 +103,7 @@ export async function kernelBackend(
         o += term.layout.channels.length * size;
         mlp.backward(dOut, term.name);
       }
+      if (coefs.length) mlp.setExtraGrad(grads.subarray(o, o + coefs.length));
     }
     return s;
   };

@@ -268,6 +268,35 @@ export async function runSecondOrder(
       second,
     };
   };
+  /** The record of iteration i (done: state.x is its iterate); `final` marks the phase's end. */
+  let logged = -1;
+  const logIteration = async (i: number, final: boolean) => {
+    logged = i;
+    let relL2: number | undefined;
+    // trainable coefficients: their values at this iterate (inverse problems)
+    let coefs: Record<string, number> | undefined;
+    if (net.coefficients) {
+      const p = unflattenParams(state.x, layout, c.precision);
+      coefs = await readCoefficients(net, p);
+      tree.dispose(p);
+    }
+    if (evalDue(ctx, stepBase + i, final ? stepBase + i : stepBase + n - 1)) {
+      const p = unflattenParams(state.x, layout, c.precision);
+      relL2 = await ctx.probe?.(p);
+      tree.dispose(p);
+    }
+    record(ctx, {
+      step: stepBase + i,
+      phase: kind,
+      loss: state.f,
+      terms: ctx.finalTerms,
+      lr: 0,
+      weights,
+      wall_s: wallSeconds(ctx),
+      ...(relL2 !== undefined ? { rel_l2: relL2 } : {}),
+      ...(coefs ? { coefs } : {}),
+    });
+  };
   let why = "";
   if (!Number.isFinite(state.f)) {
     ctx.status = "diverged";
@@ -299,38 +328,15 @@ export async function runSecondOrder(
     }
     ctx.steps++;
     ctx.finalTerms = obj.lastTerms();
-    if (it % c.logEvery === 0 || it === n - 1) {
-      let relL2: number | undefined;
-      // trainable coefficients: their values at this iterate (inverse problems)
-      let coefs: Record<string, number> | undefined;
-      if (net.coefficients) {
-        const p = unflattenParams(state.x, layout, c.precision);
-        coefs = await readCoefficients(net, p);
-        tree.dispose(p);
-      }
-      if (evalDue(ctx, stepBase + it, stepBase + n - 1)) {
-        const p = unflattenParams(state.x, layout, c.precision);
-        relL2 = await ctx.probe?.(p);
-        tree.dispose(p);
-      }
-      record(ctx, {
-        step: stepBase + it,
-        phase: kind,
-        loss: state.f,
-        terms: ctx.finalTerms,
-        lr: 0,
-        weights,
-        wall_s: wallSeconds(ctx),
-        ...(relL2 !== undefined ? { rel_l2: relL2 } : {}),
-        ...(coefs ? { coefs } : {}),
-      });
-    }
+    if (it % c.logEvery === 0 || it === n - 1) await logIteration(it, false);
     it++;
     if (c.checkpointEvery > 0 && (it % c.checkpointEvery === 0 || it === n)) {
       await o.onCheckpoint?.(snapshot());
     }
   }
   if (ctx.status === "completed") {
+    // stopped before its last iteration (line search, time budget): the final iterate's record
+    if (it > 0 && it < n && logged !== it - 1) await logIteration(it - 1, true);
     ctx.message = `${kind} stopped after ${it} iterations (${why || "maxIter"})`;
   }
   obj.dispose();

@@ -285,5 +285,6 @@ test("an inverse problem file: the coefficient in history.jsonl, metrics.json an
   };
   assert.ok(Math.abs(first.coefs.nu - 0.1) < 1e-7);
   assert.match(readFileSync(path.join(out, "report.html"), "utf8"), /Trainable coefficients/);
-  assert.match(r.stderr, /trainable PDE coefficients yet; using jax/);
+  // the fused kernels carry the coefficient: no fallback to jax-js
+  assert.doesNotMatch(r.stderr, /using jax/);
 });

@@ -71,7 +71,9 @@ test("a positive coefficient is recovered from observations (0.1 -> 0.5 within 0
     onNote: (m) => notes.push(m),
   });
   tree.dispose(r.params);
-  // measured 0.5000004 (2,000 Adam steps + 200 L-BFGS: 0.50000036)
+  assert.equal(r.backend, "kernels", "backend=auto runs the fused kernels with coefficients");
+  // measured 0.4999982 on the kernels (jax-js backend: 0.5000004); L-BFGS stops at its line
+  // search after ~183 of 200 iterations in float32
   assert.ok(Math.abs(r.coefficients.nu - 0.5) < 2.5e-3, `nu = ${r.coefficients.nu}`);
   const logged = r.history.filter((h) => h.phase === "adam").map((h) => h.coefs?.nu);
   // float32: the initial value to rounding
@@ -80,34 +82,33 @@ test("a positive coefficient is recovered from observations (0.1 -> 0.5 within 0
   const second = r.history.filter((h) => h.phase === "lbfgs");
   assert.ok(second.length > 0 && second.every((h) => typeof h.coefs?.nu === "number"));
   assert.equal(second[second.length - 1].coefs?.nu, r.coefficients.nu, "the last record is final");
-  assert.ok(
-    notes.some((m) => /trainable PDE coefficients/.test(m)),
-    "the kernels fall back",
-  );
+  assert.deepEqual(notes, [], "no fallback to jax-js");
 });
 
-test("checkpoint and resume carry the coefficient bit-exactly", async () => {
-  const config = { ...BASE, steps: 300, optimizer: "adam" as const, logEvery: 10 };
-  const states: TrainState[] = [];
-  const full = await train({
-    problem: inverse(),
-    config: { ...config, checkpointEvery: 100 },
-    onCheckpoint: (s) => void states.push(s),
+for (const backend of ["jax", "kernels"] as const)
+  test(`checkpoint and resume carry the coefficient bit-exactly (${backend})`, async () => {
+    const config = { ...BASE, steps: 300, optimizer: "adam" as const, logEvery: 10, backend };
+    const states: TrainState[] = [];
+    const full = await train({
+      problem: inverse(),
+      config: { ...config, checkpointEvery: 100 },
+      onCheckpoint: (s) => void states.push(s),
+    });
+    tree.dispose(full.params);
+    assert.equal(full.backend, backend);
+    const at200 = states.find((s) => s.step === 200);
+    assert.ok(at200, "a checkpoint at step 200");
+    const resumed = await train({
+      problem: inverse(),
+      config: { ...config, checkpointEvery: 100 },
+      resume: at200,
+    });
+    tree.dispose(resumed.params);
+    const tail = (h: typeof full.history) =>
+      h.filter((r) => r.step >= 200).map((r) => [r.step, r.loss, r.coefs?.nu]);
+    assert.deepEqual(tail(resumed.history), tail(full.history));
+    assert.equal(resumed.coefficients.nu, full.coefficients.nu);
   });
-  tree.dispose(full.params);
-  const at200 = states.find((s) => s.step === 200);
-  assert.ok(at200, "a checkpoint at step 200");
-  const resumed = await train({
-    problem: inverse(),
-    config: { ...config, checkpointEvery: 100 },
-    resume: at200,
-  });
-  tree.dispose(resumed.params);
-  const tail = (h: typeof full.history) =>
-    h.filter((r) => r.step >= 200).map((r) => [r.step, r.loss, r.coefs?.nu]);
-  assert.deepEqual(tail(resumed.history), tail(full.history));
-  assert.equal(resumed.coefficients.nu, full.coefficients.nu);
-});
 
 test("a trainable coefficient in a condition: the Robin transfer coefficient h (0.3 -> 1)", async () => {
   // u'' = 2, u(-1) = 0, h u + u' = 8 at x = 1, u = (x + 1)^2 observed: h = 1
