@@ -175,6 +175,8 @@ export {
 export { exportModel, ExportError, type ExportInfo } from "./export/build.js";
 export { modelToOnnx, ONNX_OPSET } from "./export/onnx.js";
 export { resolveRun, type ResolvedRun, type Override } from "./train/resolve.js";
+export { trainRun, type RunOutcome, type RunHooks } from "./train/run.js";
+export type { Window } from "./train/marching.js";
 export { PROBLEMS, getProblem, type BuiltinProblem, type ParamSpec } from "./problems/index.js";
 export * as reference from "./reference/index.js";
 export type {

@@ -65,11 +65,16 @@ export function interpolant(x: Float64Array, v: Float64Array): (p: number) => nu
  * The problem restricted to one window: the time range is the window's; when `state` is given
  * (every window after the first) each field's initial condition becomes that state at the
  * window's start. The reference is dropped (the stitched evaluation uses the original's).
+ * A problem with time as its only input (an ODE system) marches too: its state is one number per
+ * field (the functions of `state` and `rate` are called with 0) and becomes a constant initial
+ * value, which `hard` can impose exactly.
  * @param state per field, u(t_start, x) as a function of the spatial input's value
  * @param rate per field, u_t(t_start, x), for the fields whose initial rate is fixed (equations
- *   second order in time: wave, Klein-Gordon); needed with `state` when the problem has them
+ *   second order in time: wave, Klein-Gordon, a second-order ODE); needed with `state` when the
+ *   problem has them
  * @throws when the problem has no time input, several spatial inputs, or u_t initial conditions
  *   and a state without rates
+ * @example windowProblem(ode, [0.5, 1], { y: () => 0.3 }) // y(0.5) = 0.3 in the second window
  */
 export function windowProblem(
   problem: Problem,
@@ -81,9 +86,9 @@ export function windowProblem(
   if (d.time === null) throw new Error(`windows: ${problem.name} has no time input`);
   const ti = d.inputs.indexOf(d.time);
   const space = d.inputs.filter((n) => n !== d.time);
-  if (space.length !== 1) {
+  if (space.length > 1) {
     throw new Error(
-      `windows: time marching supports one spatial input (${problem.name} has ${space.length})`,
+      `windows: time marching supports at most one spatial input (${problem.name} has ${space.length})`,
     );
   }
   const domain: Box = {
@@ -94,14 +99,13 @@ export function windowProblem(
   const conditions: Record<string, Condition> = {};
   for (const [name, c] of Object.entries(problem.conditions)) {
     if (c.kind === "initial" && state) {
-      const xName = space[0];
       if (c.derivative === 1) {
         const g = rate?.[c.field];
         if (!g) throw new Error(`windows: ${name} fixes u_t at t0 but no end rate was passed`);
-        conditions[name] = initialRate(c.field, (p) => g(p[xName]));
+        conditions[name] = initialRate(c.field, space.length === 0 ? g(0) : (p) => g(p[space[0]]));
       } else {
         const f = state[c.field];
-        conditions[name] = initial(c.field, (p) => f(p[xName]));
+        conditions[name] = initial(c.field, space.length === 0 ? f(0) : (p) => f(p[space[0]]));
       }
     } else conditions[name] = c;
   }

@@ -139,7 +139,9 @@ async function marchingRun(run: ResolvedRun, hooks: RunHooks): Promise<RunOutcom
   const d = run.problem.domain;
   if (d.time === null) throw new Error(`windows: ${run.problem.name} has no time input`);
   const ti = d.inputs.indexOf(d.time);
-  const xi = ti === 0 ? 1 : 0;
+  // the spatial input (none for an ODE system: its state is one number per field, at x = 0)
+  const dims = d.inputs.length;
+  const xi = dims === 1 ? -1 : ti === 0 ? 1 : 0;
   const windows = windowBounds(d.lo[ti], d.hi[ti], c.windows);
   const done: { net: Network; params: NetParams; problem: Problem }[] = [];
   const stages: { index: number; window: Window; status: string }[] = [];
@@ -155,7 +157,7 @@ async function marchingRun(run: ResolvedRun, hooks: RunHooks): Promise<RunOutcom
   let result: TrainResult | null = null;
   let steps = 0;
   let wall = 0;
-  const xs = linspace(d.lo[xi], d.hi[xi], c.windowGrid);
+  const xs = xi < 0 ? Float64Array.of(0) : linspace(d.lo[xi], d.hi[xi], c.windowGrid);
   for (let k = 0; k < windows.length; k++) {
     hooks.onNote?.(`window ${k + 1}/${windows.length}: t in [${windows[k][0]}, ${windows[k][1]}]`);
     const problem = windowProblem(run.problem, windows[k], state, rate);
@@ -173,10 +175,10 @@ async function marchingRun(run: ResolvedRun, hooks: RunHooks): Promise<RunOutcom
     if (result.status !== "completed") break;
     if (k === windows.length - 1) break;
     // the end state on a fine grid becomes the next window's initial condition
-    const X = new Float64Array(xs.length * 2);
+    const X = new Float64Array(xs.length * dims);
     xs.forEach((x, j) => {
-      X[2 * j + ti] = windows[k][1];
-      X[2 * j + xi] = x;
+      X[dims * j + ti] = windows[k][1];
+      if (xi >= 0) X[dims * j + xi] = x;
     });
     const Y = await predict(result.net, result.params, X);
     const m = run.problem.fields.length;
@@ -209,7 +211,6 @@ async function marchingRun(run: ResolvedRun, hooks: RunHooks): Promise<RunOutcom
     parts: done,
     async predictGrid(grid) {
       const X = tensorGrid(grid.axes);
-      const dims = grid.axes.length;
       const n = X.length / dims;
       const m = run.problem.fields.length;
       const Y = new Float64Array(n * m);

@@ -77,6 +77,9 @@ const FORWARD: readonly [file: string, steps: number, bound: number, measured: s
   ["ode-2nd", 1000, 2e-3, "4.3e-4"],
   ["ode-system", 2000, 3e-2, "9.3e-3"],
   ["poisson-periodic", 300, 1e-3, "1.2e-4"],
+  // 20 time-marching windows, 100 Adam steps + 50 L-BFGS in the first and 50 + 50 in each
+  // other: ~12 s CPU (28 s wall on the loaded machine)
+  ["lotka-volterra", 100, 1e-1, "3.5e-2"],
 ];
 for (const [file, steps, bound, measured] of FORWARD) {
   test(`examples/${file}.ts: rel L2 < ${bound} in ${steps} Adam steps + L-BFGS (measured ${measured})`, () => {

@@ -3,6 +3,10 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { startEngine } from "../../src/engine/index.js";
+import { box } from "../../src/geometry/box.js";
+import { initial, initialRate } from "../../src/problem/conditions.js";
+import { defineProblem } from "../../src/problem/problem.js";
+import { problemFactory } from "../../src/problems/factory.js";
 import { curriculumStages } from "../../src/train/curriculum.js";
 import { interpolant, windowBounds, windowOf, windowProblem } from "../../src/train/marching.js";
 import { resolveRun } from "../../src/train/resolve.js";
@@ -194,6 +198,63 @@ test("time marching run: a window starts from the previous network extrapolated,
   // the inherited state is the previous network's own end state: extrapolating starts on it
   assert.ok((await firstIc("extrapolate")) < 1e-12);
   assert.ok((await firstIc("copy")) > 1e-4);
+});
+
+// y'' = -y on t in [0, 2], y(0) = 0, y'(0) = 1 (y = sin t): an ODE, time its only input
+const oscillator = defineProblem({
+  name: "oscillator",
+  domain: box({ t: [0, 2] }, { time: "t" }),
+  fields: ["y"],
+  residuals: { r: ({ d }) => d("y", "tt").add(d("y")) },
+  conditions: { y0: initial("y", 0), v0: initialRate("y", 1) },
+  exact: (p) => ({ y: Math.sin(p.t) }),
+});
+
+test("windowProblem of an ODE: the inherited state and rate are constants (hard-constrainable)", () => {
+  const w = windowProblem(oscillator, [1, 2], { y: () => 0.8 }, { y: () => 0.5 });
+  assert.deepEqual([w.domain.lo, w.domain.hi], [[1], [2]]);
+  const y0 = w.conditions.y0;
+  const v0 = w.conditions.v0;
+  assert.ok(y0.kind === "initial" && y0.derivative === 0 && y0.value === 0.8);
+  assert.ok(v0.kind === "initial" && v0.derivative === 1 && v0.value === 0.5);
+  assert.throws(() => windowProblem(oscillator, [1, 2], { y: () => 0.8 }), /v0 fixes u_t at t0/);
+});
+
+test("time marching an ODE: each window starts at the previous network's end value and rate", async () => {
+  const run = resolveRun(
+    problemFactory({ name: "oscillator", params: {}, build: () => oscillator }),
+    [
+      ...TINY_RUN,
+      ["width", 16],
+      ["precision", "float64"],
+      ["points", 32],
+      ["bcPoints", 1],
+      ["hard", "y0"],
+      ["optimizer", "adam+lbfgs"],
+      ["steps", 200],
+      ["lr", 1e-2],
+      ["lbfgsSteps", 100],
+      ["lbfgsPoints", 32],
+      ["windows", 2],
+    ],
+  );
+  const out = await trainRun(run, {});
+  const [a, b] = out.parts;
+  const { predict } = await import("../../src/train/evaluate.js");
+  // y and y' of the first window's network at t = 1 are the second window's initial values
+  const end = await predict(a.net, a.params, Float64Array.of(1));
+  const endRate = await predict(a.net, a.params, Float64Array.of(1), [0]);
+  const start = await predict(b.net, b.params, Float64Array.of(1));
+  const c = b.problem.conditions;
+  assert.ok(c.y0.kind === "initial" && c.y0.value === end[0]);
+  assert.ok(c.v0.kind === "initial" && c.v0.value === endRate[0]);
+  assert.ok(Math.abs(start[0] - end[0]) < 1e-12, "y0 is imposed exactly (hard)");
+  // the stitched solution follows sin t across both windows
+  const ts = Float64Array.from({ length: 21 }, (_, i) => i / 10);
+  const pred = await out.predictGrid({ axes: [ts], values: {} });
+  const err = Math.max(...ts.map((t, i) => Math.abs(pred.values.y[i] - Math.sin(t))));
+  assert.ok(err < 1e-3, `max error ${err}`);
+  out.dispose();
 });
 
 async function trainRunPredict(
