@@ -132,8 +132,8 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<PresetName, P
   wave1d: {
     plain: PLAIN,
     best: {
-      set: { weighting: "ntk", weightEvery: 1000 },
-      why: "NTK weights: 2.1e-1 vs 5.3e-1 (docs/BENCHMARKS.md, NTK weighting)",
+      set: { ...SECOND_ORDER, points: 1024, hard: "ic,bc", bfgsSteps: 6000 },
+      why: "float64 3 x 20 with u(0, x) and the Dirichlet data exact (hard=ic,bc), Adam 2k + SSBroyden 6k: 1.8e-4 (docs/BENCHMARKS.md, second-order training)",
     },
   },
   poisson1d: {
