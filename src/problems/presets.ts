@@ -146,8 +146,8 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<PresetName, P
   "klein-gordon": {
     plain: PLAIN,
     best: {
-      set: { ...SECOND_ORDER, points: 1024, bfgsSteps: 3000 },
-      why: "float64 3 x 20, Adam 2k + SSBroyden 3k: 6.3e-5 (docs/BENCHMARKS.md, second-order training)",
+      set: { ...SECOND_ORDER, points: 1024, hard: "ic,bc", bfgsSteps: 3000 },
+      why: "float64 3 x 20 with u(0, x) and the Dirichlet data exact (hard=ic,bc), Adam 2k + SSBroyden 3k: 4.3e-7 (docs/BENCHMARKS.md, second-order training)",
     },
   },
   kdv: {
