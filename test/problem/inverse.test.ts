@@ -11,11 +11,11 @@ import { startEngine, tree } from "../../src/engine/index.js";
 import { interval } from "../../src/geometry/box.js";
 import { data, dirichlet, robin } from "../../src/problem/conditions.js";
 import { param } from "../../src/problem/coefficients.js";
-import { sin } from "../../src/problem/maths.js";
 import { defineProblem } from "../../src/problem/problem.js";
 import { defaultTrainConfig } from "../../src/train/config.js";
 import type { TrainState } from "../../src/train/state.js";
 import { train } from "../../src/train/trainer.js";
+import { INVERSE_POINTS, inverseDiffusivity } from "./inverseProblem.js";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "pinnlab-inverse-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,29 +25,6 @@ before(async () => {
 });
 
 // nu u'' + (pi^2 / 2) sin(pi x) = 0 with u = sin(pi x) observed at 40 points: nu = 1/2
-const pts = Array.from({ length: 40 }, (_, i) => [(i + 0.5) / 40]);
-function inverse(init = 0.1) {
-  const nu = param("nu", { init, positive: true });
-  return defineProblem({
-    name: "inverse",
-    domain: interval(0, 1),
-    fields: ["u"],
-    residuals: {
-      res: ({ d, x }) =>
-        d("u", "xx")
-          .mul(nu)
-          .add(sin(x("x").mul(Math.PI)).mul(0.5 * Math.PI ** 2)),
-    },
-    conditions: {
-      bc: dirichlet("u", "boundary", 0),
-      obs: data(
-        "u",
-        pts,
-        pts.map(([x]) => Math.sin(Math.PI * x)),
-      ),
-    },
-  });
-}
 
 const BASE = {
   ...defaultTrainConfig(),
@@ -59,7 +36,7 @@ const BASE = {
 };
 
 test("a positive coefficient is recovered from observations (0.1 -> 0.5 within 0.5%)", async () => {
-  const p = inverse();
+  const p = inverseDiffusivity();
   assert.deepEqual(
     (p.coefficients ?? []).map((c) => c.name),
     ["nu"],
@@ -90,7 +67,7 @@ for (const backend of ["jax", "kernels"] as const)
     const config = { ...BASE, steps: 300, optimizer: "adam" as const, logEvery: 10, backend };
     const states: TrainState[] = [];
     const full = await train({
-      problem: inverse(),
+      problem: inverseDiffusivity(),
       config: { ...config, checkpointEvery: 100 },
       onCheckpoint: (s) => void states.push(s),
     });
@@ -99,7 +76,7 @@ for (const backend of ["jax", "kernels"] as const)
     const at200 = states.find((s) => s.step === 200);
     assert.ok(at200, "a checkpoint at step 200");
     const resumed = await train({
-      problem: inverse(),
+      problem: inverseDiffusivity(),
       config: { ...config, checkpointEvery: 100 },
       resume: at200,
     });
@@ -169,18 +146,21 @@ test("a coefficient named like a field or an input is rejected", () => {
 
 test("observations from CSV and JSON, with seeded relative noise", () => {
   const csv = path.join(dir, "obs.csv");
-  const rows = ["x,u", ...pts.map(([x]) => `${x},${Math.sin(Math.PI * x)}`)];
+  const rows = ["x,u", ...INVERSE_POINTS.map(([x]) => `${x},${Math.sin(Math.PI * x)}`)];
   writeFileSync(csv, rows.join("\n") + "\n");
   const clean = observations(csv, { inputs: ["x"], field: "u" });
-  assert.deepEqual(clean.points, pts);
+  assert.deepEqual(clean.points, INVERSE_POINTS);
   assert.deepEqual(
     clean.values,
-    pts.map(([x]) => Math.sin(Math.PI * x)),
+    INVERSE_POINTS.map(([x]) => Math.sin(Math.PI * x)),
   );
   const json = path.join(dir, "obs.json");
   writeFileSync(
     json,
-    JSON.stringify({ x: pts.map(([x]) => x), u: pts.map(([x]) => Math.sin(Math.PI * x)) }),
+    JSON.stringify({
+      x: INVERSE_POINTS.map(([x]) => x),
+      u: INVERSE_POINTS.map(([x]) => Math.sin(Math.PI * x)),
+    }),
   );
   assert.deepEqual(observations(json, { inputs: ["x"], field: "u" }).values, clean.values);
   const a = observations(csv, { inputs: ["x"], field: "u", noise: 0.01, seed: 3 });

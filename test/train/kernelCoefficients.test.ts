@@ -7,9 +7,8 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { startEngine, tree } from "../../src/engine/index.js";
 import { interval, timeSpace } from "../../src/geometry/box.js";
-import { data, dirichlet } from "../../src/problem/conditions.js";
+import { data } from "../../src/problem/conditions.js";
 import { param } from "../../src/problem/coefficients.js";
-import { sin } from "../../src/problem/maths.js";
 import { defineProblem } from "../../src/problem/problem.js";
 import { burgersExact } from "../../src/reference/burgers.js";
 import { defaultTrainConfig, type TrainConfig } from "../../src/train/config.js";
@@ -17,6 +16,7 @@ import { createBackend } from "../../src/train/selectBackend.js";
 import type { TrainState } from "../../src/train/state.js";
 import { networkFor, sampleBatches, train } from "../../src/train/trainer.js";
 import { Rng } from "../../src/util/rng.js";
+import { inverseDiffusivity } from "../problem/inverseProblem.js";
 
 before(async () => {
   await startEngine();
@@ -137,29 +137,6 @@ test("float64: the kernels' coefficient gradient matches central differences of 
 });
 
 // nu u'' + (pi^2 / 2) sin(pi x) = 0, u(0) = u(1) = 0, u = sin(pi x) observed at 40 points: nu = 1/2
-function diffusivity() {
-  const pts = Array.from({ length: 40 }, (_, i) => [(i + 0.5) / 40]);
-  const nu = param("nu", { init: 0.1, positive: true });
-  return defineProblem({
-    name: "inverse-nu",
-    domain: interval(0, 1),
-    fields: ["u"],
-    residuals: {
-      res: ({ d, x }) =>
-        d("u", "xx")
-          .mul(nu)
-          .add(sin(x("x").mul(Math.PI)).mul(0.5 * Math.PI ** 2)),
-    },
-    conditions: {
-      bc: dirichlet("u", "boundary", 0),
-      obs: data(
-        "u",
-        pts,
-        pts.map(([x]) => Math.sin(Math.PI * x)),
-      ),
-    },
-  });
-}
 
 test("float64 kernels, Adam then SSBroyden: nu recovered (0.1 -> 0.5), resumed bit-exactly", async () => {
   const config: TrainConfig = {
@@ -178,7 +155,7 @@ test("float64 kernels, Adam then SSBroyden: nu recovered (0.1 -> 0.5), resumed b
   };
   const states: TrainState[] = [];
   const full = await train({
-    problem: diffusivity(),
+    problem: inverseDiffusivity(),
     config,
     onCheckpoint: (s) => void states.push(s),
   });
@@ -192,7 +169,7 @@ test("float64 kernels, Adam then SSBroyden: nu recovered (0.1 -> 0.5), resumed b
   assert.ok(Math.abs(nu - 0.5) < 5e-4, `nu = ${nu}`);
   const mid = states.find((s) => s.second && s.second.iter === 50);
   assert.ok(mid, "a checkpoint in the SSBroyden phase");
-  const resumed = await train({ problem: diffusivity(), config, resume: mid });
+  const resumed = await train({ problem: inverseDiffusivity(), config, resume: mid });
   tree.dispose(resumed.params);
   const tail = (h: typeof full.history) =>
     h.filter((r) => r.step >= mid.step).map((r) => [r.step, r.loss, r.coefs?.nu]);
