@@ -111,8 +111,8 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<PresetName, P
   "reaction-diffusion": {
     plain: PLAIN,
     best: {
-      set: MARCH,
-      why: "time marching, 10 windows: nu 5, rho 5 4.8e-5 (docs/BENCHMARKS.md)",
+      set: MARCH_SECOND_ORDER,
+      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 500: nu 5, rho 5 8.5e-6 over seeds 0-2; the float32 marching preset gave 5.0e-5 and 1.3e-4 (docs/BENCHMARKS.md, second-order training)",
     },
   },
   "allen-cahn": {
