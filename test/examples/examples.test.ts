@@ -114,6 +114,8 @@ const FULL: readonly [file: string, bound: number, measured: string][] = [
   ["helmholtz-hole", 1e-2, "1.35e-3"],
   ["kovasznay", 5e-2, "2.3e-2"],
   ["elasticity-plate", 3e-2, "1.07e-2"],
+  // against the exact scattering series, which the absorbing condition itself misses by 9-20%
+  ["helmholtz-sound-hard", 1.5e-1, "8.7e-2"],
 ];
 for (const [file, bound, measured] of FULL) {
   test(
