@@ -89,8 +89,8 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<PresetName, P
   convection: {
     plain: PLAIN,
     best: {
-      set: MARCH_SECOND_ORDER,
-      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 500: beta 30 7.3e-5 (docs/BENCHMARKS.md, second-order training)",
+      set: { ...MARCH_SECOND_ORDER, bfgsSteps: 1000 },
+      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 1k: beta 30 8.2e-6 over seeds 0-2 (docs/BENCHMARKS.md, second-order training)",
     },
   },
   reaction: {
