@@ -180,26 +180,26 @@ async function marchingRun(run: ResolvedRun, hooks: RunHooks): Promise<RunOutcom
       X[dims * j + ti] = windows[k][1];
       if (xi >= 0) X[dims * j + xi] = x;
     });
-    const Y = await predict(result.net, result.params, X);
+    // per field, the interpolant of the network's outputs (or their d/dt) on the grid xs
     const m = run.problem.fields.length;
-    const next: Record<string, (x: number) => number> = {};
-    run.problem.fields.forEach((f, fi) => {
-      const v = Float64Array.from(xs, (_, j) => Y[j * m + fi]);
-      next[f] = interpolant(xs, v);
-    });
-    state = next;
-    if (rated.size > 0) {
-      const Yt = await predict(result.net, result.params, X, [ti]);
-      const nextRate: Record<string, (x: number) => number> = {};
-      run.problem.fields.forEach((f, fi) => {
-        if (!rated.has(f)) return;
-        nextRate[f] = interpolant(
-          xs,
-          Float64Array.from(xs, (_, j) => Yt[j * m + fi]),
-        );
-      });
-      rate = nextRate;
-    }
+    const { net, params } = result;
+    const interpolants = async (fields: readonly string[], derivative: number[]) => {
+      const Y = await predict(net, params, X, derivative);
+      return Object.fromEntries(
+        fields.map((f) => {
+          const fi = run.problem.fields.indexOf(f);
+          return [
+            f,
+            interpolant(
+              xs,
+              Float64Array.from(xs, (_, j) => Y[j * m + fi]),
+            ),
+          ];
+        }),
+      );
+    };
+    state = await interpolants(run.problem.fields, []);
+    if (rated.size > 0) rate = await interpolants([...rated], [ti]);
     init = await windowStart(result, ti, windows[k], windows[k + 1], c.windowInit);
   }
   const last = result as TrainResult;

@@ -5,13 +5,8 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { startEngine, tree } from "../../src/engine/index.js";
-import { interval } from "../../src/geometry/box.js";
 import { flattenParams } from "../../src/nets/flat.js";
 import { soapInit, soapUpdate } from "../../src/optim/soap.js";
-import { data, dirichlet } from "../../src/problem/conditions.js";
-import { param } from "../../src/problem/coefficients.js";
-import { sin } from "../../src/problem/maths.js";
-import { defineProblem } from "../../src/problem/problem.js";
 import { defaultTrainConfig } from "../../src/train/config.js";
 import { soapBlocks, soapOptionsOf } from "../../src/train/firstOrder.js";
 import { type Override, resolveRun } from "../../src/train/resolve.js";
@@ -20,6 +15,7 @@ import { prepare, sampleBatches } from "../../src/train/setup.js";
 import type { TrainState } from "../../src/train/state.js";
 import { type TrainResult, train } from "../../src/train/trainer.js";
 import { Rng } from "../../src/util/rng.js";
+import { inverseDiffusivity } from "../problem/inverseProblem.js";
 
 before(async () => {
   await startEngine();
@@ -220,27 +216,7 @@ test("SOAP reaches a lower loss than Adam in the same 300 steps at the same lr (
 
 test("SOAP trains a PDE coefficient (a scalar leaf after the layers, plain Adam inside SOAP)", async () => {
   // nu u'' + (pi^2 / 2) sin(pi x) = 0 with u = sin(pi x) observed at 40 points: nu = 1/2
-  const pts = Array.from({ length: 40 }, (_, i) => [(i + 0.5) / 40]);
-  const nu = param("nu", { init: 0.1, positive: true });
-  const problem = defineProblem({
-    name: "inverse",
-    domain: interval(0, 1),
-    fields: ["u"],
-    residuals: {
-      res: ({ d, x }) =>
-        d("u", "xx")
-          .mul(nu)
-          .add(sin(x("x").mul(Math.PI)).mul(0.5 * Math.PI ** 2)),
-    },
-    conditions: {
-      bc: dirichlet("u", "boundary", 0),
-      obs: data(
-        "u",
-        pts,
-        pts.map(([x]) => Math.sin(Math.PI * x)),
-      ),
-    },
-  });
+  const problem = inverseDiffusivity();
   const config = {
     ...defaultTrainConfig(),
     width: 20,
