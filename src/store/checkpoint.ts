@@ -13,7 +13,15 @@
  * continues bit for bit. Format 1 files (no `bins`) are still read.
  */
 import { createHash } from "node:crypto";
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { TrainState } from "../train/state.js";
 import { StoreError, why } from "./errors.js";
@@ -165,4 +173,33 @@ export function readCheckpoint(dir: string): TrainState | null {
     throw new StoreError(`${path}: cannot read (${why(e)})`);
   }
   return decodeCheckpoint(buf, path);
+}
+
+/**
+ * The step a run directory's checkpoint was taken at, read from its header alone (no checksum:
+ * {@link readCheckpoint} verifies the whole file when it is used), or null when there is no
+ * readable checkpoint. The file is the truth about a checkpoint: the store row is updated just
+ * after the file is renamed into place, so a process killed in between leaves a row one
+ * checkpoint behind the file.
+ */
+export function checkpointStep(dir: string): number | null {
+  let fd: number;
+  try {
+    fd = openSync(checkpointPath(dir), "r");
+  } catch {
+    return null;
+  }
+  try {
+    const pre = Buffer.alloc(16);
+    if (readSync(fd, pre, 0, 16, 0) < 16 || pre.toString("latin1", 0, 8) !== MAGIC) return null;
+    const n = pre.readUInt32LE(12);
+    const json = Buffer.alloc(n);
+    if (readSync(fd, json, 0, n, 16) < n) return null;
+    const step = (decodeJson(json.toString("utf8")) as { step?: unknown }).step;
+    return typeof step === "number" ? step : null;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -9,9 +9,10 @@
  * WAL journaling keeps the database readable after the training process is killed at any moment.
  */
 import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { StoreError, why } from "./errors.js";
+import { checkpointStep } from "./checkpoint.js";
 
 /** The database file of a store directory. */
 export const STORE_FILE = "pinnlab.db";
@@ -233,7 +234,11 @@ function storeOn(db: Database.Database, path: string): RunStore {
       config: parseJson(r.config, `${path}: run ${r.id} config`),
       metrics: r.metrics === null ? null : parseJson(r.metrics, `${path}: run ${r.id} metrics`),
     };
-    if (row.status === "running" && !alive(row.pid)) row.status = "interrupted";
+    if (row.status === "running" && !alive(row.pid)) {
+      row.status = "interrupted";
+      // killed between renaming the checkpoint into place and recording it: trust the file
+      row.checkpoint_step = checkpointStep(join(dirname(path), row.id)) ?? row.checkpoint_step;
+    }
     return row;
   };
   return {
