@@ -5,13 +5,17 @@
  *   initial only:      u = g0(x) + tau(t) N,                 tau = (t - t0) / (t1 - t0)
  *   Dirichlet only:    u = gb(t, x) + D(x) N
  *   initial+Dirichlet: u = g0(x) + gb(t, x) - gb(t0, x) + tau(t) D(x) N
+ *   with the rate:     u = g0(x) + (t - t0) g1(x) [+ D(x)] tau(t)^2 N      (u_t(t0) = g1 exact)
  *
  * where D is a product of normalised distances to the constrained faces ((x - lo)(hi - x) 4 /
  * (hi - lo)^2 for both ends of an input, (x - lo) / (hi - lo) or (hi - x) / (hi - lo) for one),
  * so D = 0 exactly on them. On a non-box domain (or named boundary pieces) D is the approximate
  * distance function of the selected pieces joined by the R-conjunction (Sukumar & Srivastava
  * 2022; src/geometry/shapes.ts). The combined form meets both conditions when the data agree at the
- * corners (gb(t0, face) = g0(face)), the compatibility any solution needs. g0 and gb must be
+ * corners (gb(t0, face) = g0(face)), the compatibility any solution needs. The rate form (an
+ * initial rate u_t(t0) = g1 imposed too, for equations second order in time; Lagaris et al. 1998,
+ * section 3) needs the value u(t0) hard as well, and a constant Dirichlet value, which must then
+ * equal g0 on the faces with g1 = 0 there. g0, g1 and gb must be
  * constants or `smooth(...)` expressions, which are lifted to jets so every derivative the
  * residual reads is exact; the product rule is the jet's Leibniz rule.
  *
@@ -137,7 +141,14 @@ function distance(domain: Box, faces: readonly { input: string; side: "min" | "m
 export function hardPlan(problem: Problem, names: readonly string[]): HardPlan {
   const { domain } = problem;
   const periodicInputs: string[] = [];
-  const byField = new Map<number, { ic?: SmoothExpr; bc?: { expr: SmoothExpr; D: SmoothExpr } }>();
+  const byField = new Map<
+    number,
+    {
+      ic?: SmoothExpr;
+      rate?: { name: string; expr: SmoothExpr };
+      bc?: { name: string; expr: SmoothExpr; D: SmoothExpr; constant: boolean };
+    }
+  >();
   for (const name of names) {
     const c = problem.conditions[name] as Condition | undefined;
     if (!c) {
@@ -151,11 +162,13 @@ export function hardPlan(problem: Problem, names: readonly string[]): HardPlan {
         periodicInputs.push(c.input);
         break;
       case "initial": {
-        if (c.derivative !== 0) {
-          throw new Error(`hard: ${name} constrains u_t, which no transform here imposes`);
-        }
         if (!isSmooth(c.value)) {
           throw new Error(`hard: ${name}'s value must be a constant or smooth(...) expression`);
+        }
+        if (c.derivative === 1) {
+          if (slot.rate) throw new Error(`hard: two initial rates on ${c.field}`);
+          slot.rate = { name, expr: asExpr(c.value) };
+          break;
         }
         if (slot.ic) throw new Error(`hard: two initial conditions on ${c.field}`);
         slot.ic = asExpr(c.value);
@@ -168,6 +181,8 @@ export function hardPlan(problem: Problem, names: readonly string[]): HardPlan {
         if (slot.bc) throw new Error(`hard: one hard Dirichlet condition per field (${c.field})`);
         const faces = boxFaces(domain, c.on);
         slot.bc = {
+          name,
+          constant: typeof c.value === "number",
           expr: asExpr(c.value),
           D: faces ? distance(domain, faces) : adfDistance(domain, c.on, `hard: ${name}`),
         };
@@ -189,7 +204,17 @@ export function hardPlan(problem: Problem, names: readonly string[]): HardPlan {
   }
   const time = domain.time;
   const fields: FieldTransform[] = [];
-  for (const [field, { ic, bc }] of byField) {
+  for (const [field, { ic, rate, bc }] of byField) {
+    if (rate && !ic) {
+      throw new Error(
+        `hard: ${rate.name} fixes u_t at t0 exactly only with u(t0) hard too (add the value's initial condition to hard)`,
+      );
+    }
+    if (rate && bc && !bc.constant) {
+      throw new Error(
+        `hard: ${rate.name} with ${bc.name} needs a constant Dirichlet value (a time-dependent one would need its own t-derivative); leave ${rate.name} soft`,
+      );
+    }
     if (!ic && !bc) continue;
     let t0 = 0;
     let t1 = 1;
@@ -203,7 +228,16 @@ export function hardPlan(problem: Problem, names: readonly string[]): HardPlan {
     const D = bc ? bc.D : null;
     let A: SmoothExpr;
     let B: SmoothExpr;
-    if (ic && bc && D) {
+    if (ic && rate) {
+      // u = g0 + (t - t0) g1 + [D] tau^2 N: u(t0) = g0 and u_t(t0) = g1 exactly; a constant
+      // Dirichlet value gb = g0(face) (compatibility) needs no correction term
+      const g0 = ic;
+      const g1 = rate.expr;
+      A = <T>(o: SmoothOps<T>): T => o.add(g0(o), o.mul(o.sub(o.in(time as string), t0), g1(o)));
+      B = D
+        ? <T>(o: SmoothOps<T>): T => o.mul(o.mul(tau(o), tau(o)), D(o))
+        : <T>(o: SmoothOps<T>): T => o.mul(tau(o), tau(o));
+    } else if (ic && bc && D) {
       const g0 = ic;
       const gb = bc.expr;
       A = <T>(o: SmoothOps<T>): T => o.add(g0(o), o.sub(gb(o), gb(pinTime(o, time as string, t0))));

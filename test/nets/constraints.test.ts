@@ -77,6 +77,8 @@ const cases: { problem: string; hard: string; cond: string; pin: Record<string, 
   { problem: "burgers", hard: "ic,bc", cond: "ic", pin: [{ t: 0 }] },
   { problem: "burgers", hard: "ic,bc", cond: "bc", pin: [{ x: -1 }, { x: 1 }] },
   { problem: "wave1d", hard: "bc", cond: "bc", pin: [{ x: 0 }, { x: 1 }] },
+  { problem: "wave1d", hard: "ic,ic_t,bc", cond: "ic", pin: [{ t: 0 }] },
+  { problem: "wave1d", hard: "ic,ic_t,bc", cond: "bc", pin: [{ x: 0 }, { x: 1 }] },
   { problem: "klein-gordon", hard: "ic,bc", cond: "ic", pin: [{ t: 0 }] },
   { problem: "klein-gordon", hard: "ic,bc", cond: "bc", pin: [{ x: 0 }, { x: 1 }] },
   { problem: "poisson1d", hard: "bc", cond: "bc", pin: [{ x: 0 }, { x: 1 }] },
@@ -123,6 +125,20 @@ test("hard ic: derivatives at t0 are the data's (u_x = cos x, u_xx = -sin x for 
   }
 });
 
+test("hard ic,ic_t: u_t(0, x) = 0 exactly for the wave, and the net still shapes u_t later", async () => {
+  const { X } = boundary("wave1d", 32, { t: 0 }, 13);
+  // jet index [0] is d/dt (inputs t, x)
+  const at0 = await evalNet("wave1d", "ic,ic_t,bc", X, [0]);
+  for (let r = 0; r < 32; r++) {
+    assert.ok(Math.abs((at0.du as Float64Array)[r]) <= TOL, `u_t row ${r}`);
+  }
+  assert.ok(!at0.termNames.includes("ic_t"), "ic_t left the loss");
+  const later = boundary("wave1d", 32, { t: 0.5 }, 13);
+  const { du } = await evalNet("wave1d", "ic,ic_t,bc", later.X, [0]);
+  const dev = (du as Float64Array).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  assert.ok(dev > 1e-3, `max |u_t| at t = 0.5: ${dev}`);
+});
+
 test("hard periodic (embedding): u and u_x agree at both ends of x", async () => {
   const { X: L } = boundary("reaction-diffusion", 32, { x: 0 }, 11);
   const R = Float64Array.from(L);
@@ -142,5 +158,14 @@ test("hard: errors name the key and the condition", () => {
     /--set hard=nope: no condition named "nope"/,
   );
   const wave = resolveRun("wave1d", []).problem;
-  assert.throws(() => hardPlan(wave, ["ic_t"]), /hard: ic_t constrains u_t/);
+  assert.throws(
+    () => hardPlan(wave, ["ic_t"]),
+    /hard: ic_t fixes u_t at t0 exactly only with u\(t0\) hard too/,
+  );
+  // Klein-Gordon's Dirichlet data depend on time: the rate form would need their t-derivative
+  const kg = resolveRun("klein-gordon", []).problem;
+  assert.throws(
+    () => hardPlan(kg, ["ic", "ic_t", "bc"]),
+    /hard: ic_t with bc needs a constant Dirichlet value/,
+  );
 });
