@@ -192,7 +192,14 @@ export { openStore, type RunStore, type RunRow, type RunStatus } from "./store/d
 export { readCheckpoint, writeCheckpoint } from "./store/checkpoint.js";
 export { StoreError } from "./store/errors.js";
 export { buildReport, writeReport } from "./report/index.js";
-export { PRESETS, presetOverrides, type PresetName } from "./problems/presets.js";
+export {
+  PRESETS,
+  DEFAULT_RECIPE,
+  defaultRecipeConfig,
+  presetOverrides,
+  type PresetName,
+  type Preset,
+} from "./problems/presets.js";
 // types that the public signatures above refer to
 export type {
   DataCondition,

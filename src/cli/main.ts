@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Override } from "../train/resolve.js";
-import { PRESET_TABLE, PRESETS } from "../problems/presets.js";
+import { DEFAULT_RECIPE, MEASURED_PRESETS, PRESET_TABLE } from "../problems/presets.js";
 import { prepareRunDir } from "../store/rundir.js";
 import { checkStore, openStore } from "../store/db.js";
 import { StoreError } from "../store/errors.js";
@@ -37,7 +37,11 @@ const HELP: Record<string, string> = {
   train: `  pinnlab train <problem> [options]     train and write a run directory; <problem> is a
                                         built-in name or a problem file (./heat.ts) whose
                                         default export is a problem or a problemFactory
-      --preset plain|best  the vanilla PINN or the best measured configuration
+      --preset plain|best|default
+                        the vanilla PINN, the best measured configuration (built-in
+                        problems), or the default recipe for problems nobody tuned:
+                        float64 3 x 20 tanh, Adam 2k then SSBroyden 2k on RAD points
+                        (a problem file's default; plain is its vanilla PINN)
       --set key=value   (repeatable) any training key, problem parameter or w.<term> weight
       --steps N         Adam steps          --seed S   random seed
       --out DIR         run directory (default runs/<timestamp>-<problem>); the run
@@ -85,7 +89,14 @@ const HELP: Record<string, string> = {
                                         and write it into docs/BENCHMARKS.md
 `,
 };
-HELP.bench = HELP["bench step"] + HELP["bench gemm"] + HELP["bench suite"];
+HELP["bench unseen"] =
+  `  pinnlab bench unseen [--dir bench/unseen] [--only a,b] [--presets plain,default]
+      [--set key=value] [--store DIR] [--doc FILE|-]
+                                        train the problems nobody tuned (problem files with
+                                        exact solutions), print rel L2 and CPU seconds per
+                                        preset, write the table into docs/BENCHMARKS.md
+`;
+HELP.bench = HELP["bench step"] + HELP["bench gemm"] + HELP["bench suite"] + HELP["bench unseen"];
 
 const USAGE = `pinnlab: physics-informed neural networks that show why training fails
 
@@ -123,13 +134,24 @@ async function listProblems(): Promise<string> {
       .filter(([k, v]) => base[k] !== v)
       .map(([k, v]) => `${k}=${v}`);
     lines.push(`  defaults:   ${d.join(" ")}`);
-    for (const name of PRESETS) {
+    for (const name of MEASURED_PRESETS) {
       const pr = PRESET_TABLE[p.name][name];
       const sets = Object.entries(pr.set).map(([k, v]) => `${k}=${v}`);
       lines.push(`  --preset ${name}: ${sets.length ? sets.join(" ") : "(defaults)"}  [${pr.why}]`);
     }
   }
+  lines.push("", defaultRecipeLine());
   return lines.join("\n");
+}
+
+/** What the default recipe is and when it applies (`pinnlab problems`, `train --help`). */
+function defaultRecipeLine(): string {
+  const sets = Object.entries(DEFAULT_RECIPE.set).map(([k, v]) => `${k}=${v}`);
+  return [
+    `--preset default (what a problem file trains with unless --preset plain|default is named;`,
+    `  built-in problems keep the defaults listed above): ${sets.join(" ")}`,
+    `  [${DEFAULT_RECIPE.why}]`,
+  ].join("\n");
 }
 
 async function trainHelp(problem: string): Promise<string> {
@@ -151,6 +173,7 @@ async function trainHelp(problem: string): Promise<string> {
     const type = s.kind === "enum" ? s.choices.join("|") : s.kind;
     lines.push(`  ${k.padEnd(18)} ${String(cfg[k]).padEnd(12)} ${s.doc} (${type})`);
   }
+  lines.push("", defaultRecipeLine());
   return lines.join("\n");
 }
 
@@ -270,7 +293,10 @@ async function main(argv: string[]): Promise<number> {
       if (sub === "step") return (await import("./bench.js")).benchStep(args);
       if (sub === "gemm") return (await import("./benchGemm.js")).benchGemm(args);
       if (sub === "suite") return (await import("./suite.js")).benchSuite(args);
-      throw new UsageError(`bench: unknown benchmark "${sub ?? ""}" (known: step, gemm, suite)`);
+      if (sub === "unseen") return (await import("./unseen.js")).benchUnseen(args);
+      throw new UsageError(
+        `bench: unknown benchmark "${sub ?? ""}" (known: step, gemm, suite, unseen)`,
+      );
     }
     default:
       throw new UsageError(`unknown command "${cmd}" (try pinnlab --help)`);

@@ -6,16 +6,30 @@
  *   problem's default optimiser, no mitigation): the problem's defaults unchanged;
  * - `best`: the configuration docs/BENCHMARKS.md measured best (each entry's `why` says what was
  *   measured, or that it follows the literature without a run here); since issue 10 mostly the
- *   float64 second-order recipe, at most ~15 minutes of training on this machine.
+ *   float64 second-order recipe, at most ~15 minutes of training on this machine;
+ *
+ * and every problem, built-in or a problem file, has
+ *
+ * - `default`: {@link DEFAULT_RECIPE}, the recipe chosen by measurement on problems nobody tuned
+ *   (`bench/unseen/`, docs/BENCHMARKS.md). A problem file trains with it when no preset is named
+ *   (`--preset plain` is its vanilla PINN); built-in problems keep their own defaults unless asked.
  *
  * User `--set` overrides apply after the preset. The benchmark suite asks for presets by name.
  */
 
+import { type TrainConfig, applyOverrides, defaultTrainConfig } from "../train/config.js";
+
 /** The preset names. */
-export const PRESETS = ["plain", "best"] as const;
+export const PRESETS = ["plain", "best", "default"] as const;
 
 /** A preset name. */
 export type PresetName = (typeof PRESETS)[number];
+
+/** The presets measured per built-in problem. */
+export type MeasuredPreset = Exclude<PresetName, "default">;
+
+/** The measured presets' names, in the order `pinnlab problems` lists them. */
+export const MEASURED_PRESETS: readonly MeasuredPreset[] = ["plain", "best"];
 
 /** Overrides of training keys, problem parameters or `w.<term>` weights. */
 export type PresetOverrides = Readonly<Record<string, string | number | boolean>>;
@@ -77,8 +91,22 @@ const MARCH_SECOND_ORDER = {
   bfgsPoints: 2048,
 } as const;
 
+/**
+ * The default recipe for problems nobody tuned (issue 14), measured on `bench/unseen/` (13
+ * problems outside the zoo: docs/BENCHMARKS.md, "Problems nobody tuned"): the second-order recipe
+ * above (Urban, Stefanou & Pons 2024) as it stands, a float64 3 x 20 tanh network on the fused
+ * kernels, Adam 2,000 steps at 2e-3, then self-scaled Broyden with a strong-Wolfe line search for
+ * 2,000 iterations on 4,096 points redrawn by RAD (Wu et al. 2023) every 500; and each output
+ * scaled by the size of its field's condition values (`outputScale=data`, src/nets/scaling.ts),
+ * without which a solution of order 1e3 stalls at rel L2 0.71.
+ */
+export const DEFAULT_RECIPE: Preset = {
+  set: { ...SECOND_ORDER, bfgsSteps: 2000, outputScale: "data" },
+  why: "float64 3 x 20, Adam 2k + SSBroyden 2k on 4,096 RAD points: rel L2 <= 1e-3 on every problem of bench/unseen/ (docs/BENCHMARKS.md, problems nobody tuned)",
+};
+
 /** The presets of every built-in problem. */
-export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<PresetName, Preset>>>> = {
+export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<MeasuredPreset, Preset>>>> = {
   burgers: {
     plain: PLAIN,
     best: {
@@ -167,14 +195,25 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<PresetName, P
  */
 export function presetOverrides(problem: string, preset: PresetName): PresetOverrides {
   const p = Object.hasOwn(PRESET_TABLE, problem) ? PRESET_TABLE[problem] : undefined;
-  if (!p) throw new Error(`--preset ${preset}: no presets for problem "${problem}"`);
   switch (preset) {
+    case "default":
+      return DEFAULT_RECIPE.set;
     case "plain":
     case "best":
+      if (!p) throw new Error(`--preset ${preset}: no presets for problem "${problem}"`);
       return p[preset].set;
     default: {
       const never: never = preset;
       throw new Error(`unknown preset ${String(never)}`);
     }
   }
+}
+
+/**
+ * The default recipe as a whole configuration, for `train()` in the library: what `pinnlab train
+ * ./problem.ts` uses when no preset is named (see {@link DEFAULT_RECIPE}).
+ * @example const r = await train({ problem, config: defaultRecipeConfig() });
+ */
+export function defaultRecipeConfig(): TrainConfig {
+  return applyOverrides(defaultTrainConfig(), Object.entries(DEFAULT_RECIPE.set));
 }

@@ -125,22 +125,40 @@ export function markdownTable(rows: readonly SuiteRow[], runs: readonly SuiteRun
 export const SECTION_BEGIN = "<!-- pinnlab bench suite: begin (generated, do not edit) -->";
 export const SECTION_END = "<!-- pinnlab bench suite: end -->";
 
+/** Which marked section {@link replaceSection} replaces, and its heading when appended. */
+export interface SectionMarkers {
+  readonly begin: string;
+  readonly end: string;
+  readonly heading: string;
+}
+
+const SUITE_MARKERS: SectionMarkers = {
+  begin: SECTION_BEGIN,
+  end: SECTION_END,
+  heading: "Benchmark suite (`pinnlab bench suite`)",
+};
+
 /**
  * Replace the marked section of a Markdown document (or append one with a heading when the
  * markers are absent); everything outside the markers is kept as it was.
+ * @param markers the section (default: the bench suite's)
  * @throws when only one marker is present, or the end comes before the begin
  */
-export function replaceSection(doc: string, body: string): string {
-  const a = doc.indexOf(SECTION_BEGIN);
-  const b = doc.indexOf(SECTION_END);
+export function replaceSection(
+  doc: string,
+  body: string,
+  markers: SectionMarkers = SUITE_MARKERS,
+): string {
+  const a = doc.indexOf(markers.begin);
+  const b = doc.indexOf(markers.end);
   // blank lines around the body: the layout Prettier gives an HTML comment beside Markdown
-  const block = `${SECTION_BEGIN}\n\n${body.trimEnd()}\n\n${SECTION_END}`;
+  const block = `${markers.begin}\n\n${body.trimEnd()}\n\n${markers.end}`;
   if (a === -1 && b === -1) {
     const sep = doc === "" || doc.endsWith("\n\n") ? "" : doc.endsWith("\n") ? "\n" : "\n\n";
-    return `${doc}${sep}## Benchmark suite (\`pinnlab bench suite\`)\n\n${block}\n`;
+    return `${doc}${sep}## ${markers.heading}\n\n${block}\n`;
   }
   if (a === -1 || b === -1 || b < a) {
-    throw new Error("the bench suite markers are incomplete or out of order");
+    throw new Error("the section markers are incomplete or out of order");
   }
-  return doc.slice(0, a) + block + doc.slice(b + SECTION_END.length);
+  return doc.slice(0, a) + block + doc.slice(b + markers.end.length);
 }

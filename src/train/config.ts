@@ -32,6 +32,11 @@ export interface TrainConfig {
   /** Random weight factorisation (Wang et al. 2022). */
   rwf: boolean;
   /**
+   * Output scaling (src/nets/scaling.ts): `data` multiplies each field's raw output by the largest
+   * |value| of its Dirichlet, initial and observed values (nondimensionalisation), `none` leaves it.
+   */
+  outputScale: "none" | "data";
+  /**
    * Optimiser phases joined by `+` (src/train/phases.ts): at most one first-order phase, `adam` or
    * `soap`, then any of `lbfgs`, `bfgs`, `ssbfgs`, `ssbroyden`, `lm`; e.g. "adam+ssbroyden",
    * "soap+ssbroyden".
@@ -194,6 +199,12 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   fourierScale: { kind: "number", positive: true, default: 1, doc: "Fourier feature scale sigma" },
   periodicEmbedding: { kind: "bool", default: false, doc: "exact periodicity by embedding" },
   rwf: { kind: "bool", default: false, doc: "random weight factorisation" },
+  outputScale: {
+    kind: "enum",
+    choices: ["none", "data"],
+    default: "none",
+    doc: "output scaling (data: each field times its largest |Dirichlet/initial/observed value|)",
+  },
   optimizer: {
     kind: "phases",
     default: "adam",

@@ -5,7 +5,13 @@
  */
 import { PROBLEMS, getProblem, type BuiltinProblem } from "../problems/index.js";
 import type { Problem } from "../problem/problem.js";
-import { PRESETS, isPreset, presetOverrides } from "../problems/presets.js";
+import {
+  DEFAULT_RECIPE,
+  PRESETS,
+  PRESET_TABLE,
+  isPreset,
+  presetOverrides,
+} from "../problems/presets.js";
 import {
   TRAIN_SCHEMA,
   type TrainConfig,
@@ -37,7 +43,8 @@ export function parseSet(s: string): Override {
 
 /**
  * The overrides a preset applies to a problem: the zoo's table for built-in problems; for a
- * problem file, `plain` is its defaults and `best` is refused (nothing was measured for it).
+ * problem file, `plain` is its defaults (the vanilla PINN), `default` the default recipe and
+ * `best` is refused (nothing was measured for it).
  * @example presetFor(getProblem("burgers"), "plain"); // []
  */
 export function presetFor(builtin: BuiltinProblem, preset: string): Override[] {
@@ -46,6 +53,7 @@ export function presetFor(builtin: BuiltinProblem, preset: string): Override[] {
   }
   if (builtin.source !== undefined) {
     if (preset === "plain") return [];
+    if (preset === "default") return Object.entries(presetOverrides(builtin.name, preset));
     throw new Error(
       `--preset ${preset}: a problem file has no measured best configuration (use --preset plain or --set)`,
     );
@@ -54,8 +62,22 @@ export function presetFor(builtin: BuiltinProblem, preset: string): Override[] {
 }
 
 /**
+ * The preset a run gets when none is named: the default recipe for a problem nobody measured (a
+ * problem file, or a problem without an entry in the preset table), none for the zoo's problems,
+ * whose own defaults stay what their tests and the literature's reproductions expect.
+ * @example implicitPreset(getProblem("burgers")); // undefined
+ */
+export function implicitPreset(builtin: BuiltinProblem): "default" | undefined {
+  return builtin.source !== undefined || !Object.hasOwn(PRESET_TABLE, builtin.name)
+    ? "default"
+    : undefined;
+}
+
+/**
  * Resolve and validate a run of a built-in problem (by name) or of a problem object (a problem
- * file's, see src/problems/factory.ts).
+ * file's, see src/problems/factory.ts). Without a preset, a problem file trains with the default
+ * recipe (see {@link implicitPreset}; `--preset plain` is its vanilla PINN); a factory's own
+ * `defaults` still apply over the recipe, and the user's overrides over both.
  * @throws naming the unknown problem, key or the ill-typed value
  * @example resolveRun("convection", [["beta", 1]]);
  */
@@ -66,10 +88,17 @@ export function resolveRun(
 ): ResolvedRun {
   const builtin = typeof problemOrName === "string" ? getProblem(problemOrName) : problemOrName;
   const problemName = builtin.name;
-  // a preset is a list of overrides applied before the user's (src/problems/presets.ts)
+  // a preset is a list of overrides applied before the user's (src/problems/presets.ts); the
+  // implicit default recipe is a base under the problem's own defaults instead
   const presetSets: Override[] = preset === undefined ? [] : presetFor(builtin, preset);
   const overrides = [...presetSets, ...userOverrides];
-  const config = { ...defaultTrainConfig(), ...builtin.defaults } as Record<string, unknown>;
+  const base = defaultTrainConfig() as unknown as Record<string, unknown>;
+  if (preset === undefined && implicitPreset(builtin) === "default") {
+    for (const [k, v] of Object.entries(DEFAULT_RECIPE.set)) {
+      base[k] = parseValue(k, TRAIN_SCHEMA[k as keyof TrainConfig], v);
+    }
+  }
+  const config = { ...base, ...builtin.defaults } as Record<string, unknown>;
   const params: Record<string, number> = {};
   for (const [k, spec] of Object.entries(builtin.params)) params[k] = spec.default;
   const weightSets: [string, number][] = [];

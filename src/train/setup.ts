@@ -10,6 +10,7 @@ import type { AdaptiveHook } from "./adaptive.js";
 import { sortByTime } from "../loss/causal.js";
 import { constrainNetwork, hardPlan } from "../nets/constraints.js";
 import { withCoefficients } from "../nets/coefficients.js";
+import { outputScales, scaledTransform } from "../nets/scaling.js";
 import { type TrainConfig, validateTrainConfig } from "./config.js";
 
 /** The network a problem and configuration call for. */
@@ -44,7 +45,12 @@ export function networkFor(problem: Problem, c: TrainConfig): Network {
   };
   const net = createNetwork(config, c.seed);
   const plan = hardPlan(problem, c.hard);
-  const constrained = plan.transform ? constrainNetwork(net, plan.transform) : net;
+  // output scaling (src/nets/scaling.ts) sits beneath any hard-constraint transform
+  const transform =
+    c.outputScale === "data"
+      ? scaledTransform(outputScales(problem), plan.transform, c.precision)
+      : plan.transform;
+  const constrained = transform ? constrainNetwork(net, transform) : net;
   // trainable PDE coefficients: extra leaves of the parameter tree, their own learning rate
   return withCoefficients(constrained, problem.coefficients ?? [], c.coefLr / c.lr);
 }

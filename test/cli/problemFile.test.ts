@@ -23,6 +23,10 @@ function assertUsage(r: ReturnType<typeof runCli>, ...mentions: string[]): void 
 }
 
 const SMALL = ["--set", "width=16", "--set", "depth=2", "--set", "points=128"];
+// these tests check what a problem file goes through (store, report, resume, CSV, coefficients)
+// at small budgets on the vanilla PINN; the default recipe a file gets without a preset is
+// tested in test/problems/recipe.test.ts and test/cli/unseen.test.ts
+const PLAIN = ["--preset", "plain"];
 
 test("pinnlab new writes a starter that trains as written (its exact solution checks the error)", () => {
   const dir = tempDir();
@@ -33,7 +37,18 @@ test("pinnlab new writes a starter that trains as written (its exact solution ch
   assert.equal(runCli(["new", "myheat"], dir).status, 2, "no overwrite without --force");
   const out = path.join(dir, "runs", "a");
   const r = runCli(
-    ["train", "./myheat.ts", "--steps", "800", "--set", "k=0.05", "--out", out],
+    [
+      "train",
+      "./myheat.ts",
+      "--preset",
+      "plain",
+      "--steps",
+      "800",
+      "--set",
+      "k=0.05",
+      "--out",
+      out,
+    ],
     dir,
   );
   assert.equal(r.status, 0, show(r));
@@ -95,13 +110,19 @@ test("a reference from a CSV file next to the problem file", () => {
   for (let i = 0; i <= 200; i++) rows.push(`${Math.sin((Math.PI * i) / 200)},${i / 200}`);
   writeFileSync(path.join(dir, "ref.csv"), rows.join("\n") + "\n");
   const out = path.join(dir, "runs", "c");
-  const r = runCli(["train", "./csvref.ts", "--steps", "1500", ...SMALL, "--out", out], dir);
+  const r = runCli(
+    ["train", "./csvref.ts", ...PLAIN, "--steps", "1500", ...SMALL, "--out", out],
+    dir,
+  );
   assert.equal(r.status, 0, show(r));
   const m = asRecord(readJson(path.join(out, "metrics.json")), "metrics");
   // measured 2.4e-3 after 1,500 steps
   assert.ok(typeof m.rel_l2 === "number" && m.rel_l2 < 5e-2, `rel_l2 ${String(m.rel_l2)}`);
   writeFileSync(path.join(dir, "ref.csv"), rows.slice(0, 100).join("\n") + "\n");
-  const bad = runCli(["train", "./csvref.ts", "--steps", "5", "--out", path.join(dir, "x")], dir);
+  const bad = runCli(
+    ["train", "./csvref.ts", ...PLAIN, "--steps", "5", "--out", path.join(dir, "x")],
+    dir,
+  );
   assert.equal(bad.status, 0, "a sparse grid is still a tensor grid");
   writeFileSync(path.join(dir, "ref.csv"), "x,u\n0,0\n0.5,nope\n");
   assertUsage(runCli(["train", "./csvref.ts", "--steps", "5"], dir), "ref.csv:3");
@@ -202,6 +223,7 @@ test("a problem file killed with SIGKILL resumes bit-exactly", async () => {
   const args = [
     "train",
     "./heatk.ts",
+    ...PLAIN,
     "--steps",
     "1200",
     "--seed",
@@ -268,7 +290,18 @@ test("an inverse problem file: the coefficient in history.jsonl, metrics.json an
   writeFileSync(path.join(dir, "obs.csv"), rows.join("\n") + "\n");
   const out = path.join(dir, "runs", "i");
   const r = runCli(
-    ["train", "./inv.ts", "--steps", "400", "--set", "coefLr=0.01", ...SMALL, "--out", out],
+    [
+      "train",
+      "./inv.ts",
+      ...PLAIN,
+      "--steps",
+      "400",
+      "--set",
+      "coefLr=0.01",
+      ...SMALL,
+      "--out",
+      out,
+    ],
     dir,
   );
   assert.equal(r.status, 0, show(r));

@@ -1,0 +1,153 @@
+/**
+ * `pinnlab bench unseen`: train every problem file of `bench/unseen/` (problems outside the zoo,
+ * written through the public API, each with an exact solution) under each named preset (`plain`,
+ * the vanilla PINN; `default`, the recipe a problem file gets when no preset is named), record
+ * every run in the store, and write the table of rel L2 error and CPU seconds per problem to
+ * stdout and into docs/BENCHMARKS.md (its marked section). CPU time is the process's own
+ * (`process.cpuUsage`), so runs sharing the machine with other jobs are still compared fairly.
+ */
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { basename, join } from "node:path";
+import { parseArgs } from "node:util";
+import { isPreset, type PresetName, PRESETS } from "../problems/presets.js";
+import { checkStore } from "../store/db.js";
+import { prepareRunDir, writeAtomic } from "../store/rundir.js";
+import { alignedTable, replaceSection } from "../suite/table.js";
+import { type Override, parseSet, presetFor, resolveRun } from "../train/resolve.js";
+import { asUsage, asUsageAsync, UsageError } from "./errors.js";
+import { loadProblemFile } from "./problemFile.js";
+import { executeRun } from "./train.js";
+
+/** The markers around the unseen suite's section in docs/BENCHMARKS.md. */
+export const UNSEEN_BEGIN = "<!-- pinnlab bench unseen: begin (generated, do not edit) -->";
+export const UNSEEN_END = "<!-- pinnlab bench unseen: end -->";
+
+/** One trained (problem, preset) of the unseen suite. */
+export interface UnseenRun {
+  readonly file: string;
+  readonly problem: string;
+  readonly preset: PresetName;
+  readonly status: string;
+  readonly rel_l2: number | null;
+  readonly cpu_s: number;
+  readonly wall_s: number;
+  readonly id: string;
+}
+
+/** The unseen suite's problem files in a folder, by name. */
+export function unseenFiles(dir: string): string[] {
+  if (!existsSync(dir)) throw new UsageError(`--dir ${dir}: no such folder`);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".ts"))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/**
+ * The table: one row per problem, rel L2 and CPU seconds per preset.
+ * @example unseenTable(runs, ["plain", "default"])
+ */
+export function unseenTable(runs: readonly UnseenRun[], presets: readonly PresetName[]): string {
+  const problems = [...new Set(runs.map((r) => r.problem))];
+  const head = ["problem", ...presets.flatMap((p) => [`${p} rel L2`, `${p} CPU s`])];
+  const body = problems.map((name) => [
+    `\`${name}\``,
+    ...presets.flatMap((p) => {
+      const r = runs.find((x) => x.problem === name && x.preset === p);
+      if (!r) return ["", ""];
+      const err = r.rel_l2 === null ? r.status : r.rel_l2.toExponential(1);
+      return [r.status === "completed" ? err : `${err} (${r.status})`, r.cpu_s.toFixed(0)];
+    }),
+  ]);
+  return alignedTable(head, body);
+}
+
+/** `pinnlab bench unseen [--dir bench/unseen] [--only a,b] [--presets plain,default] ...` */
+export async function benchUnseen(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      dir: { type: "string", default: "bench/unseen" },
+      only: { type: "string" },
+      presets: { type: "string", default: "plain,default" },
+      set: { type: "string", multiple: true },
+      store: { type: "string", default: "runs" },
+      doc: { type: "string", default: "docs/BENCHMARKS.md" },
+    },
+  });
+  let files = unseenFiles(values.dir);
+  if (values.only !== undefined) {
+    const want = values.only.split(",").map((s) => s.trim());
+    for (const w of want) {
+      if (!files.some((f) => basename(f, ".ts") === w))
+        throw new UsageError(`--only: no problem file ${w}.ts in ${values.dir}`);
+    }
+    files = files.filter((f) => want.includes(basename(f, ".ts")));
+  }
+  const presets = values.presets.split(",").map((p): PresetName => {
+    if (!isPreset(p.trim()))
+      throw new UsageError(`--presets: unknown preset "${p}" (known: ${PRESETS.join(", ")})`);
+    return p.trim() as PresetName;
+  });
+  const sets: Override[] = asUsage(() => (values.set ?? []).map(parseSet));
+  // resolve everything before training anything, so a bad file or override fails at once
+  const matrix = [];
+  for (const file of files) {
+    const source = await asUsageAsync(() => loadProblemFile(file));
+    for (const preset of presets) {
+      const o: Override[] = [...asUsage(() => presetFor(source, preset)), ...sets];
+      const run = asUsage(() => resolveRun(source, o));
+      matrix.push({ file, preset, run });
+    }
+  }
+  checkStore(values.store);
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const runs: UnseenRun[] = [];
+  for (const m of matrix) {
+    const id = `${stamp}-unseen-${basename(m.file, ".ts")}-${m.preset}`;
+    const dir = join(values.store, id);
+    asUsage(() => prepareRunDir(dir));
+    const c0 = process.cpuUsage();
+    const metrics = await executeRun(m.run, dir, { preset: m.preset });
+    const cpu = process.cpuUsage(c0);
+    runs.push({
+      file: m.file,
+      problem: m.run.problem.name,
+      preset: m.preset,
+      status: metrics.status,
+      rel_l2: metrics.rel_l2,
+      cpu_s: (cpu.user + cpu.system) / 1e6,
+      wall_s: metrics.wall_s,
+      id,
+    });
+  }
+  const cmd = `pinnlab bench unseen ${args.join(" ")}`.trim();
+  const body = [
+    `Generated ${new Date().toISOString().slice(0, 10)} by \`${cmd}\` (runs stored as ` +
+      `\`${values.store}/${stamp}-unseen-*\`; seed 0). Relative L2 error against each problem's ` +
+      "exact solution on its evaluation grid; CPU seconds of the training process (user + system), " +
+      "which other jobs on the machine do not inflate.",
+    "",
+    unseenTable(runs, presets),
+  ].join("\n");
+  process.stdout.write(body + "\n");
+  if (values.doc !== "-") {
+    const old = existsSync(values.doc) ? readFileSync(values.doc, "utf8") : "";
+    writeAtomic(
+      values.doc,
+      asUsage(() => {
+        try {
+          return replaceSection(old, body, {
+            begin: UNSEEN_BEGIN,
+            end: UNSEEN_END,
+            heading: "Problems nobody tuned (`pinnlab bench unseen`)",
+          });
+        } catch (e) {
+          throw new Error(`${values.doc}: ${(e as Error).message}`, { cause: e });
+        }
+      }),
+    );
+    process.stderr.write(`pinnlab: table written to ${values.doc}\n`);
+  }
+  return runs.every((r) => r.status === "completed") ? 0 : 1;
+}

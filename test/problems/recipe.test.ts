@@ -1,0 +1,78 @@
+// The default recipe for problems nobody tuned (issue 14): a problem file trains with it unless a
+// preset is named, `--preset plain` stays the vanilla PINN, built-in problems keep their defaults;
+// output scaling measures each field's data and scales the network's every jet channel by it.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadProblemFile } from "../../src/cli/problemFile.js";
+import { fromData, startEngine } from "../../src/engine/index.js";
+import { jetLayout } from "../../src/jet/multiindex.js";
+import { inputJet } from "../../src/jet/jet.js";
+import { outputScales } from "../../src/nets/scaling.js";
+import { problemFactory } from "../../src/problems/factory.js";
+import { DEFAULT_RECIPE, defaultRecipeConfig } from "../../src/problems/presets.js";
+import { defaultTrainConfig } from "../../src/train/config.js";
+import { resolveRun } from "../../src/train/resolve.js";
+import { networkFor } from "../../src/train/setup.js";
+
+test("a problem file trains with the default recipe; --preset plain is the vanilla PINN", async () => {
+  const beam = await loadProblemFile("bench/unseen/beam.ts");
+  const implicit = resolveRun(beam, []);
+  assert.deepEqual(implicit.config, defaultRecipeConfig());
+  assert.deepEqual(resolveRun(beam, [], "default").config, defaultRecipeConfig());
+  assert.equal(implicit.config.precision, "float64");
+  assert.equal(implicit.config.optimizer, "adam+ssbroyden");
+  assert.equal(implicit.config.outputScale, "data");
+  for (const [k, v] of Object.entries(DEFAULT_RECIPE.set)) {
+    assert.equal(String((implicit.config as unknown as Record<string, unknown>)[k]), String(v), k);
+  }
+  assert.deepEqual(resolveRun(beam, [], "plain").config, defaultTrainConfig(), "plain: vanilla");
+  assert.equal(resolveRun(beam, [["width", 7]]).config.width, 7, "the user's --set wins");
+  // built-in problems keep their own defaults unless a preset is named
+  assert.deepEqual(resolveRun("burgers", []).config, resolveRun("burgers", [], "plain").config);
+  assert.equal(resolveRun("burgers", [], "default").config.optimizer, "adam+ssbroyden");
+});
+
+test("a factory's own training defaults apply over the recipe", () => {
+  const file = {
+    ...problemFactory({
+      name: "f",
+      params: {},
+      defaults: { width: 12, steps: 10 },
+      build: () => resolveRun("poisson1d", []).problem,
+    }),
+    source: "/nowhere/f.ts",
+  };
+  const c = resolveRun(file, []).config;
+  assert.equal(c.width, 12);
+  assert.equal(c.steps, 10);
+  assert.equal(c.precision, "float64", "the recipe's other keys stay");
+});
+
+test("output scales come from each field's value data; the network's jets scale with them", async () => {
+  const furnace = (await loadProblemFile("bench/unseen/furnace.ts")).build({});
+  assert.deepEqual(outputScales(furnace), [1300], "u(0) = 300, u(1) = 1300");
+  // y1(0) = 1; y2(0) = 0 gives no scale
+  const spiral = (await loadProblemFile("bench/unseen/spiral.ts")).build({});
+  assert.deepEqual(outputScales(spiral), [1, 1]);
+  // the largest |initial value| of sin(pi x) sin(pi y) at 256 random points: just below 1
+  const heat = (await loadProblemFile("bench/unseen/heat2d.ts")).build({});
+  const [s] = outputScales(heat);
+  assert.ok(s > 0.95 && s <= 1, `heat2d scale ${s}`);
+  // every channel (value and derivatives) of the scaled network is 1300 x the unscaled one's
+  await startEngine();
+  const c = { ...defaultRecipeConfig(), width: 8, depth: 2 };
+  const layout = jetLayout(1, [[0], [0, 0], [0, 0, 0, 0]]);
+  const X = [0, 0.3, 0.7, 1];
+  const jets = (["data", "none"] as const).map((outputScale) => {
+    const net = networkFor(furnace, { ...c, outputScale });
+    const out = net.applyJet(net.init(3), inputJet(layout, fromData(X, [4, 1], "float64")));
+    return out.ch.map((ch) => (ch ? Array.from(ch.dataSync()) : []));
+  });
+  assert.equal(jets[0].length, layout.channels.length);
+  jets[0].forEach((ch, k) =>
+    ch.forEach((v, i) => {
+      const want = 1300 * jets[1][k][i];
+      assert.ok(Math.abs(v - want) <= 1e-12 * Math.max(1, Math.abs(want)), `ch ${k}[${i}]`);
+    }),
+  );
+});
