@@ -11,7 +11,7 @@ import { type BuiltinProblem, getProblem } from "../problems/index.js";
 import { checkStore } from "../store/db.js";
 import { prepareRunDir, writeAtomic } from "../store/rundir.js";
 import { type SuiteRun, markdownTable, replaceSection, summarise } from "../suite/table.js";
-import { type Override, presetFor, problemNames, resolveRun } from "../train/resolve.js";
+import { type Override, problemNames, resolveRun } from "../train/resolve.js";
 import { intFlag } from "./args.js";
 import { asUsage, asUsageAsync, UsageError } from "./errors.js";
 import { isProblemFile, loadProblemFile } from "./problemFile.js";
@@ -71,10 +71,11 @@ export async function benchSuite(args: string[]): Promise<number> {
     presets.flatMap((preset) =>
       Array.from({ length: seeds }, (_, seed) => {
         const source = sources.get(problem) as BuiltinProblem;
-        const o: Override[] = asUsage(() => presetFor(source, preset));
-        o.push(["seed", seed]);
+        // the preset goes to resolveRun itself: a problem file named with no preset would
+        // otherwise resolve on the default recipe
+        const o: Override[] = [["seed", seed]];
         if (steps !== undefined) o.push(["steps", steps]);
-        const run = asUsage(() => resolveRun(source, o));
+        const run = asUsage(() => resolveRun(source, o, preset));
         return { problem: run.problem.name, preset, seed, run };
       }),
     ),

@@ -13,7 +13,7 @@ import { isPreset, type PresetName, PRESETS } from "../problems/presets.js";
 import { checkStore } from "../store/db.js";
 import { prepareRunDir, writeAtomic } from "../store/rundir.js";
 import { alignedTable, replaceSection } from "../suite/table.js";
-import { type Override, parseSet, presetFor, resolveRun } from "../train/resolve.js";
+import { type Override, parseSet, resolveRun } from "../train/resolve.js";
 import { asUsage, asUsageAsync, UsageError } from "./errors.js";
 import { loadProblemFile } from "./problemFile.js";
 import { executeRun } from "./train.js";
@@ -95,14 +95,43 @@ export async function benchUnseen(args: string[]): Promise<number> {
   for (const file of files) {
     const source = await asUsageAsync(() => loadProblemFile(file));
     for (const preset of presets) {
-      const o: Override[] = [...asUsage(() => presetFor(source, preset)), ...sets];
-      const run = asUsage(() => resolveRun(source, o));
+      const run = asUsage(() => resolveRun(source, sets, preset));
       matrix.push({ file, preset, run });
     }
   }
   checkStore(values.store);
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const cmd = `pinnlab bench unseen ${args.join(" ")}`.trim();
   const runs: UnseenRun[] = [];
+  // the table is rewritten after every run, so an interrupted suite still leaves what it measured
+  const write = (final: boolean) => {
+    const body = [
+      `Generated ${new Date().toISOString().slice(0, 10)} by \`${cmd}\` (runs stored as ` +
+        `\`${values.store}/${stamp}-unseen-*\`; seed 0${final ? "" : "; incomplete"}). Relative L2 ` +
+        "error against each problem's exact solution on its evaluation grid; CPU seconds of the " +
+        "whole run (training, evaluation, report; user + system), which other jobs sharing the " +
+        "machine do not inflate.",
+      "",
+      unseenTable(runs, presets),
+    ].join("\n");
+    if (final) process.stdout.write(body + "\n");
+    if (values.doc === "-") return;
+    const old = existsSync(values.doc) ? readFileSync(values.doc, "utf8") : "";
+    writeAtomic(
+      values.doc,
+      asUsage(() => {
+        try {
+          return replaceSection(old, body, {
+            begin: UNSEEN_BEGIN,
+            end: UNSEEN_END,
+            heading: "Problems nobody tuned (`pinnlab bench unseen`)",
+          });
+        } catch (e) {
+          throw new Error(`${values.doc}: ${(e as Error).message}`, { cause: e });
+        }
+      }),
+    );
+  };
   for (const m of matrix) {
     const id = `${stamp}-unseen-${basename(m.file, ".ts")}-${m.preset}`;
     const dir = join(values.store, id);
@@ -120,34 +149,9 @@ export async function benchUnseen(args: string[]): Promise<number> {
       wall_s: metrics.wall_s,
       id,
     });
+    write(false);
   }
-  const cmd = `pinnlab bench unseen ${args.join(" ")}`.trim();
-  const body = [
-    `Generated ${new Date().toISOString().slice(0, 10)} by \`${cmd}\` (runs stored as ` +
-      `\`${values.store}/${stamp}-unseen-*\`; seed 0). Relative L2 error against each problem's ` +
-      "exact solution on its evaluation grid; CPU seconds of the training process (user + system), " +
-      "which other jobs on the machine do not inflate.",
-    "",
-    unseenTable(runs, presets),
-  ].join("\n");
-  process.stdout.write(body + "\n");
-  if (values.doc !== "-") {
-    const old = existsSync(values.doc) ? readFileSync(values.doc, "utf8") : "";
-    writeAtomic(
-      values.doc,
-      asUsage(() => {
-        try {
-          return replaceSection(old, body, {
-            begin: UNSEEN_BEGIN,
-            end: UNSEEN_END,
-            heading: "Problems nobody tuned (`pinnlab bench unseen`)",
-          });
-        } catch (e) {
-          throw new Error(`${values.doc}: ${(e as Error).message}`, { cause: e });
-        }
-      }),
-    );
-    process.stderr.write(`pinnlab: table written to ${values.doc}\n`);
-  }
+  write(true);
+  if (values.doc !== "-") process.stderr.write(`pinnlab: table written to ${values.doc}\n`);
   return runs.every((r) => r.status === "completed") ? 0 : 1;
 }
