@@ -76,7 +76,7 @@ export function implicitPreset(builtin: BuiltinProblem): "default" | undefined {
 /**
  * Resolve and validate a run of a built-in problem (by name) or of a problem object (a problem
  * file's, see src/problems/factory.ts). Without a preset, a problem file trains with the default
- * recipe (see {@link implicitPreset}; `--preset plain` is its vanilla PINN); a factory's own
+ * recipe (see `implicitPreset`; `--preset plain` is its vanilla PINN); a factory's own
  * `defaults` still apply over the recipe, and the user's overrides over both.
  * @throws naming the unknown problem, key or the ill-typed value
  * @example resolveRun("convection", [["beta", 1]]);
