@@ -196,6 +196,7 @@ export {
   PRESETS,
   DEFAULT_RECIPE,
   defaultRecipeConfig,
+  canRedraw,
   presetOverrides,
   type PresetName,
   type Preset,

@@ -43,21 +43,68 @@ export function unseenFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
+/** Table cells per problem and preset: [rel L2, CPU seconds], as printed. */
+export type UnseenCells = Map<string, Map<PresetName, readonly [string, string]>>;
+
+/** The cells of finished runs. */
+export function runCells(runs: readonly UnseenRun[]): UnseenCells {
+  const cells: UnseenCells = new Map();
+  for (const r of runs) {
+    const err = r.rel_l2 === null ? r.status : r.rel_l2.toExponential(1);
+    const row = cells.get(r.problem) ?? new Map<PresetName, readonly [string, string]>();
+    row.set(r.preset, [
+      r.status === "completed" ? err : `${err} (${r.status})`,
+      r.cpu_s.toFixed(0),
+    ]);
+    cells.set(r.problem, row);
+  }
+  return cells;
+}
+
 /**
- * The table: one row per problem, rel L2 and CPU seconds per preset.
- * @example unseenTable(runs, ["plain", "default"])
+ * The cells and command lines of a section this command wrote before (empty when there is none),
+ * so that runs of other presets or problems, measured by another invocation, stay in the table.
  */
-export function unseenTable(runs: readonly UnseenRun[], presets: readonly PresetName[]): string {
-  const problems = [...new Set(runs.map((r) => r.problem))];
+export function parseSection(doc: string): { cells: UnseenCells; commands: string[] } {
+  const cells: UnseenCells = new Map();
+  const commands: string[] = [];
+  const a = doc.indexOf(UNSEEN_BEGIN);
+  const b = doc.indexOf(UNSEEN_END);
+  if (a === -1 || b < a) return { cells, commands };
+  const lines = doc.slice(a, b).split("\n");
+  for (const l of lines) if (l.startsWith("- `pinnlab bench unseen")) commands.push(l);
+  const table = lines.filter((l) => l.startsWith("|"));
+  if (table.length < 3) return { cells, commands };
+  const split = (l: string) =>
+    l
+      .split("|")
+      .slice(1, -1)
+      .map((c) => c.trim());
+  const head = split(table[0]);
+  for (const line of table.slice(2)) {
+    const row = split(line);
+    const problem = row[0].replace(/`/g, "");
+    const m = new Map<PresetName, readonly [string, string]>();
+    for (let j = 1; j + 1 < head.length; j += 2) {
+      const preset = head[j].split(" ")[0];
+      if (isPreset(preset) && row[j] !== "") m.set(preset, [row[j], row[j + 1]]);
+    }
+    cells.set(problem, m);
+  }
+  return { cells, commands };
+}
+
+/**
+ * The table: one row per problem (sorted), rel L2 and CPU seconds per preset (in PRESETS order).
+ * @example unseenTable(runCells(runs))
+ */
+export function unseenTable(cells: UnseenCells): string {
+  const problems = [...cells.keys()].sort();
+  const presets = PRESETS.filter((p) => problems.some((n) => cells.get(n)?.has(p)));
   const head = ["problem", ...presets.flatMap((p) => [`${p} rel L2`, `${p} CPU s`])];
   const body = problems.map((name) => [
     `\`${name}\``,
-    ...presets.flatMap((p) => {
-      const r = runs.find((x) => x.problem === name && x.preset === p);
-      if (!r) return ["", ""];
-      const err = r.rel_l2 === null ? r.status : r.rel_l2.toExponential(1);
-      return [r.status === "completed" ? err : `${err} (${r.status})`, r.cpu_s.toFixed(0)];
-    }),
+    ...presets.flatMap((p) => cells.get(name)?.get(p) ?? ["", ""]),
   ]);
   return alignedTable(head, body);
 }
@@ -104,15 +151,25 @@ export async function benchUnseen(args: string[]): Promise<number> {
   const cmd = `pinnlab bench unseen ${args.join(" ")}`.trim();
   const runs: UnseenRun[] = [];
   // the table is rewritten after every run, so an interrupted suite still leaves what it measured
+  const doc0 =
+    values.doc === "-" || !existsSync(values.doc) ? "" : readFileSync(values.doc, "utf8");
+  const before = parseSection(doc0);
+  const line = `- \`${cmd}\` (${new Date().toISOString().slice(0, 10)}; runs stored as \`${values.store}/${stamp}-unseen-*\`)`;
   const write = (final: boolean) => {
+    const cells: UnseenCells = new Map(before.cells);
+    for (const [problem, row] of runCells(runs)) {
+      cells.set(problem, new Map([...(cells.get(problem) ?? new Map()), ...row]));
+    }
     const body = [
-      `Generated ${new Date().toISOString().slice(0, 10)} by \`${cmd}\` (runs stored as ` +
-        `\`${values.store}/${stamp}-unseen-*\`; seed 0${final ? "" : "; incomplete"}). Relative L2 ` +
-        "error against each problem's exact solution on its evaluation grid; CPU seconds of the " +
-        "whole run (training, evaluation, report; user + system), which other jobs sharing the " +
-        "machine do not inflate.",
+      "Relative L2 error against each problem's exact solution on its evaluation grid (seed 0); " +
+        "CPU seconds of the whole run (training, evaluation, report; user + system), which other " +
+        "jobs sharing the machine do not inflate. Each command below filled the cells of its " +
+        "problems and presets; the others come from earlier commands.",
       "",
-      unseenTable(runs, presets),
+      ...before.commands,
+      final ? line : `${line} (incomplete)`,
+      "",
+      unseenTable(cells),
     ].join("\n");
     if (final) process.stdout.write(body + "\n");
     if (values.doc === "-") return;

@@ -17,6 +17,7 @@
  * User `--set` overrides apply after the preset. The benchmark suite asks for presets by name.
  */
 
+import type { Problem } from "../problem/problem.js";
 import { type TrainConfig, applyOverrides, defaultTrainConfig } from "../train/config.js";
 
 /** The preset names. */
@@ -210,10 +211,22 @@ export function presetOverrides(problem: string, preset: PresetName): PresetOver
 }
 
 /**
- * The default recipe as a whole configuration, for `train()` in the library: what `pinnlab train
- * ./problem.ts` uses when no preset is named (see {@link DEFAULT_RECIPE}).
- * @example const r = await train({ problem, config: defaultRecipeConfig() });
+ * True when a problem's residual points can be redrawn by RAD (src/train/adaptive.ts): a box
+ * domain, and no residual that integrates (its batch carries quadrature rows). Elsewhere the
+ * default recipe keeps its second-order points fixed (`redrawEvery=0`).
+ * @example canRedraw(getProblem("burgers").build({ nu: 0.01 / Math.PI })); // true
  */
-export function defaultRecipeConfig(): TrainConfig {
-  return applyOverrides(defaultTrainConfig(), Object.entries(DEFAULT_RECIPE.set));
+export function canRedraw(problem: Problem): boolean {
+  return !problem.domain.shape && !problem.terms.some((t) => t.quadratureNodes !== undefined);
+}
+
+/**
+ * The default recipe as a whole configuration, for `train()` in the library: what `pinnlab train
+ * ./problem.ts` uses when no preset is named (see {@link DEFAULT_RECIPE}). Given the problem, the
+ * RAD redraws are left out where they cannot run ({@link canRedraw}), as the command line does.
+ * @example const r = await train({ problem, config: defaultRecipeConfig(problem) });
+ */
+export function defaultRecipeConfig(problem?: Problem): TrainConfig {
+  const c = applyOverrides(defaultTrainConfig(), Object.entries(DEFAULT_RECIPE.set));
+  return problem && !canRedraw(problem) ? { ...c, redrawEvery: 0 } : c;
 }

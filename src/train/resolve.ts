@@ -7,6 +7,7 @@ import { PROBLEMS, getProblem, type BuiltinProblem } from "../problems/index.js"
 import type { Problem } from "../problem/problem.js";
 import {
   DEFAULT_RECIPE,
+  canRedraw,
   PRESETS,
   PRESET_TABLE,
   isPreset,
@@ -93,7 +94,9 @@ export function resolveRun(
   const presetSets: Override[] = preset === undefined ? [] : presetFor(builtin, preset);
   const overrides = [...presetSets, ...userOverrides];
   const base = defaultTrainConfig() as unknown as Record<string, unknown>;
-  if (preset === undefined && implicitPreset(builtin) === "default") {
+  const recipe =
+    preset === "default" || (preset === undefined && implicitPreset(builtin) === "default");
+  if (preset === undefined && recipe) {
     for (const [k, v] of Object.entries(DEFAULT_RECIPE.set)) {
       base[k] = parseValue(k, TRAIN_SCHEMA[k as keyof TrainConfig], v);
     }
@@ -129,6 +132,11 @@ export function resolveRun(
     }
   }
   const problem = builtin.build(params);
+  // the recipe's RAD redraws need a box domain and residual batches without quadrature rows;
+  // elsewhere its second-order points stay fixed (unless the user asked for redraws)
+  if (recipe && !userOverrides.some(([k]) => k === "redrawEvery") && !canRedraw(problem)) {
+    config.redrawEvery = 0;
+  }
   const weights: Record<string, number> = {};
   for (const n of problem.termNames) weights[n] = builtin.weights[n] ?? 1;
   for (const [term, w] of weightSets) {

@@ -5,7 +5,14 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
-import { UNSEEN_BEGIN, UNSEEN_END } from "../../src/cli/unseen.js";
+import {
+  UNSEEN_BEGIN,
+  UNSEEN_END,
+  parseSection,
+  runCells,
+  unseenTable,
+} from "../../src/cli/unseen.js";
+import { replaceSection } from "../../src/suite/table.js";
 import { removeTempDirs, repoRoot, runCli, show, tempDir } from "./helpers.js";
 
 after(removeTempDirs);
@@ -47,4 +54,33 @@ test("bench unseen: the default recipe solves the beam and a 1e3 solution where 
   // ... the default recipe at the same tiny budget already is (full budget: docs/BENCHMARKS.md)
   assert.ok(cell(text, "unseen-beam", 3) < 1e-3, text); // measured 1.8e-4 (plain: 3.2)
   assert.ok(cell(text, "unseen-furnace", 3) < 1e-3, text); // measured 2.7e-7 (plain: 0.95)
+});
+
+test("bench unseen: a later command's cells merge into the table an earlier one wrote", () => {
+  const run = (problem: string, preset: "plain" | "default", rel: number, cpu: number) => ({
+    file: `${problem}.ts`,
+    problem,
+    preset,
+    status: "completed",
+    rel_l2: rel,
+    cpu_s: cpu,
+    wall_s: 2 * cpu,
+    id: `x-${problem}-${preset}`,
+  });
+  const markers = { begin: UNSEEN_BEGIN, end: UNSEEN_END, heading: "Unseen" };
+  const first = runCells([run("b", "plain", 3.9, 190), run("a", "plain", 0.5, 20)]);
+  const doc = replaceSection(
+    "# B\n",
+    `- \`pinnlab bench unseen x\`\n\n${unseenTable(first)}`,
+    markers,
+  );
+  const parsed = parseSection(doc);
+  assert.deepEqual(parsed.commands, ["- `pinnlab bench unseen x`"]);
+  assert.deepEqual(parsed.cells, first);
+  const merged = new Map(parsed.cells);
+  for (const [p, row] of runCells([run("b", "default", 3.7e-6, 120)]))
+    merged.set(p, new Map([...(merged.get(p) ?? new Map()), ...row]));
+  const table = unseenTable(merged);
+  assert.match(table, /\| `a` +\| 5\.0e-1 +\| 20 +\| +\| +\|/);
+  assert.match(table, /\| `b` +\| 3\.9e\+0 +\| 190 +\| 3\.7e-6 +\| 120 +\|/);
 });

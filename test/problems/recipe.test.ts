@@ -4,12 +4,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadProblemFile } from "../../src/cli/problemFile.js";
-import { fromData, startEngine } from "../../src/engine/index.js";
+import { fromData, startEngine, tree } from "../../src/engine/index.js";
+import { disk } from "../../src/geometry/domain.js";
+import { dirichlet } from "../../src/problem/conditions.js";
+import { defineProblem, domainMask } from "../../src/problem/problem.js";
+import { asBuiltin } from "../../src/problems/factory.js";
+import { predictGrid, relativeL2 } from "../../src/train/evaluate.js";
+import { train } from "../../src/train/trainer.js";
 import { jetLayout } from "../../src/jet/multiindex.js";
 import { inputJet } from "../../src/jet/jet.js";
 import { outputScales } from "../../src/nets/scaling.js";
 import { problemFactory } from "../../src/problems/factory.js";
-import { DEFAULT_RECIPE, defaultRecipeConfig } from "../../src/problems/presets.js";
+import { DEFAULT_RECIPE, canRedraw, defaultRecipeConfig } from "../../src/problems/presets.js";
 import { defaultTrainConfig } from "../../src/train/config.js";
 import { resolveRun } from "../../src/train/resolve.js";
 import { networkFor } from "../../src/train/setup.js";
@@ -75,4 +81,40 @@ test("output scales come from each field's value data; the network's jets scale 
       assert.ok(Math.abs(v - want) <= 1e-12 * Math.max(1, Math.abs(want)), `ch ${k}[${i}]`);
     }),
   );
+});
+
+test("on a disk the recipe keeps its second-order points fixed (RAD needs a box) and trains", async () => {
+  // u = x solves Laplace's equation in the unit disk with u = cos(theta) on the circle
+  const problem = defineProblem({
+    name: "laplace-disk",
+    domain: disk([0, 0], 1),
+    fields: ["u"],
+    residuals: { res: ({ d }) => d("u", "xx").add(d("u", "yy")) },
+    conditions: { bc: dirichlet("u", "circle", (p) => Math.cos(Math.atan2(p.y, p.x))) },
+    exact: (p) => p.x,
+  });
+  assert.equal(canRedraw(problem), false);
+  assert.equal(defaultRecipeConfig(problem).redrawEvery, 0);
+  assert.equal(defaultRecipeConfig(resolveRun("poisson1d", []).problem).redrawEvery, 500);
+  const file = asBuiltin(problem, "/nowhere/disk.ts");
+  assert.equal(resolveRun(file, []).config.redrawEvery, 0);
+  assert.equal(resolveRun(file, [], "default").config.redrawEvery, 0);
+  assert.equal(resolveRun(file, [["redrawEvery", 7]]).config.redrawEvery, 7, "unless asked");
+  // a short run of the recipe end to end (it failed at the second-order phase before)
+  await startEngine();
+  const run = resolveRun(file, [
+    ["steps", 200],
+    ["bfgsSteps", 200],
+    ["points", 256],
+    ["bfgsPoints", 256],
+    ["bcPoints", 64],
+  ]);
+  const r = await train({ problem: run.problem, config: run.config, weights: run.weights });
+  assert.equal(r.status, "completed");
+  const ref = problem.reference!();
+  const mask = domainMask(problem.domain, ref.axes) ?? undefined;
+  const pred = await predictGrid(r.net, r.params, ref, problem.fields);
+  const err = relativeL2(pred.values, ref.values, mask);
+  tree.dispose(r.params);
+  assert.ok(err < 1e-2, `rel L2 ${err}`);
 });
