@@ -27,6 +27,7 @@ import { readJsonl } from "../store/runs.js";
 import type { Batches } from "../train/backend.js";
 import { measureGradients, measureNtk } from "../train/measure.js";
 import { type Override, parseSet, resolveRun } from "../train/resolve.js";
+import type { StepRecord } from "../train/types.js";
 import { type ResolvedRun } from "../train/resolve.js";
 import { sampleBatches } from "../train/trainer.js";
 import { Rng } from "../util/rng.js";
@@ -71,32 +72,83 @@ export async function diagnose(args: string[]): Promise<number> {
     const run = asUsage(() => resolveRun(problem, overrides, values.preset));
     await startEngine();
     const progress = createProgress(`diagnose ${run.problem.name}`, run.config.steps);
-    // curriculum and time-marching plans train several networks: the gradient and NTK findings
-    // look at the last one, the causal profile is stitched across every window's time range
-    const outcome = await trainRun(
-      {
-        ...run,
-        // 50 records: enough for the stall's fit over the last half
-        config: { ...run.config, logEvery: Math.max(1, Math.floor(run.config.steps / 50)) },
-      },
-      { onRecord: values.json ? undefined : (r) => progress.update(r) },
-    );
+    const t = await trainBriefly(run, values.json ? undefined : (r) => progress.update(r));
     progress.done();
-    const { result } = outcome;
-    return {
-      run,
-      problem: result.problem,
-      net: result.net,
-      params: tree.ref(result.params),
-      parts: outcome.parts,
-      dispose: () => outcome.dispose(),
-      steps: outcome.steps,
-      status: result.status,
-      finalTerms: result.finalTerms,
-      adamRecords: result.history.filter((r) => r.phase === "adam"),
-    };
+    return t;
   }
 
+  const findings = await examine(trained);
+  const { run, problem } = trained;
+  if (values.json) {
+    const out = {
+      problem: problem.name,
+      parameters: run.params,
+      preset: values.preset ?? null,
+      steps: trained.steps,
+      status: trained.status,
+      final_loss: trained.finalTerms,
+      findings: findings.map(({ summary, ...f }) => ({
+        ...f,
+        reference: pathologyReference(f.pathology),
+        summary,
+      })),
+    };
+    console.log(JSON.stringify(out));
+  } else {
+    const where = values.run !== undefined ? ` (run ${values.run}, last checkpoint)` : "";
+    console.log(`${problem.name} after ${trained.steps} steps${where}:`);
+    for (const f of findings)
+      console.log(`  ${f.detected ? "PROBLEM" : "ok     "} ${f.pathology}: ${f.summary}`);
+    const fixes = findings.filter((f) => f.detected);
+    if (fixes.length === 0) console.log("No pathology detected: train it as it is.");
+    else {
+      const sets = fixes.flatMap((f) =>
+        Object.entries(f.fix.set).map(([k, v]) => `--set ${k}=${v}`),
+      );
+      console.log(`Suggested: npx pinnlab train ${problem.name} ${sets.join(" ")}`);
+    }
+  }
+  return 0;
+}
+
+/**
+ * Train a resolved run briefly (as configured; `diagnose` sets the steps and the optimiser) and
+ * keep what the doctor examines.
+ * @param onRecord every logged record (50 per run: enough for the stall's fit)
+ */
+export async function trainBriefly(
+  run: ResolvedRun,
+  onRecord?: (r: StepRecord) => void,
+): Promise<Trained> {
+  // curriculum and time-marching plans train several networks: the gradient and NTK findings
+  // look at the last one, the causal profile is stitched across every window's time range
+  const outcome = await trainRun(
+    {
+      ...run,
+      config: { ...run.config, logEvery: Math.max(1, Math.floor(run.config.steps / 50)) },
+    },
+    { onRecord },
+  );
+  const { result } = outcome;
+  return {
+    run,
+    problem: result.problem,
+    net: result.net,
+    params: tree.ref(result.params),
+    parts: outcome.parts,
+    dispose: () => outcome.dispose(),
+    steps: outcome.steps,
+    status: result.status,
+    finalTerms: result.finalTerms,
+    adamRecords: result.history.filter((r) => r.phase === "adam"),
+  };
+}
+
+/**
+ * The doctor's four findings on a trained network (consumes `trained`: its parameters and
+ * networks are disposed).
+ */
+export async function examine(trained: Trained): Promise<Finding[]> {
   const { run, net, params, problem } = trained;
   const { config } = run;
   // the stall from the Adam phase's records, the curvature of the loss as Adam ended it
@@ -143,46 +195,16 @@ export async function diagnose(args: string[]): Promise<number> {
       ? problem.terms.filter((t) => t.kind === "periodic").map((t) => t.name)
       : [],
   };
-  const findings: Finding[] = [
+  return [
     imbalanceFinding(stats.imbalance, setup),
     ntkFinding(report, setup),
     causalityFinding(profiles),
     illConditioningFinding(stall, curvature),
   ];
-  if (values.json) {
-    const out = {
-      problem: problem.name,
-      parameters: run.params,
-      preset: values.preset ?? null,
-      steps: trained.steps,
-      status: trained.status,
-      final_loss: trained.finalTerms,
-      findings: findings.map(({ summary, ...f }) => ({
-        ...f,
-        reference: pathologyReference(f.pathology),
-        summary,
-      })),
-    };
-    console.log(JSON.stringify(out));
-  } else {
-    const where = values.run !== undefined ? ` (run ${values.run}, last checkpoint)` : "";
-    console.log(`${problem.name} after ${trained.steps} steps${where}:`);
-    for (const f of findings)
-      console.log(`  ${f.detected ? "PROBLEM" : "ok     "} ${f.pathology}: ${f.summary}`);
-    const fixes = findings.filter((f) => f.detected);
-    if (fixes.length === 0) console.log("No pathology detected: train it as it is.");
-    else {
-      const sets = fixes.flatMap((f) =>
-        Object.entries(f.fix.set).map(([k, v]) => `--set ${k}=${v}`),
-      );
-      console.log(`Suggested: npx pinnlab train ${problem.name} ${sets.join(" ")}`);
-    }
-  }
-  return 0;
 }
 
 /** A network to inspect: the run it belongs to, its parameters, and how far it trained. */
-interface Trained {
+export interface Trained {
   run: ResolvedRun;
   /** The problem as trained (conditions imposed exactly are no longer terms). */
   problem: Problem;

@@ -42,6 +42,8 @@ const HELP: Record<string, string> = {
                         problems), or the default recipe for problems nobody tuned:
                         float64 3 x 20 tanh, Adam 2k then SSBroyden 2k on RAD points
                         (a problem file's default; plain is its vanilla PINN)
+      --set auto=true   autopilot: a probe of autoSteps steps, the doctor's checks, the
+                        fixes they name applied, then the run (recorded as events)
       --set key=value   (repeatable) any training key, problem parameter or w.<term> weight
       --steps N         Adam steps          --seed S   random seed
       --out DIR         run directory (default runs/<timestamp>-<problem>); the run
@@ -148,8 +150,9 @@ async function listProblems(): Promise<string> {
 function defaultRecipeLine(): string {
   const sets = Object.entries(DEFAULT_RECIPE.set).map(([k, v]) => `${k}=${v}`);
   return [
-    `--preset default (what a problem file trains with unless --preset plain|default is named;`,
-    `  built-in problems keep the defaults listed above): ${sets.join(" ")}`,
+    `--preset default, the recipe for problems nobody tuned (what a problem file trains with`,
+    `  unless another preset is named; built-in problems keep their own defaults; no RAD redraws`,
+    `  off a box domain): ${sets.join(" ")}`,
     `  [${DEFAULT_RECIPE.why}]`,
   ].join("\n");
 }
@@ -272,7 +275,10 @@ async function main(argv: string[]): Promise<number> {
       const storeDir = dirname(resolve(out));
       checkStore(storeDir);
       asUsage(() => prepareRunDir(out));
-      return runTraining(run, out, { preset: values.preset });
+      if (!run.config.auto) return runTraining(run, out, { preset: values.preset });
+      const { autopilot } = await import("./autopilot.js");
+      const a = await autopilot(run, (m) => process.stderr.write(`pinnlab: ${m}\n`));
+      return runTraining(a.run, out, { preset: values.preset, autopilot: a.decisions });
     }
     case "diagnose":
       return (await import("./diagnose.js")).diagnose(rest);

@@ -25,6 +25,7 @@ import type { TrainState } from "../train/state.js";
 import { type RunOutcome, trainRun } from "../train/run.js";
 import type { DiagnosticRecord } from "../train/monitor.js";
 import { type RollbackEvent, type StepRecord, type TrainResult, train } from "../train/trainer.js";
+import type { AutopilotDecision } from "../diagnostics/autopilot.js";
 import { createProgress } from "./progress.js";
 import { loadProblemFile } from "./problemFile.js";
 
@@ -63,6 +64,8 @@ export interface RunMetrics {
   stages: RunOutcome["stages"];
   /** Final causal tolerance and chunk weights (causal training only). */
   causal?: TrainResult["causal"];
+  /** The autopilot's switches, in order (absent when `auto` is off). */
+  autopilot?: readonly AutopilotDecision[];
 }
 
 /** How to run a training. */
@@ -73,6 +76,8 @@ export interface TrainRunOptions {
   stopAfterSeconds?: number;
   /** The preset the run started from (`--preset`), recorded in config.json for the dashboard. */
   preset?: string;
+  /** The autopilot's decisions (src/cli/autopilot.ts) that produced the run's configuration. */
+  autopilot?: readonly AutopilotDecision[];
 }
 
 /**
@@ -147,7 +152,14 @@ export async function executeRun(
       config,
       weights: run.weights,
       ...(o.preset !== undefined ? { preset: o.preset } : {}),
+      ...(o.autopilot ? { autopilot: o.autopilot } : {}),
     };
+    // a resumed run replays the decisions config.json recorded (they are in its configuration)
+    const decisions: readonly AutopilotDecision[] | undefined =
+      o.autopilot ??
+      (o.resume
+        ? (readRunJson(dir, "config.json").autopilot as AutopilotDecision[] | undefined)
+        : undefined);
     const rec = recorder(store, loc.id, dir);
     let resume: TrainState | null = null;
     if (o.resume) {
@@ -173,6 +185,7 @@ export async function executeRun(
     } else {
       writeAtomic(join(dir, "config.json"), JSON.stringify(saved, null, 2) + "\n");
       store.insertRun({ id: loc.id, dir, problem: problem.name, seed: config.seed, config: saved });
+      for (const d of o.autopilot ?? []) store.addEvent(loc.id, "autopilot", d.step, d);
     }
     const total = totalSteps(config);
     const progress = createProgress(problem.name, total);
@@ -294,6 +307,7 @@ export async function executeRun(
       resumed_from: resume?.step ?? null,
       stages: outcome?.stages ?? [{ index: 0, status: result.status }],
       ...(result.causal ? { causal: result.causal } : {}),
+      ...(decisions ? { autopilot: decisions } : {}),
     };
     writeAtomic(join(dir, "metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
     store.updateRun(loc.id, {

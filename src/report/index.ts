@@ -52,11 +52,15 @@ export async function buildReport(dir: string): Promise<string> {
     facts.push(["status", "no metrics.json: the run has not finished (or was interrupted)"]);
   }
   const rollbacks = (metrics?.rollbacks as Record<string, unknown>[] | undefined) ?? [];
-  const events = rollbacks.map(
-    (r) =>
-      `rollback: ${fmt(r.reason)} at step ${fmt(r.atStep)}; back to step ${fmt(r.toStep)}, ` +
-      `learning rate x${fmt(r.lrScale)} from then on`,
-  );
+  const autopilot = (metrics?.autopilot as Record<string, unknown>[] | undefined) ?? [];
+  const events = [
+    ...autopilot.map((d) => `autopilot: ${fmt(d.summary)}`),
+    ...rollbacks.map(
+      (r) =>
+        `rollback: ${fmt(r.reason)} at step ${fmt(r.atStep)}; back to step ${fmt(r.toStep)}, ` +
+        `learning rate x${fmt(r.lrScale)} from then on`,
+    ),
+  ];
   const status = metrics
     ? `${fmt(metrics.status)}${metrics.message ? `: ${fmt(metrics.message)}` : ""}`
     : "unfinished";

@@ -146,6 +146,12 @@ export interface TrainConfig {
    * every parameter, whatever the gradient) mostly undo that, so second-order recipes skip them.
    */
   windowSteps: number;
+  /**
+   * Autopilot (`pinnlab train`, src/cli/autopilot.ts): train `autoSteps` first-order steps, run
+   * the doctor's checks, apply the fix each detected finding names, then train the run.
+   */
+  auto: boolean;
+  autoSteps: number;
   seed: number;
   logEvery: number;
   /**
@@ -338,6 +344,17 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
     choices: ["extrapolate", "copy"],
     default: "extrapolate",
     doc: "a window's start: the previous network extrapolated, or its parameters copied",
+  },
+  auto: {
+    kind: "bool",
+    default: false,
+    doc: "autopilot: a brief probe, the doctor's checks, the named fixes applied (pinnlab train)",
+  },
+  autoSteps: {
+    kind: "int",
+    min: 1,
+    default: 500,
+    doc: "autopilot: first-order steps of the probe",
   },
   seed: { kind: "int", min: 0, default: 0, doc: "random seed" },
   logEvery: { kind: "int", min: 1, default: 100, doc: "log a record every k steps" },
