@@ -103,7 +103,7 @@ const MARCH_SECOND_ORDER = {
  */
 export const DEFAULT_RECIPE: Preset = {
   set: { ...SECOND_ORDER, bfgsSteps: 2000, outputScale: "data" },
-  why: "float64 3 x 20, Adam 2k + SSBroyden 2k on 4,096 RAD points: rel L2 <= 1e-3 on every problem of bench/unseen/ (docs/BENCHMARKS.md, problems nobody tuned)",
+  why: "float64 3 x 20, Adam 2k + SSBroyden 2k on 4,096 RAD points, outputs scaled by their data: rel L2 1.3e-7 .. 3.7e-4 on the 13 problems of bench/unseen/, 60-126 s CPU each (docs/BENCHMARKS.md, problems nobody tuned)",
 };
 
 /** The presets of every built-in problem. */
