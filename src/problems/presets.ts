@@ -132,8 +132,8 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<PresetName, P
   wave1d: {
     plain: PLAIN,
     best: {
-      set: { ...SECOND_ORDER, points: 1024, hard: "ic,bc", bfgsSteps: 6000 },
-      why: "float64 3 x 20 with u(0, x) and the Dirichlet data exact (hard=ic,bc), Adam 2k + SSBroyden 6k: 1.8e-4 (docs/BENCHMARKS.md, second-order training)",
+      set: { ...SECOND_ORDER, points: 1024, hard: "ic,bc", "w.ic_t": 10, bfgsSteps: 6000 },
+      why: "float64 3 x 20 with u(0, x) and the Dirichlet data exact (hard=ic,bc), u_t(0) weighted 10 (its error propagates undamped), Adam 2k + SSBroyden 6k: 8.3e-5 over seeds 0-2 (docs/BENCHMARKS.md, second-order training)",
     },
   },
   poisson1d: {
