@@ -73,6 +73,10 @@ export interface TrainRunOptions {
   stopAfterSeconds?: number;
   /** The preset the run started from (`--preset`), recorded in config.json for the dashboard. */
   preset?: string;
+  /** The sweep the run belongs to (`pinnlab sweep`), recorded in the store. */
+  sweepId?: string;
+  /** Write report.html at the end (default true; a sweep of many small runs may skip it). */
+  report?: boolean;
 }
 
 /**
@@ -161,6 +165,7 @@ export async function executeRun(
           problem: problem.name,
           seed: config.seed,
           config: saved,
+          sweep_id: o.sweepId,
         });
       }
       store.updateRun(loc.id, { status: "running", message: "", pid: process.pid });
@@ -172,7 +177,14 @@ export async function executeRun(
       );
     } else {
       writeAtomic(join(dir, "config.json"), JSON.stringify(saved, null, 2) + "\n");
-      store.insertRun({ id: loc.id, dir, problem: problem.name, seed: config.seed, config: saved });
+      store.insertRun({
+        id: loc.id,
+        dir,
+        problem: problem.name,
+        seed: config.seed,
+        config: saved,
+        sweep_id: o.sweepId,
+      });
     }
     const total = totalSteps(config);
     const progress = createProgress(problem.name, total);
@@ -307,7 +319,7 @@ export async function executeRun(
       pid: null,
     });
     try {
-      await writeReport(dir);
+      if (o.report !== false) await writeReport(dir);
     } catch (e) {
       process.stderr.write(`pinnlab: report.html not written: ${(e as Error).message}\n`);
     }
