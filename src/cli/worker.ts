@@ -184,6 +184,17 @@ export async function worker(args: string[]): Promise<number> {
           say("stopped");
           res(0);
         });
+        // closing talks to Redis: when it is unreachable, exit once no training is left rather
+        // than wait for it forever (the queue hands any unfinished job on when its lock lapses)
+        const poll = setInterval(() => {
+          if (children.size > 0) return;
+          clearInterval(poll);
+          setTimeout(() => {
+            say("Redis did not answer the close; exiting without it");
+            process.exit(0);
+          }, 5000).unref();
+        }, 200);
+        poll.unref();
       } else if (signals === 2) {
         say(`${sig}: stopping the trainings; their jobs go back on the queue`);
         stopping = true;
