@@ -319,16 +319,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Started by a sweep pool or worker (src/sweep/jobs.ts) with an IPC channel: when that parent
-// dies the channel closes, and a training must not run on as an orphan nobody reads.
-if (process.channel) {
-  process.channel.unref();
-  process.on("disconnect", () => {
-    process.stderr.write("pinnlab: the sweep process that started this run is gone; stopping\n");
-    process.exit(1);
-  });
-}
-
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -100,6 +100,17 @@ export async function resolveRunDir(dir: string): Promise<ResolvedRun> {
   return resolveRun(saved.problem, overrides);
 }
 
+/**
+ * Whether this run was started by a sweep pool or worker (src/sweep/jobs.ts sets the variable)
+ * that has since died: the process is then re-parented, so its parent pid changes. Checked at
+ * every logged step: the training loop may not yield to the event loop, so no signal or pipe
+ * event would be seen in time.
+ */
+function orphaned(): boolean {
+  const parent = process.env.PINNLAB_SWEEP_PARENT;
+  return parent !== undefined && String(process.ppid) !== parent;
+}
+
 /** A reference grid with the mask of a non-box domain (computed when the grid has none). */
 function withMask(domain: Problem["domain"], g: EvalGrid): EvalGrid {
   const mask = g.mask ?? domainMask(domain, g.axes);
@@ -201,6 +212,12 @@ export async function executeRun(
         for (const r of recs) appendRecord(rec.diagPath, r);
       },
       onRecord: (r: StepRecord) => {
+        if (orphaned()) {
+          // the sweep that started this run is gone (killed): stop rather than train for nobody;
+          // the run reads as interrupted and the sweep's next run resumes it
+          process.stderr.write("pinnlab: the sweep process that started this run is gone\n");
+          process.exit(1);
+        }
         appendRecord(rec.historyPath, r);
         // the dashboard's error curve: every record the trainer evaluated (evalEvery)
         if (r.rel_l2 !== undefined) {

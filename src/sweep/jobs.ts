@@ -14,6 +14,12 @@ import type { SweepJob } from "./spec.js";
 /** `bin/pinnlab.js`, two levels above this file in src/ and in dist/ alike. */
 export const PINNLAB_BIN = fileURLToPath(new URL("../../bin/pinnlab.js", import.meta.url));
 
+/**
+ * The environment variable that gives a sweep's training child the pid of the process that
+ * started it (a pool or a worker).
+ */
+export const PARENT_ENV = "PINNLAB_SWEEP_PARENT";
+
 /** What to do with a job, from what its run directory holds. */
 export type JobPlan =
   | { kind: "done"; state: Extract<SweepJobState, "completed" | "diverged">; message: string }
@@ -96,8 +102,8 @@ export interface TrainChild {
 /**
  * Start `pinnlab train ...args` with its stderr read line by line (`onLine` sees every line: the
  * progress records and notes); stdout is discarded (the result is read from the run directory).
- * An IPC channel ties the child to this process: when this process dies, the channel closes and
- * the child stops (src/cli/main.ts), instead of training on as an orphan.
+ * The child learns this process's pid ({@link PARENT_ENV}) and stops at its next logged step once
+ * it is orphaned (src/cli/train.ts), instead of training on for nobody.
  * @param o `detached`: in its own process group (signals to this one's group miss it)
  */
 export function startTrain(
@@ -108,8 +114,13 @@ export function startTrain(
   const child = spawn(process.execPath, [PINNLAB_BIN, ...args], {
     // detached: a terminal's Ctrl-C reaches the worker only, which decides what its jobs do
     detached: o.detached ?? false,
-    stdio: ["ignore", "ignore", "pipe", "ipc"],
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+    stdio: ["ignore", "ignore", "pipe"],
+    env: {
+      ...process.env,
+      NO_COLOR: "1",
+      FORCE_COLOR: "0",
+      [PARENT_ENV]: String(process.pid),
+    },
   });
   let error = "";
   let buf = "";
