@@ -23,6 +23,18 @@ import type { Sweep, SweepJob } from "../sweep/spec.js";
 import { UsageError } from "./errors.js";
 import type { SweepDisplay } from "./sweep.js";
 
+/**
+ * When a queued job was added, taken by a worker, finished there and recorded here (epoch ms,
+ * from BullMQ's job and this process's clock): its queue overhead, kept as the run's `queue`
+ * event.
+ */
+export interface QueueTiming {
+  added: number;
+  started: number | null;
+  finished: number | null;
+  recorded: number;
+}
+
 /** A connected submitter. */
 export interface Submitter {
   /** Queue `jobs` and wait until each has ended, recording the results in `store`. */
@@ -47,6 +59,7 @@ export function recordResult(
   sweepId: string,
   job: SweepJob,
   r: QueueResult,
+  timing: QueueTiming | null = null,
 ): boolean {
   const done = store.sweepJobs(sweepId).find((j) => j.job_id === job.id);
   if (done && (done.state === "completed" || done.state === "diverged")) return false;
@@ -78,6 +91,7 @@ export function recordResult(
     for (const h of history) store.addStep(job.runId, h);
     for (const e of r.events) store.addEvent(job.runId, e.kind, e.step, e.detail);
     store.addEvent(job.runId, "worker", null, { worker: r.worker });
+    if (timing) store.addEvent(job.runId, "queue", null, timing);
     store.updateRun(job.runId, {
       status: r.status,
       message: r.message,
@@ -143,7 +157,12 @@ export async function connectSubmitter(url: string): Promise<Submitter> {
             started.delete(runId);
             if (state === "completed") {
               const r = j.returnvalue as QueueResult;
-              recordResult(store, storeDir, sweep.id, job, r);
+              recordResult(store, storeDir, sweep.id, job, r, {
+                added: j.timestamp,
+                started: j.processedOn ?? null,
+                finished: j.finishedOn ?? null,
+                recorded: Date.now(),
+              });
               display.end(runId, r.status, r.status === "completed" ? `by ${r.worker}` : r.message);
             } else {
               const message = j.failedReason || "failed on the queue (no reason given)";
