@@ -479,7 +479,8 @@ export function jobRecords(store: RunStore, sweepId: string): JobRecord[] {
     const run = store.get(j.run_id);
     const point = Object.fromEntries(job.overrides.filter(([k]) => gridKeys.includes(k)));
     // a job the store says is running whose process is gone: interrupted, resumed next time
-    const interrupted = j.state === "running" && run?.status !== "running";
+    // (a queued job on a worker has no row here until its result comes back)
+    const interrupted = j.state === "running" && run !== null && run.status !== "running";
     return {
       jobId: j.job_id,
       runId: j.run_id,

@@ -18,6 +18,7 @@ import {
   connectRedis,
   connectionOptions,
   parseRedisUrl,
+  redisLost,
 } from "../sweep/queue.js";
 import type { Sweep, SweepJob } from "../sweep/spec.js";
 import { UsageError } from "./errors.js";
@@ -122,7 +123,9 @@ export async function connectSubmitter(url: string): Promise<Submitter> {
     throw new UsageError((e as Error).message);
   }
   const queue = new Queue(QUEUE_NAME, { connection: connectionOptions(addr, "pinnlab sweep") });
-  queue.on("error", (e) => process.stderr.write(`pinnlab sweep: queue: ${e.message}\n`));
+  queue.on("error", (e) => {
+    if (!redisLost()) process.stderr.write(`pinnlab sweep: queue: ${e.message}\n`);
+  });
   return {
     async run(sweep, jobs, store, storeDir, display) {
       const byId = new Map(jobs.map((j) => [j.runId, j]));

@@ -27,6 +27,7 @@ import {
   connectionOptions,
   packDir,
   parseRedisUrl,
+  redisLost,
 } from "../sweep/queue.js";
 import { intFlag } from "./args.js";
 import { UsageError } from "./errors.js";
@@ -167,7 +168,10 @@ export async function worker(args: string[]): Promise<number> {
     maxStalledCount: 2,
     name,
   });
-  w.on("error", (e) => say(`queue: ${e.message}`));
+  // while Redis is away the reconnection reports say so; the clients' own errors would repeat it
+  w.on("error", (e) => {
+    if (!redisLost()) say(`queue: ${e.message}`);
+  });
   w.on("failed", (j, e) => {
     if (j && !(e instanceof DelayedError)) say(`${j.id}: failed: ${e.message}`);
   });

@@ -101,6 +101,17 @@ export function backoffMs(n: number): number {
 }
 
 /**
+ * The reconnection attempt last reported, shared by this process's connections (BullMQ holds
+ * several): each attempt is reported once, and 0 means connected.
+ */
+let reported = 0;
+
+/** Whether this process is between losing Redis and getting it back. */
+export function redisLost(): boolean {
+  return reported > 0;
+}
+
+/**
  * Connection options for BullMQ (ioredis underneath): reconnect forever with backoff, and report
  * each attempt on stderr; commands wait for the connection instead of failing.
  */
@@ -111,9 +122,12 @@ export function connectionOptions(addr: RedisAddress, who: string) {
     maxRetriesPerRequest: null,
     retryStrategy: (times: number) => {
       const ms = backoffMs(times);
-      process.stderr.write(
-        `${who}: lost Redis at ${addr.host}:${addr.port}; reconnecting (attempt ${times}, next in ${(ms / 1000).toFixed(1)} s)\n`,
-      );
+      if (times > reported) {
+        reported = times;
+        process.stderr.write(
+          `${who}: lost Redis at ${addr.host}:${addr.port}; reconnecting (attempt ${times}, next in ${(ms / 1000).toFixed(1)} s)\n`,
+        );
+      }
       return ms;
     },
   };
@@ -151,5 +165,9 @@ export async function connectRedis(addr: RedisAddress, flag: string, who: string
     });
   }
   ready = true;
+  client.on("ready", () => {
+    if (reported > 0) process.stderr.write(`${who}: Redis at ${addr.host}:${addr.port} is back\n`);
+    reported = 0;
+  });
   return client;
 }
