@@ -112,6 +112,9 @@ export function parseSpec(raw: unknown, where: string): SweepSpec {
       throw new Error(`${where}: problems: ${JSON.stringify(p)} is not a problem name or file`);
     }
   }
+  if (new Set(problems).size !== problems.length) {
+    throw new Error(`${where}: problems: a problem is listed twice`);
+  }
   const presetsRaw = raw.presets ?? ["none"];
   if (!Array.isArray(presetsRaw) || presetsRaw.length === 0) {
     throw new Error(`${where}: presets: expected a non-empty list`);
@@ -122,6 +125,9 @@ export function parseSpec(raw: unknown, where: string): SweepSpec {
       `${where}: presets: unknown preset ${JSON.stringify(p)} (known: ${[...PRESETS, "none"].join(", ")})`,
     );
   });
+  if (new Set(presets).size !== presets.length) {
+    throw new Error(`${where}: presets: a preset is listed twice`);
+  }
   const set = raw.set ?? {};
   if (!isObject(set)) throw new Error(`${where}: set: expected an object of key: value`);
   for (const [k, v] of Object.entries(set)) {
