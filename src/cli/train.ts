@@ -73,6 +73,10 @@ export interface TrainRunOptions {
   stopAfterSeconds?: number;
   /** The preset the run started from (`--preset`), recorded in config.json for the dashboard. */
   preset?: string;
+  /** The sweep the run belongs to (`pinnlab sweep`), recorded in the store. */
+  sweepId?: string;
+  /** Write report.html at the end (default true; a sweep of many small runs may skip it). */
+  report?: boolean;
 }
 
 /**
@@ -94,6 +98,17 @@ export async function resolveRunDir(dir: string): Promise<ResolvedRun> {
     return resolveRun(await loadProblemFile(saved.problemFile), overrides);
   }
   return resolveRun(saved.problem, overrides);
+}
+
+/**
+ * Whether this run was started by a sweep pool or worker (src/sweep/jobs.ts sets the variable)
+ * that has since died: the process is then re-parented, so its parent pid changes. Checked at
+ * every logged step: the training loop may not yield to the event loop, so no signal or pipe
+ * event would be seen in time.
+ */
+function orphaned(): boolean {
+  const parent = process.env.PINNLAB_SWEEP_PARENT;
+  return parent !== undefined && String(process.ppid) !== parent;
 }
 
 /** A reference grid with the mask of a non-box domain (computed when the grid has none). */
@@ -161,6 +176,7 @@ export async function executeRun(
           problem: problem.name,
           seed: config.seed,
           config: saved,
+          sweep_id: o.sweepId,
         });
       }
       store.updateRun(loc.id, { status: "running", message: "", pid: process.pid });
@@ -172,7 +188,14 @@ export async function executeRun(
       );
     } else {
       writeAtomic(join(dir, "config.json"), JSON.stringify(saved, null, 2) + "\n");
-      store.insertRun({ id: loc.id, dir, problem: problem.name, seed: config.seed, config: saved });
+      store.insertRun({
+        id: loc.id,
+        dir,
+        problem: problem.name,
+        seed: config.seed,
+        config: saved,
+        sweep_id: o.sweepId,
+      });
     }
     const total = totalSteps(config);
     const progress = createProgress(problem.name, total);
@@ -189,6 +212,12 @@ export async function executeRun(
         for (const r of recs) appendRecord(rec.diagPath, r);
       },
       onRecord: (r: StepRecord) => {
+        if (orphaned()) {
+          // the sweep that started this run is gone (killed): stop rather than train for nobody;
+          // the run reads as interrupted and the sweep's next run resumes it
+          process.stderr.write("pinnlab: the sweep process that started this run is gone\n");
+          process.exit(1);
+        }
         appendRecord(rec.historyPath, r);
         // the dashboard's error curve: every record the trainer evaluated (evalEvery)
         if (r.rel_l2 !== undefined) {
@@ -307,7 +336,7 @@ export async function executeRun(
       pid: null,
     });
     try {
-      await writeReport(dir);
+      if (o.report !== false) await writeReport(dir);
     } catch (e) {
       process.stderr.write(`pinnlab: report.html not written: ${(e as Error).message}\n`);
     }
