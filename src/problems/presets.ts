@@ -119,7 +119,7 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<PresetName, P
     plain: PLAIN,
     best: {
       set: { ...MARCH_SECOND_ORDER, bfgsSteps: 1500 },
-      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 1.5k, each window starting from the last one's extrapolation: 1.5e-4, limited by the initial state's kink at x = +-1 (docs/BENCHMARKS.md, second-order training)",
+      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 1.5k, each window starting from the last one's extrapolation: 1.0e-4 over seeds 0-2, limited by the initial state's kink at x = +-1 (docs/BENCHMARKS.md, second-order training)",
     },
   },
   helmholtz2d: {
