@@ -164,21 +164,21 @@ export async function executeRun(
       ...(o.preset !== undefined ? { preset: o.preset } : {}),
     };
     const rec = recorder(store, loc.id, dir);
+    const insert = () =>
+      store.insertRun({
+        id: loc.id,
+        dir,
+        problem: problem.name,
+        seed: config.seed,
+        config: saved,
+        sweep_id: o.sweepId,
+      });
     let resume: TrainState | null = null;
     if (o.resume) {
       resume = readCheckpoint(dir);
       const from = resume?.step ?? 0;
       rec.truncate(from);
-      if (!store.get(loc.id)) {
-        store.insertRun({
-          id: loc.id,
-          dir,
-          problem: problem.name,
-          seed: config.seed,
-          config: saved,
-          sweep_id: o.sweepId,
-        });
-      }
+      if (!store.get(loc.id)) insert();
       store.updateRun(loc.id, { status: "running", message: "", pid: process.pid });
       store.addEvent(loc.id, "resume", from, { checkpoint: resume !== null });
       process.stderr.write(
@@ -188,14 +188,7 @@ export async function executeRun(
       );
     } else {
       writeAtomic(join(dir, "config.json"), JSON.stringify(saved, null, 2) + "\n");
-      store.insertRun({
-        id: loc.id,
-        dir,
-        problem: problem.name,
-        seed: config.seed,
-        config: saved,
-        sweep_id: o.sweepId,
-      });
+      insert();
     }
     const total = totalSteps(config);
     const progress = createProgress(problem.name, total);

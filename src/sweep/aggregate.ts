@@ -4,6 +4,7 @@
  * job records, never the store.
  */
 import type { SweepJobState } from "../store/db.js";
+import { meanStd } from "../util/stats.js";
 import type { SetValue } from "./spec.js";
 
 /** Where a job stands: the store's job states. */
@@ -67,12 +68,7 @@ export function summariseSweep(jobs: readonly JobRecord[]): ConfigSummary[] {
       .filter((j) => j.state === "completed")
       .map((j) => j.relL2)
       .filter((v): v is number => v !== null && Number.isFinite(v));
-    const n = errs.length;
-    const mean = n ? errs.reduce((a, b) => a + b, 0) / n : null;
-    const std =
-      n > 1 && mean !== null
-        ? Math.sqrt(errs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1))
-        : null;
+    const { n, mean, std } = meanStd(errs);
     const walls = g.map((j) => j.wallS).filter((v): v is number => v !== null);
     return {
       configKey: g[0].configKey,
