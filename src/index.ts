@@ -188,7 +188,15 @@ export type {
 } from "./train/state.js";
 export { soapBlocks } from "./train/firstOrder.js";
 export type { RollbackEvent } from "./train/trainer.js";
-export { openStore, type RunStore, type RunRow, type RunStatus } from "./store/db.js";
+export {
+  openStore,
+  type RunStore,
+  type RunRow,
+  type RunStatus,
+  type SweepJobRow,
+  type SweepJobState,
+  type SweepRow,
+} from "./store/db.js";
 export { readCheckpoint, writeCheckpoint } from "./store/checkpoint.js";
 export { StoreError } from "./store/errors.js";
 export { buildReport, writeReport } from "./report/index.js";

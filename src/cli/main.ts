@@ -48,11 +48,14 @@ const HELP: Record<string, string> = {
       --steps N         Adam steps          --seed S   random seed
       --out DIR         run directory (default runs/<timestamp>-<problem>); the run
                         store pinnlab.db lives in its parent directory
+      --budget S        stop the first-order phase after S seconds (the run still ends)
+      --no-report       skip report.html (pinnlab report RUN writes it later)
+      --sweep ID        record the run as a job of sweep ID (set by pinnlab sweep)
       --help            list every key with its default for <problem>
-  pinnlab train --resume RUN [--store DIR]
+  pinnlab train --resume RUN [--store DIR] [--budget S] [--no-report] [--sweep ID]
                                         continue a run from its last checkpoint, bit for bit
 `,
-  runs: `  pinnlab runs [--problem P] [--status S] [--store DIR] [--json]
+  runs: `  pinnlab runs [--problem P] [--status S] [--sweep ID] [--store DIR] [--json]
                                         list recorded runs (store: runs/pinnlab.db)
 `,
   show: `  pinnlab show RUN [--store DIR] [--json]
@@ -76,6 +79,26 @@ const HELP: Record<string, string> = {
                                         read-only dashboard over the run store (default
                                         runs/, http://127.0.0.1:8750); /play is the playground
 `,
+  sweep: `  pinnlab sweep SPEC.json [--workers N | --queue redis://HOST:PORT] [--store DIR]
+      [--max-jobs N] [--json]           train every job of a sweep (problems x presets x
+                                        --set grid x seeds) into the store; jobs that ended
+                                        are skipped, interrupted ones resume from checkpoints
+  pinnlab sweep --problems a,b [--presets plain,best] [--set key=v1,v2,...] [--seeds N]
+      [--steps N] [--budget S] [--name NAME] [--no-report] ...
+                                        the same from flags; --set key=a,b sweeps key
+      --workers N       N local training processes (default: the CPU count; 0: this process)
+      --queue URL       put the jobs on a BullMQ queue for pinnlab worker; results come back
+  pinnlab sweep status|results SWEEP [--store DIR] [--json]
+                                        a sweep's jobs, or per configuration the mean, spread
+                                        and range over seeds with failures and their messages
+`,
+  worker: `  pinnlab worker --queue redis://HOST:PORT [--concurrency K] [--work DIR]
+      [--lock MS] [--stalled-interval MS]
+                                        train sweep jobs from the queue; checkpoints go to
+                                        Redis, so a job whose worker dies resumes elsewhere.
+                                        SIGTERM: finish the current jobs and exit (twice:
+                                        stop now, jobs go back to the queue)
+`,
   "bench step": `  pinnlab bench step --problem burgers --width W --depth D --points N [--steps K] [--json]
       [--precision float32|float64] [--backend auto|kernels|jax | --compare]
                                         median ms per training step; --compare
@@ -86,9 +109,11 @@ const HELP: Record<string, string> = {
                                         GFLOP/s of the kernel GEMM per register tile
 `,
   "bench suite": `  pinnlab bench suite [--problems a,b] [--presets plain,best] [--seeds N] [--budget MIN]
-      [--steps N] [--store DIR] [--doc FILE]
-                                        train the matrix, store every run, print the table
-                                        and write it into docs/BENCHMARKS.md
+      [--steps N] [--store DIR] [--doc FILE] [--workers N | --queue redis://HOST:PORT]
+                                        train the matrix as a sweep (in this process unless
+                                        --workers/--queue), store every run, print the table
+                                        and write it into docs/BENCHMARKS.md; runs that
+                                        ended before are kept, not trained again
 `,
 };
 HELP["bench unseen"] =
@@ -103,7 +128,7 @@ HELP.bench = HELP["bench step"] + HELP["bench gemm"] + HELP["bench suite"] + HEL
 const USAGE = `pinnlab: physics-informed neural networks that show why training fails
 
 usage:
-${["problems", "new", "train", "runs", "show", "report", "diagnose", "export", "serve", "bench"].map((c) => HELP[c]).join("")}  pinnlab --version                     print the version
+${["problems", "new", "train", "runs", "show", "report", "diagnose", "export", "serve", "sweep", "worker", "bench"].map((c) => HELP[c]).join("")}  pinnlab --version                     print the version
   pinnlab CMD --help                    usage of one command
 `;
 
@@ -220,9 +245,24 @@ async function main(argv: string[]): Promise<number> {
           resume: { type: "string" },
           store: { type: "string", default: "runs" },
           preset: { type: "string" },
+          budget: { type: "string" },
+          "no-report": { type: "boolean" },
+          sweep: { type: "string" },
           help: { type: "boolean" },
         },
       });
+      let budget: number | undefined;
+      if (values.budget !== undefined) {
+        budget = Number(values.budget);
+        if (!(budget > 0) || !Number.isFinite(budget)) {
+          throw new UsageError(`--budget ${values.budget}: must be a positive number of seconds`);
+        }
+      }
+      const runOpts = {
+        stopAfterSeconds: budget,
+        report: !values["no-report"],
+        sweepId: values.sweep,
+      };
       if (values.resume !== undefined) {
         const extra = positionals.length > 0 || values.set || values.steps || values.seed;
         if (extra || values.out) {
@@ -242,7 +282,7 @@ async function main(argv: string[]): Promise<number> {
         }
         const { resolveRunDir, runTraining } = await heavy();
         const run = await asUsageAsync(() => resolveRunDir(loc.dir));
-        return runTraining(run, loc.dir, { resume: true });
+        return runTraining(run, loc.dir, { ...runOpts, resume: true });
       }
       if (positionals.length !== 1)
         throw new UsageError("train: expected exactly one problem name");
@@ -275,10 +315,10 @@ async function main(argv: string[]): Promise<number> {
       const storeDir = dirname(resolve(out));
       checkStore(storeDir);
       asUsage(() => prepareRunDir(out));
-      if (!run.config.auto) return runTraining(run, out, { preset: values.preset });
+      if (!run.config.auto) return runTraining(run, out, { ...runOpts, preset: values.preset });
       const { autopilot } = await import("./autopilot.js");
       const a = await autopilot(run, (m) => process.stderr.write(`pinnlab: ${m}\n`));
-      return runTraining(a.run, out, { preset: values.preset, autopilot: a.decisions });
+      return runTraining(a.run, out, { ...runOpts, preset: values.preset, autopilot: a.decisions });
     }
     case "diagnose":
       return (await import("./diagnose.js")).diagnose(rest);
@@ -294,6 +334,10 @@ async function main(argv: string[]): Promise<number> {
       return reportRun(rest);
     case "serve":
       return (await import("./serve.js")).serve(rest);
+    case "sweep":
+      return (await import("./sweep.js")).sweep(rest);
+    case "worker":
+      return (await import("./worker.js")).worker(rest);
     case "bench": {
       const [sub, ...args] = rest;
       if (sub === "step") return (await import("./bench.js")).benchStep(args);

@@ -37,13 +37,14 @@ export function runsTable(rows: readonly RunRow[]): string {
     .join("\n");
 }
 
-/** `pinnlab runs [--problem P] [--status S] [--store DIR] [--json]`. */
+/** `pinnlab runs [--problem P] [--status S] [--sweep ID] [--store DIR] [--json]`. */
 export function listRuns(args: string[]): number {
   const { values } = parseArgs({
     args,
     options: {
       problem: { type: "string" },
       status: { type: "string" },
+      sweep: { type: "string" },
       store: { type: "string", default: "runs" },
       json: { type: "boolean" },
     },
@@ -54,7 +55,7 @@ export function listRuns(args: string[]): number {
   }
   const store = openStore(values.store, { create: false });
   try {
-    const rows = store.list({ problem: values.problem, status });
+    const rows = store.list({ problem: values.problem, status, sweep: values.sweep });
     if (values.json) process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
     else process.stdout.write((rows.length ? runsTable(rows) : "(no runs)") + "\n");
   } finally {

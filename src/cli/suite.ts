@@ -1,21 +1,22 @@
 /**
- * `pinnlab bench suite`: train every (problem, preset, seed) of a matrix, record each run in the
- * store, and write the table of mean and spread of the relative L2 error over seeds, with the
+ * `pinnlab bench suite`: train every (problem, preset, seed) of a matrix as a sweep
+ * (src/cli/sweep.ts), record each run in the store, and write the table of mean and spread of the relative L2 error over seeds, with the
  * literature's numbers beside ours, to stdout and into docs/BENCHMARKS.md (its marked section).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type PresetName, PRESETS, isPreset } from "../problems/presets.js";
 import { type BuiltinProblem, getProblem } from "../problems/index.js";
 import { checkStore } from "../store/db.js";
-import { prepareRunDir, writeAtomic } from "../store/rundir.js";
+import { writeAtomic } from "../store/rundir.js";
+import { expandSpec, parseSpec } from "../sweep/spec.js";
 import { type SuiteRun, markdownTable, replaceSection, summarise } from "../suite/table.js";
 import { type Override, problemNames, resolveRun } from "../train/resolve.js";
 import { intFlag } from "./args.js";
 import { asUsage, asUsageAsync, UsageError } from "./errors.js";
 import { isProblemFile, loadProblemFile } from "./problemFile.js";
-import { executeRun } from "./train.js";
+import { type Executor, checkSweep, runSweep } from "./sweep.js";
 
 function list(s: string, what: string): string[] {
   const v = s
@@ -26,7 +27,11 @@ function list(s: string, what: string): string[] {
   return v;
 }
 
-/** `pinnlab bench suite [--problems a,b] [--presets plain,best] [--seeds n] [--budget min] ...` */
+/**
+ * `pinnlab bench suite [--problems a,b] [--presets plain,best] [--seeds n] [--budget min] ...`:
+ * a sweep over problems x presets x seeds, trained in this process by default (`--workers N`:
+ * N training processes; `--queue URL`: on `pinnlab worker`s).
+ */
 export async function benchSuite(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -38,8 +43,11 @@ export async function benchSuite(args: string[]): Promise<number> {
       steps: { type: "string" },
       store: { type: "string", default: "runs" },
       doc: { type: "string", default: "docs/BENCHMARKS.md" },
+      workers: { type: "string", default: "0" },
+      queue: { type: "string" },
     },
   });
+  const workers = intFlag("workers", values.workers, 0);
   const problems = list(values.problems, "problems");
   const known = problemNames();
   const sources = new Map<string, BuiltinProblem>();
@@ -82,32 +90,51 @@ export async function benchSuite(args: string[]): Promise<number> {
   );
   checkStore(values.store);
   const perRun = budgetMin === undefined ? undefined : (budgetMin * 60) / matrix.length;
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const runs: SuiteRun[] = [];
-  for (const m of matrix) {
-    const id = `${stamp}-suite-${m.problem}-${m.preset}-s${m.seed}`;
-    const dir = join(values.store, id);
-    asUsage(() => prepareRunDir(dir));
-    const metrics = await executeRun(m.run, dir, { stopAfterSeconds: perRun, preset: m.preset });
-    runs.push({
+  // the matrix is a sweep: every run recorded with its sweep id, runs that ended are kept (the
+  // same flags again only redraw the table), interrupted ones resume from their checkpoints
+  const spec = parseSpec(
+    {
+      name: "bench",
+      problems: problems.map((p) => (isProblemFile(p) ? resolve(p) : p)),
+      presets,
+      seeds,
+      ...(steps === undefined ? {} : { steps }),
+      ...(perRun === undefined ? {} : { budget: perRun }),
+    },
+    "bench suite",
+  );
+  const sweep = expandSpec(spec, { tagPrefix: "suite-" });
+  const loaded = await checkSweep(sweep, "bench suite");
+  const executor: Executor =
+    values.queue !== undefined
+      ? { kind: "queue", url: values.queue }
+      : workers === 0
+        ? { kind: "inline" }
+        : { kind: "pool", workers };
+  const recs = await runSweep(sweep, loaded, { storeDir: values.store, executor });
+  // the sweep's jobs come in the matrix's order (problems x presets x seeds)
+  const runs: SuiteRun[] = recs.map((r, i) => {
+    const m = matrix[i];
+    return {
       problem: m.problem,
       preset: m.preset,
       seed: m.seed,
       parameters: m.run.params,
-      status: metrics.status,
-      rel_l2: metrics.rel_l2,
-      steps: metrics.steps,
-      wall_s: metrics.wall_s,
-      id,
-    });
-  }
+      status: r.state,
+      rel_l2: r.relL2,
+      steps: r.steps ?? 0,
+      wall_s: r.wallS ?? 0,
+      id: r.runId,
+    };
+  });
   const rows = summarise(runs);
   const cmd = `pinnlab bench suite ${args.join(" ")}`.trim();
   const budget =
     budgetMin === undefined ? "none" : `${budgetMin} min (${perRun?.toFixed(0)} s per run)`;
   const body = [
     `Generated ${new Date().toISOString().slice(0, 10)} by \`${cmd}\` (time budget ${budget}; ` +
-      `runs stored as \`${values.store}/${stamp}-suite-*\`). Relative L2 error over each problem's ` +
+      `runs stored as \`${values.store}/${sweep.id}-suite-*\`, sweep ${sweep.id}). Relative L2 ` +
+      "error over each problem's " +
       "evaluation grid; mean, sample standard deviation and range over seeds 0..n-1. " +
       "The literature column lists published numbers for the same problem and parameters " +
       "(their setups differ: see `src/suite/literature.ts`).",

@@ -78,6 +78,10 @@ export interface TrainRunOptions {
   preset?: string;
   /** The autopilot's decisions (src/cli/autopilot.ts) that produced the run's configuration. */
   autopilot?: readonly AutopilotDecision[];
+  /** The sweep the run belongs to (`pinnlab sweep`), recorded in the store. */
+  sweepId?: string;
+  /** Write report.html at the end (default true; a sweep of many small runs may skip it). */
+  report?: boolean;
 }
 
 /**
@@ -99,6 +103,17 @@ export async function resolveRunDir(dir: string): Promise<ResolvedRun> {
     return resolveRun(await loadProblemFile(saved.problemFile), overrides);
   }
   return resolveRun(saved.problem, overrides);
+}
+
+/**
+ * Whether this run was started by a sweep pool or worker (src/sweep/jobs.ts sets the variable)
+ * that has since died: the process is then re-parented, so its parent pid changes. Checked at
+ * every logged step: the training loop may not yield to the event loop, so no signal or pipe
+ * event would be seen in time.
+ */
+function orphaned(): boolean {
+  const parent = process.env.PINNLAB_SWEEP_PARENT;
+  return parent !== undefined && String(process.ppid) !== parent;
 }
 
 /** A reference grid with the mask of a non-box domain (computed when the grid has none). */
@@ -161,20 +176,21 @@ export async function executeRun(
         ? (readRunJson(dir, "config.json").autopilot as AutopilotDecision[] | undefined)
         : undefined);
     const rec = recorder(store, loc.id, dir);
+    const insert = () =>
+      store.insertRun({
+        id: loc.id,
+        dir,
+        problem: problem.name,
+        seed: config.seed,
+        config: saved,
+        sweep_id: o.sweepId,
+      });
     let resume: TrainState | null = null;
     if (o.resume) {
       resume = readCheckpoint(dir);
       const from = resume?.step ?? 0;
       rec.truncate(from);
-      if (!store.get(loc.id)) {
-        store.insertRun({
-          id: loc.id,
-          dir,
-          problem: problem.name,
-          seed: config.seed,
-          config: saved,
-        });
-      }
+      if (!store.get(loc.id)) insert();
       store.updateRun(loc.id, { status: "running", message: "", pid: process.pid });
       store.addEvent(loc.id, "resume", from, { checkpoint: resume !== null });
       process.stderr.write(
@@ -184,7 +200,7 @@ export async function executeRun(
       );
     } else {
       writeAtomic(join(dir, "config.json"), JSON.stringify(saved, null, 2) + "\n");
-      store.insertRun({ id: loc.id, dir, problem: problem.name, seed: config.seed, config: saved });
+      insert();
       for (const d of o.autopilot ?? []) store.addEvent(loc.id, "autopilot", d.step, d);
     }
     const total = totalSteps(config);
@@ -202,6 +218,12 @@ export async function executeRun(
         for (const r of recs) appendRecord(rec.diagPath, r);
       },
       onRecord: (r: StepRecord) => {
+        if (orphaned()) {
+          // the sweep that started this run is gone (killed): stop rather than train for nobody;
+          // the run reads as interrupted and the sweep's next run resumes it
+          process.stderr.write("pinnlab: the sweep process that started this run is gone\n");
+          process.exit(1);
+        }
         appendRecord(rec.historyPath, r);
         // the dashboard's error curve: every record the trainer evaluated (evalEvery)
         if (r.rel_l2 !== undefined) {
@@ -321,7 +343,7 @@ export async function executeRun(
       pid: null,
     });
     try {
-      await writeReport(dir);
+      if (o.report !== false) await writeReport(dir);
     } catch (e) {
       process.stderr.write(`pinnlab: report.html not written: ${(e as Error).message}\n`);
     }

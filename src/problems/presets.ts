@@ -148,7 +148,7 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<MeasuredPrese
     plain: PLAIN,
     best: {
       set: { ...MARCH_SECOND_ORDER, bfgsSteps: 1500 },
-      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 1.5k, each window starting from the last one's extrapolation: 1.5e-4, limited by the initial state's kink at x = +-1 (docs/BENCHMARKS.md, second-order training)",
+      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 1.5k, each window starting from the last one's extrapolation: 1.0e-4 over seeds 0-2, limited by the initial state's kink at x = +-1 (docs/BENCHMARKS.md, second-order training)",
     },
   },
   helmholtz2d: {
@@ -161,8 +161,8 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<MeasuredPrese
   wave1d: {
     plain: PLAIN,
     best: {
-      set: { ...SECOND_ORDER, points: 1024, hard: "ic,bc", bfgsSteps: 6000 },
-      why: "float64 3 x 20 with u(0, x) and the Dirichlet data exact (hard=ic,bc), Adam 2k + SSBroyden 6k: 1.8e-4 (docs/BENCHMARKS.md, second-order training)",
+      set: { ...SECOND_ORDER, points: 1024, hard: "ic,bc", "w.ic_t": 10, bfgsSteps: 6000 },
+      why: "float64 3 x 20 with u(0, x) and the Dirichlet data exact (hard=ic,bc), u_t(0) weighted 10 (its error propagates undamped), Adam 2k + SSBroyden 6k: 8.3e-5 over seeds 0-2 (docs/BENCHMARKS.md, second-order training)",
     },
   },
   poisson1d: {

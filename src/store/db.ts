@@ -18,7 +18,7 @@ import { checkpointStep } from "./checkpoint.js";
 export const STORE_FILE = "pinnlab.db";
 /** "PINN" as SQLite's application_id. */
 const APP_ID = 0x50494e4e;
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE runs (
@@ -56,6 +56,36 @@ CREATE TABLE events (
 );
 `;
 
+/**
+ * Schema changes after version 1, in order: entry i takes a store from version i + 1 to i + 2.
+ * A new store runs them all after SCHEMA; an older one runs the ones it lacks when opened, so
+ * stores written by an earlier pinnlab stay readable (and are upgraded in place).
+ */
+const MIGRATIONS: readonly string[] = [
+  // 2: sweeps (`pinnlab sweep`): the sweep a run belongs to, the sweeps and their jobs
+  `
+ALTER TABLE runs ADD COLUMN sweep_id TEXT;
+CREATE TABLE sweeps (
+  id TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  spec TEXT NOT NULL
+);
+CREATE TABLE sweep_jobs (
+  sweep_id TEXT NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+  job_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  run_id TEXT NOT NULL,
+  config_key TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  job TEXT NOT NULL,
+  state TEXT NOT NULL,
+  message TEXT NOT NULL DEFAULT '',
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (sweep_id, job_id)
+);
+`,
+];
+
 /** A run's status: `running` while a process trains it (shown as `interrupted` once it is gone). */
 export type RunStatus = "running" | "completed" | "diverged" | "interrupted";
 
@@ -75,10 +105,42 @@ export interface RunRow {
   wall_s: number | null;
   rel_l2: number | null;
   pid: number | null;
+  /** The sweep the run belongs to (`pinnlab sweep`; null for a run trained on its own). */
+  sweep_id: string | null;
   /** config.json's content: problem, parameters, config, weights. */
   config: Record<string, unknown>;
   /** metrics.json's content once the run ended. */
   metrics: Record<string, unknown> | null;
+}
+
+/**
+ * A sweep job's state in the store: `queued` (not started, or waiting on the queue), `running`,
+ * the run's own end (`completed`, `diverged`), or `failed` (the job crashed: no run result).
+ */
+export type SweepJobState = "queued" | "running" | "completed" | "diverged" | "failed";
+
+/** One job of a sweep, as recorded by the process that submitted it. */
+export interface SweepJobRow {
+  sweep_id: string;
+  job_id: string;
+  /** Position in the sweep's expansion (the order jobs are listed and started in). */
+  seq: number;
+  run_id: string;
+  /** The job's configuration without its seed: jobs that differ only by seed share it. */
+  config_key: string;
+  seed: number;
+  /** The job as submitted (problem, preset, overrides, seed, budget). */
+  job: Record<string, unknown>;
+  state: SweepJobState;
+  message: string;
+  updated_at: string;
+}
+
+/** One sweep: its id, when it was first submitted and its spec. */
+export interface SweepRow {
+  id: string;
+  created_at: string;
+  spec: Record<string, unknown>;
 }
 
 /** A run event (rollback, resume, ...). */
@@ -93,6 +155,8 @@ export interface RunEvent {
 export interface RunFilter {
   problem?: string;
   status?: RunStatus;
+  /** Runs of this sweep only. */
+  sweep?: string;
 }
 
 /** Fields a run's row is updated with. */
@@ -108,7 +172,14 @@ export interface RunStore {
   /** The database file. */
   readonly path: string;
   /** Record a new run (status `running`, this process's pid). */
-  insertRun(r: { id: string; dir: string; problem: string; seed: number; config: object }): void;
+  insertRun(r: {
+    id: string;
+    dir: string;
+    problem: string;
+    seed: number;
+    config: object;
+    sweep_id?: string | null;
+  }): void;
   updateRun(id: string, u: RunUpdate): void;
   /** Record (or replace) a logged step record. */
   addStep(id: string, rec: { step: number; phase: string; loss: number }): void;
@@ -120,12 +191,21 @@ export interface RunStore {
   get(id: string): RunRow | null;
   steps(id: string): Record<string, unknown>[];
   events(id: string): RunEvent[];
+  /** Record a sweep and its jobs; a sweep or job already recorded is kept as it is. */
+  addSweep(id: string, spec: object, jobs: readonly Omit<SweepJobRow, "updated_at">[]): void;
+  sweeps(): SweepRow[];
+  /** A sweep's jobs in expansion order. */
+  sweepJobs(sweepId: string): SweepJobRow[];
+  setJobState(sweepId: string, jobId: string, state: SweepJobState, message: string): void;
+  /** Run `f` in one write transaction (all of it or none of it lands). */
+  transaction<T>(f: () => T): T;
   close(): void;
 }
 
-interface RawRow extends Omit<RunRow, "config" | "metrics"> {
+interface RawRow extends Omit<RunRow, "config" | "metrics" | "sweep_id"> {
   config: string;
   metrics: string | null;
+  sweep_id?: string | null;
 }
 
 function alive(pid: number | null): boolean {
@@ -183,6 +263,7 @@ export function openStore(dir: string, o: { create: boolean }): RunStore {
       db.pragma("journal_mode = WAL");
       db.transaction(() => {
         db.exec(SCHEMA);
+        for (const m of MIGRATIONS) db.exec(m);
         db.pragma(`application_id = ${APP_ID}`);
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
       })();
@@ -197,6 +278,15 @@ export function openStore(dir: string, o: { create: boolean }): RunStore {
     if (check !== "ok") fail(`corrupt run store (${check})`);
     db.pragma("journal_mode = WAL");
     db.pragma("foreign_keys = ON");
+    if (version < SCHEMA_VERSION) {
+      // an older store: add what it lacks, in one transaction per store
+      db.transaction(() => {
+        // another process may have upgraded it since we read the version
+        const v = db.pragma("user_version", { simple: true }) as number;
+        for (let i = Math.max(v, 1); i < SCHEMA_VERSION; i++) db.exec(MIGRATIONS[i - 1]);
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      }).immediate();
+    }
   } catch (e) {
     if (e instanceof StoreError) throw e;
     const code = (e as { code?: string }).code ?? "";
@@ -231,6 +321,7 @@ function storeOn(db: Database.Database, path: string): RunStore {
   const decode = (r: RawRow): RunRow => {
     const row: RunRow = {
       ...r,
+      sweep_id: r.sweep_id ?? null,
       config: parseJson(r.config, `${path}: run ${r.id} config`),
       metrics: r.metrics === null ? null : parseJson(r.metrics, `${path}: run ${r.id} metrics`),
     };
@@ -247,10 +338,21 @@ function storeOn(db: Database.Database, path: string): RunStore {
       guard(() =>
         db
           .prepare(
-            `INSERT INTO runs (id, dir, problem, status, seed, created_at, updated_at, pid, config)
-             VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
+            `INSERT INTO runs (id, dir, problem, status, seed, created_at, updated_at, pid, config,
+                               sweep_id)
+             VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)`,
           )
-          .run(r.id, r.dir, r.problem, r.seed, now(), now(), process.pid, JSON.stringify(r.config)),
+          .run(
+            r.id,
+            r.dir,
+            r.problem,
+            r.seed,
+            now(),
+            now(),
+            process.pid,
+            JSON.stringify(r.config),
+            r.sweep_id ?? null,
+          ),
       );
     },
     updateRun(id, u) {
@@ -290,7 +392,8 @@ function storeOn(db: Database.Database, path: string): RunStore {
       return rows.filter(
         (r) =>
           (f.problem === undefined || r.problem === f.problem) &&
-          (f.status === undefined || r.status === f.status),
+          (f.status === undefined || r.status === f.status) &&
+          (f.sweep === undefined || r.sweep_id === f.sweep),
       );
     },
     get(id) {
@@ -315,6 +418,68 @@ function storeOn(db: Database.Database, path: string): RunStore {
             .all(id) as { at: string; kind: string; step: number | null; detail: string }[],
       );
       return rows.map((r) => ({ ...r, detail: parseJson(r.detail, `${path}: run ${id} event`) }));
+    },
+    addSweep(id, spec, jobs) {
+      guard(() =>
+        db.transaction(() => {
+          db.prepare("INSERT OR IGNORE INTO sweeps (id, created_at, spec) VALUES (?, ?, ?)").run(
+            id,
+            now(),
+            JSON.stringify(spec),
+          );
+          const ins = db.prepare(
+            `INSERT OR IGNORE INTO sweep_jobs
+               (sweep_id, job_id, seq, run_id, config_key, seed, job, state, message, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          );
+          for (const j of jobs) {
+            ins.run(
+              id,
+              j.job_id,
+              j.seq,
+              j.run_id,
+              j.config_key,
+              j.seed,
+              JSON.stringify(j.job),
+              j.state,
+              j.message,
+              now(),
+            );
+          }
+        })(),
+      );
+    },
+    sweeps() {
+      const rows = guard(
+        () =>
+          db.prepare("SELECT id, created_at, spec FROM sweeps ORDER BY created_at DESC").all() as {
+            id: string;
+            created_at: string;
+            spec: string;
+          }[],
+      );
+      return rows.map((r) => ({ ...r, spec: parseJson(r.spec, `${path}: sweep ${r.id} spec`) }));
+    },
+    sweepJobs(sweepId) {
+      const rows = guard(
+        () =>
+          db
+            .prepare("SELECT * FROM sweep_jobs WHERE sweep_id = ? ORDER BY seq")
+            .all(sweepId) as (Omit<SweepJobRow, "job"> & { job: string })[],
+      );
+      return rows.map((r) => ({ ...r, job: parseJson(r.job, `${path}: job ${r.job_id}`) }));
+    },
+    setJobState(sweepId, jobId, state, message) {
+      guard(() =>
+        db
+          .prepare(
+            "UPDATE sweep_jobs SET state = ?, message = ?, updated_at = ? WHERE sweep_id = ? AND job_id = ?",
+          )
+          .run(state, message, now(), sweepId, jobId),
+      );
+    },
+    transaction(f) {
+      return guard(() => db.transaction(f).immediate());
     },
     close() {
       db.close();

@@ -15,7 +15,7 @@ import {
 import { join } from "node:path";
 
 /** Write a file atomically. */
-export function writeAtomic(path: string, data: string): void {
+export function writeAtomic(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, data);
   renameSync(tmp, path);

@@ -4,6 +4,7 @@
  * docs/BENCHMARKS.md that the table replaces.
  */
 import type { PresetName } from "../problems/presets.js";
+import { meanStd } from "../util/stats.js";
 import { literatureFor } from "./literature.js";
 
 /** One finished run of the suite. */
@@ -48,12 +49,7 @@ export function summarise(runs: readonly SuiteRun[]): SuiteRow[] {
     const errs = g
       .map((r) => r.rel_l2)
       .filter((v): v is number => v !== null && Number.isFinite(v));
-    const n = errs.length;
-    const mean = n ? errs.reduce((a, b) => a + b, 0) / n : null;
-    const std =
-      n > 1 && mean !== null
-        ? Math.sqrt(errs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1))
-        : null;
+    const { n, mean, std } = meanStd(errs);
     const lit = literatureFor(g[0].problem, g[0].preset, g[0].parameters);
     return {
       problem: g[0].problem,

@@ -34,8 +34,17 @@ interface Evaluators {
   readonly resid: ResidualObjective | null;
 }
 
-/** One second-order optimiser as the phase loop drives it. */
-interface Method<S extends { x: Float64Array; f: number }> {
+/** What the phase loop reads of any optimiser's state: the iterate and its loss. */
+interface PhaseState {
+  readonly x: Float64Array;
+  readonly f: number;
+}
+
+/**
+ * One second-order optimiser as the phase loop drives it. Declared with method syntax, so a
+ * `Method<BfgsState>` is a `Method<PhaseState>` (the loop hands each method only its own states).
+ */
+interface Method<S extends PhaseState> {
   /** Evaluates the objective at x0 and starts. */
   init(x0: Float64Array, ev: Evaluators): Promise<S>;
   /** The objective changed (a redrawn batch): evaluate it at the state's x, keep the curvature. */
@@ -103,8 +112,7 @@ const lmMethod = (c: TrainConfig): Method<LmState> => {
   };
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function methodFor(kind: SecondOrderKind, c: TrainConfig): Method<any> {
+function methodFor(kind: SecondOrderKind, c: TrainConfig): Method<PhaseState> {
   switch (kind) {
     case "lbfgs":
       return lbfgsMethod(c);
@@ -154,6 +162,19 @@ function saveBatches(b: Batches): Record<string, SavedBatch> {
     };
   }
   return out;
+}
+
+/**
+ * A checkpointed optimiser state, copied, with the fields every method has checked (the rest is
+ * the method's own, written by it).
+ * @throws when the checkpoint's state lacks its iterate or loss
+ */
+function restoreState(saved: Plain): PhaseState {
+  const s = copyPlain(saved);
+  if (!(s.x instanceof Float64Array) || typeof s.f !== "number") {
+    throw new Error("checkpoint: the second-order state has no iterate x or loss f");
+  }
+  return s as Plain & PhaseState;
 }
 
 function copyPlain(s: object): Plain {
@@ -221,11 +242,10 @@ export async function runSecondOrder(
   let obj = evaluators();
   const stepBase = saved ? saved.stepBase : ctx.steps;
   let it = saved ? saved.iter : 0;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  let state: any;
+  let state: PhaseState;
   if (saved) {
     ctx.t0 -= (resume?.wall_s ?? 0) * 1000;
-    state = copyPlain(saved.state);
+    state = restoreState(saved.state);
     ctx.steps = resume?.step ?? ctx.steps;
     truncateHistory(ctx, ctx.steps);
   } else {
@@ -233,14 +253,14 @@ export async function runSecondOrder(
   }
   const base = resume ?? ctx.adamEnd;
   const snapshot = (): TrainState => {
-    const x = Float64Array.from(state.x as Float64Array);
+    const x = Float64Array.from(state.x);
     const P = x.length;
     const second: SecondOrderSnapshot = {
       phase: index,
       kind,
       iter: it,
       stepBase,
-      state: copyPlain(state as object),
+      state: copyPlain(state),
       batches: saveBatches(batches),
       weights,
     };

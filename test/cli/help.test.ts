@@ -32,6 +32,8 @@ test("--help on every command and subcommand prints its usage", () => {
     [["bench", "step", "--help"], /pinnlab bench step --problem/],
     [["bench", "gemm", "--help"], /pinnlab bench gemm/],
     [["bench", "suite", "--help"], /pinnlab bench suite \[--problems/],
+    [["sweep", "--help"], /pinnlab sweep SPEC\.json[\s\S]*pinnlab sweep status\|results SWEEP/],
+    [["worker", "--help"], /pinnlab worker --queue redis:\/\/HOST:PORT/],
   ];
   for (const [args, usage] of cases) {
     const r = runCli(args);
