@@ -471,6 +471,13 @@ export function validateTrainConfig(c: TrainConfig): void {
       `causalChunks: points (${c.points}) must be a multiple of causalChunks (${c.causalChunks})`,
     );
   }
+  if (c.outputScale === "data" && c.windows > 1) {
+    // each window's problem has its own initial values, so its own scale: a window started from
+    // the previous network would start from a differently scaled output
+    throw new Error(
+      `outputScale: data is not supported with time marching (windows ${c.windows}): set outputScale=none`,
+    );
+  }
   if (c.causalEpsMax < c.causalEps) {
     throw new Error(`causalEpsMax: ${c.causalEpsMax} is below causalEps (${c.causalEps})`);
   }

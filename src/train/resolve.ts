@@ -9,7 +9,6 @@ import {
   DEFAULT_RECIPE,
   canRedraw,
   PRESETS,
-  PRESET_TABLE,
   isPreset,
   presetOverrides,
 } from "../problems/presets.js";
@@ -63,15 +62,15 @@ export function presetFor(builtin: BuiltinProblem, preset: string): Override[] {
 }
 
 /**
- * The preset a run gets when none is named: the default recipe for a problem nobody measured (a
- * problem file, or a problem without an entry in the preset table), none for the zoo's problems,
- * whose own defaults stay what their tests and the literature's reproductions expect.
+ * The preset a run gets when none is named: the default recipe for a problem file (nobody measured
+ * it), none for the zoo's problems, whose own defaults stay what their tests and the literature's
+ * reproductions expect, and none for a factory handed to `resolveRun` in the library, whose caller
+ * sets its keys on the vanilla defaults (examples/lotka-volterra.ts does; the library's recipe is
+ * `defaultRecipeConfig()` or `--preset default`).
  * @example implicitPreset(getProblem("burgers")); // undefined
  */
 export function implicitPreset(builtin: BuiltinProblem): "default" | undefined {
-  return builtin.source !== undefined || !Object.hasOwn(PRESET_TABLE, builtin.name)
-    ? "default"
-    : undefined;
+  return builtin.source !== undefined ? "default" : undefined;
 }
 
 /**

@@ -36,6 +36,15 @@ test("a problem file trains with the default recipe; --preset plain is the vanil
   // built-in problems keep their own defaults unless a preset is named
   assert.deepEqual(resolveRun("burgers", []).config, resolveRun("burgers", [], "plain").config);
   assert.equal(resolveRun("burgers", [], "default").config.optimizer, "adam+ssbroyden");
+  // each time window has its own initial values, so output scaling and marching are refused
+  assert.throws(() => resolveRun(beam, [["windows", 4]]), /outputScale: data is not supported/);
+  assert.equal(
+    resolveRun(beam, [
+      ["windows", 4],
+      ["outputScale", "none"],
+    ]).config.windows,
+    4,
+  );
 });
 
 test("a factory's own training defaults apply over the recipe", () => {
