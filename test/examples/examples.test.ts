@@ -72,13 +72,13 @@ test("examples/reaction-inverse.ts: kf and D within 5% after 50 Adam + 150 SSBro
   assert.ok(value(out, "rel_l2") < 1e-2, out);
 });
 
-test("examples/lorenz-inverse.ts: C1, C2, C3 within 1% after 200 Adam + 600 SSBroyden steps", () => {
-  const out = runExample("examples/lorenz-inverse.ts", 200);
-  // measured C1 9.98687 (1.3e-3), C2 14.9911 (5.9e-4), C3 2.66770 (3.9e-4), 13 s; 150 + 450
-  // leaves C1 2% off; the full budget (1000 + 3000) reaches 3e-7 to 3e-6 on seeds 0-2
+test("examples/lorenz-inverse.ts: C1, C2, C3 within 5% after 150 Adam + 450 SSBroyden steps", () => {
+  const out = runExample("examples/lorenz-inverse.ts", 150);
+  // measured C1 9.79695 (2.0e-2), C2 14.9889 (7.4e-4), C3 2.63696 (1.1e-2), 8 s; 200 + 600 gives
+  // 1.3e-3 (13 s), the full budget (1000 + 3000) 3e-7 to 3e-6 on seeds 0-2
   const truth: Record<string, number> = { C1: 10, C2: 15, C3: 8 / 3 };
   for (const [k, v] of Object.entries(truth)) {
-    assert.ok(Math.abs(value(out, k) / v - 1) < 0.01, `${k}:\n${out}`);
+    assert.ok(Math.abs(value(out, k) / v - 1) < 0.05, `${k}:\n${out}`);
   }
 });
 
