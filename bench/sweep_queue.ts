@@ -31,6 +31,7 @@ function spec(round: number, mode: string): string {
     JSON.stringify({
       name: `${mode}${round}`,
       problems: ["convection"],
+      presets: ["plain"],
       set: { optimizer: "adam", width: 8, depth: 2, points: 64, bcPoints: 16, evalEvery: 0 },
       seeds: N,
       steps: 40,

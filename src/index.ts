@@ -174,7 +174,7 @@ export {
 } from "./export/model.js";
 export { exportModel, ExportError, type ExportInfo } from "./export/build.js";
 export { modelToOnnx, ONNX_OPSET } from "./export/onnx.js";
-export { resolveRun, type ResolvedRun, type Override } from "./train/resolve.js";
+export { resolveRun, commandPreset, type ResolvedRun, type Override } from "./train/resolve.js";
 export { trainRun, type RunOutcome, type RunHooks } from "./train/run.js";
 export type { Window } from "./train/marching.js";
 export { PROBLEMS, getProblem, type BuiltinProblem, type ParamSpec } from "./problems/index.js";

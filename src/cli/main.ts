@@ -38,10 +38,10 @@ const HELP: Record<string, string> = {
                                         built-in name or a problem file (./heat.ts) whose
                                         default export is a problem or a problemFactory
       --preset plain|best|default
-                        the vanilla PINN, the best measured configuration (built-in
-                        problems), or the default recipe for problems nobody tuned:
-                        float64 3 x 20 tanh, Adam 2k then SSBroyden 2k on RAD points
-                        (a problem file's default; plain is its vanilla PINN)
+                        the vanilla PINN, the best measured configuration (a built-in
+                        problem's default), or the default recipe for problems nobody
+                        tuned: float64 3 x 20 tanh, Adam 2k then SSBroyden 2k on RAD
+                        points (a problem file's default; plain is its vanilla PINN)
       --set auto=true   autopilot: a probe of autoSteps steps, the doctor's checks, the
                         fixes they name applied, then the run (recorded as events)
       --set key=value   (repeatable) any training key, problem parameter or w.<term> weight
@@ -117,11 +117,12 @@ const HELP: Record<string, string> = {
 `,
 };
 HELP["bench unseen"] =
-  `  pinnlab bench unseen [--dir bench/unseen] [--only a,b] [--presets plain,default]
+  `  pinnlab bench unseen [--dir bench/unseen] [--only a,b] [--presets plain,default,autopilot]
       [--set key=value] [--store DIR] [--doc FILE|-]
                                         train the problems nobody tuned (problem files with
                                         exact solutions), print rel L2 and CPU seconds per
-                                        preset, write the table into docs/BENCHMARKS.md
+                                        preset (autopilot: the default recipe with auto=true),
+                                        write the table into docs/BENCHMARKS.md
 `;
 HELP.bench = HELP["bench step"] + HELP["bench gemm"] + HELP["bench suite"] + HELP["bench unseen"];
 
@@ -175,17 +176,18 @@ async function listProblems(): Promise<string> {
 function defaultRecipeLine(): string {
   const sets = Object.entries(DEFAULT_RECIPE.set).map(([k, v]) => `${k}=${v}`);
   return [
-    `--preset default, the recipe for problems nobody tuned (what a problem file trains with`,
-    `  unless another preset is named; built-in problems keep their own defaults; no RAD redraws`,
+    `Without --preset, \`pinnlab train\` trains a built-in problem with its --preset best and a`,
+    `problem file with --preset default, the recipe for problems nobody tuned (no RAD redraws`,
     `  off a box domain): ${sets.join(" ")}`,
     `  [${DEFAULT_RECIPE.why}]`,
   ].join("\n");
 }
 
 async function trainHelp(problem: string): Promise<string> {
-  const { resolveRun, TRAIN_SCHEMA, loadProblem } = await heavy();
+  const { resolveRun, commandPreset, TRAIN_SCHEMA, loadProblem } = await heavy();
   const p = await asUsageAsync(() => loadProblem(problem));
-  const r = asUsage(() => resolveRun(p, []));
+  const preset = commandPreset(p);
+  const r = asUsage(() => resolveRun(p, [], preset));
   const cfg = r.config as unknown as Record<string, unknown>;
   const lines = [
     `pinnlab train ${problem} [--set key=value]... [--steps N] [--seed S] [--out DIR]`,
@@ -196,7 +198,12 @@ async function trainHelp(problem: string): Promise<string> {
     lines.push(`  ${k.padEnd(18)} ${String(s.default).padEnd(12)} ${s.doc}`);
   lines.push("", "term weights:");
   for (const [k, w] of Object.entries(r.weights)) lines.push(`  w.${k.padEnd(16)} ${w}`);
-  lines.push("", "training keys:");
+  lines.push(
+    "",
+    preset === undefined
+      ? "training keys:"
+      : `training keys (as trained without --preset, i.e. with --preset ${preset}):`,
+  );
   for (const [k, s] of Object.entries(TRAIN_SCHEMA)) {
     const type = s.kind === "enum" ? s.choices.join("|") : s.kind;
     lines.push(`  ${k.padEnd(18)} ${String(cfg[k]).padEnd(12)} ${s.doc} (${type})`);
@@ -291,7 +298,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(await trainHelp(name));
         return 0;
       }
-      const { parseSet, resolveRun, runTraining, loadProblem } = await heavy();
+      const { parseSet, resolveRun, commandPreset, runTraining, loadProblem } = await heavy();
       const overrides: Override[] = asUsage(() => (values.set ?? []).map(parseSet));
       if (values.steps !== undefined) {
         const n = Number(values.steps);
@@ -308,17 +315,23 @@ async function main(argv: string[]): Promise<number> {
         overrides.push(["seed", n]);
       }
       const problem = await asUsageAsync(() => loadProblem(name));
-      const run = asUsage(() => resolveRun(problem, overrides, values.preset));
+      const preset = values.preset ?? commandPreset(problem);
+      if (values.preset === undefined && preset !== undefined) {
+        process.stderr.write(
+          `pinnlab: no --preset: ${name} trains with its measured --preset ${preset} (--preset plain is the vanilla PINN)\n`,
+        );
+      }
+      const run = asUsage(() => resolveRun(problem, overrides, preset));
       const stamp = new Date().toISOString().replace(/[:.]/g, "-");
       const out = values.out ?? `runs/${stamp}-${run.problem.name}`;
       // a foreign or corrupt store beside the run is refused before anything is written
       const storeDir = dirname(resolve(out));
       checkStore(storeDir);
       asUsage(() => prepareRunDir(out));
-      if (!run.config.auto) return runTraining(run, out, { ...runOpts, preset: values.preset });
+      if (!run.config.auto) return runTraining(run, out, { ...runOpts, preset });
       const { autopilot } = await import("./autopilot.js");
       const a = await autopilot(run, (m) => process.stderr.write(`pinnlab: ${m}\n`));
-      return runTraining(a.run, out, { ...runOpts, preset: values.preset, autopilot: a.decisions });
+      return runTraining(a.run, out, { ...runOpts, preset, autopilot: a.decisions });
     }
     case "diagnose":
       return (await import("./diagnose.js")).diagnose(rest);

@@ -1,7 +1,8 @@
 /**
  * `pinnlab bench unseen`: train every problem file of `bench/unseen/` (problems outside the zoo,
- * written through the public API, each with an exact solution) under each named preset (`plain`,
- * the vanilla PINN; `default`, the recipe a problem file gets when no preset is named), record
+ * written through the public API, each with an exact solution) under each named column (`plain`,
+ * the vanilla PINN; `default`, the recipe a problem file gets when no preset is named;
+ * `autopilot`, that recipe with `auto=true`: probe, the doctor's checks, their fixes), record
  * every run in the store, and write the table of rel L2 error and CPU seconds per problem to
  * stdout and into docs/BENCHMARKS.md (its marked section). CPU time is the process's own
  * (`process.cpuUsage`), so runs sharing the machine with other jobs are still compared fairly.
@@ -9,7 +10,8 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
-import { isPreset, type PresetName, PRESETS } from "../problems/presets.js";
+import { type PresetName, PRESETS } from "../problems/presets.js";
+import type { AutopilotDecision } from "../diagnostics/autopilot.js";
 import { checkStore } from "../store/db.js";
 import { prepareRunDir, writeAtomic } from "../store/rundir.js";
 import { alignedTable, replaceSection } from "../suite/table.js";
@@ -22,11 +24,22 @@ import { executeRun } from "./train.js";
 export const UNSEEN_BEGIN = "<!-- pinnlab bench unseen: begin (generated, do not edit) -->";
 export const UNSEEN_END = "<!-- pinnlab bench unseen: end -->";
 
-/** One trained (problem, preset) of the unseen suite. */
+/** A column of the unseen table: a preset, or the default recipe with the autopilot on. */
+export type UnseenColumn = PresetName | "autopilot";
+
+/** The columns, in the table's order. */
+export const UNSEEN_COLUMNS: readonly UnseenColumn[] = [...PRESETS, "autopilot"];
+
+/** True when `s` names a column. */
+export function isUnseenColumn(s: string): s is UnseenColumn {
+  return (UNSEEN_COLUMNS as readonly string[]).includes(s);
+}
+
+/** One trained (problem, column) of the unseen suite. */
 export interface UnseenRun {
   readonly file: string;
   readonly problem: string;
-  readonly preset: PresetName;
+  readonly preset: UnseenColumn;
   readonly status: string;
   readonly rel_l2: number | null;
   readonly cpu_s: number;
@@ -43,15 +56,15 @@ export function unseenFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
-/** Table cells per problem and preset: [rel L2, CPU seconds], as printed. */
-export type UnseenCells = Map<string, Map<PresetName, readonly [string, string]>>;
+/** Table cells per problem and column: [rel L2, CPU seconds], as printed. */
+export type UnseenCells = Map<string, Map<UnseenColumn, readonly [string, string]>>;
 
 /** The cells of finished runs. */
 export function runCells(runs: readonly UnseenRun[]): UnseenCells {
   const cells: UnseenCells = new Map();
   for (const r of runs) {
     const err = r.rel_l2 === null ? r.status : r.rel_l2.toExponential(1);
-    const row = cells.get(r.problem) ?? new Map<PresetName, readonly [string, string]>();
+    const row = cells.get(r.problem) ?? new Map<UnseenColumn, readonly [string, string]>();
     row.set(r.preset, [
       r.status === "completed" ? err : `${err} (${r.status})`,
       r.cpu_s.toFixed(0),
@@ -84,10 +97,10 @@ export function parseSection(doc: string): { cells: UnseenCells; commands: strin
   for (const line of table.slice(2)) {
     const row = split(line);
     const problem = row[0].replace(/`/g, "");
-    const m = new Map<PresetName, readonly [string, string]>();
+    const m = new Map<UnseenColumn, readonly [string, string]>();
     for (let j = 1; j + 1 < head.length; j += 2) {
-      const preset = head[j].split(" ")[0];
-      if (isPreset(preset) && row[j] !== "") m.set(preset, [row[j], row[j + 1]]);
+      const column = head[j].split(" ")[0];
+      if (isUnseenColumn(column) && row[j] !== "") m.set(column, [row[j], row[j + 1]]);
     }
     cells.set(problem, m);
   }
@@ -95,12 +108,13 @@ export function parseSection(doc: string): { cells: UnseenCells; commands: strin
 }
 
 /**
- * The table: one row per problem (sorted), rel L2 and CPU seconds per preset (in PRESETS order).
+ * The table: one row per problem (sorted), rel L2 and CPU seconds per column (in UNSEEN_COLUMNS
+ * order).
  * @example unseenTable(runCells(runs))
  */
 export function unseenTable(cells: UnseenCells): string {
   const problems = [...cells.keys()].sort();
-  const presets = PRESETS.filter((p) => problems.some((n) => cells.get(n)?.has(p)));
+  const presets = UNSEEN_COLUMNS.filter((p) => problems.some((n) => cells.get(n)?.has(p)));
   const head = ["problem", ...presets.flatMap((p) => [`${p} rel L2`, `${p} CPU s`])];
   const body = problems.map((name) => [
     `\`${name}\``,
@@ -109,7 +123,9 @@ export function unseenTable(cells: UnseenCells): string {
   return alignedTable(head, body);
 }
 
-/** `pinnlab bench unseen [--dir bench/unseen] [--only a,b] [--presets plain,default] ...` */
+/**
+ * `pinnlab bench unseen [--dir bench/unseen] [--only a,b] [--presets plain,default,autopilot] ...`
+ */
 export async function benchUnseen(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -131,10 +147,12 @@ export async function benchUnseen(args: string[]): Promise<number> {
     }
     files = files.filter((f) => want.includes(basename(f, ".ts")));
   }
-  const presets = values.presets.split(",").map((p): PresetName => {
-    if (!isPreset(p.trim()))
-      throw new UsageError(`--presets: unknown preset "${p}" (known: ${PRESETS.join(", ")})`);
-    return p.trim() as PresetName;
+  const presets = values.presets.split(",").map((p): UnseenColumn => {
+    if (!isUnseenColumn(p.trim()))
+      throw new UsageError(
+        `--presets: unknown preset "${p}" (known: ${UNSEEN_COLUMNS.join(", ")})`,
+      );
+    return p.trim() as UnseenColumn;
   });
   const sets: Override[] = asUsage(() => (values.set ?? []).map(parseSet));
   // resolve everything before training anything, so a bad file or override fails at once
@@ -142,7 +160,12 @@ export async function benchUnseen(args: string[]): Promise<number> {
   for (const file of files) {
     const source = await asUsageAsync(() => loadProblemFile(file));
     for (const preset of presets) {
-      const run = asUsage(() => resolveRun(source, sets, preset));
+      // the autopilot column: the default recipe with auto=true (the user's --set still wins)
+      const run = asUsage(() =>
+        preset === "autopilot"
+          ? resolveRun(source, [["auto", true], ...sets], "default")
+          : resolveRun(source, sets, preset),
+      );
       matrix.push({ file, preset, run });
     }
   }
@@ -194,7 +217,21 @@ export async function benchUnseen(args: string[]): Promise<number> {
     const dir = join(values.store, id);
     asUsage(() => prepareRunDir(dir));
     const c0 = process.cpuUsage();
-    const metrics = await executeRun(m.run, dir, { preset: m.preset });
+    // the autopilot's probe counts in the run's CPU time, as it does for `pinnlab train`
+    let run = m.run;
+    let decisions: readonly AutopilotDecision[] | undefined;
+    if (run.config.auto) {
+      const { autopilot } = await import("./autopilot.js");
+      const tag = `${basename(m.file, ".ts")}: autopilot`;
+      const a = await autopilot(run, (s) => process.stderr.write(`pinnlab: ${tag}: ${s}\n`));
+      run = a.run;
+      decisions = a.decisions;
+    }
+    const preset: PresetName = m.preset === "autopilot" ? "default" : m.preset;
+    const metrics = await executeRun(run, dir, {
+      preset,
+      ...(decisions ? { autopilot: decisions } : {}),
+    });
     const cpu = process.cpuUsage(c0);
     runs.push({
       file: m.file,

@@ -6,7 +6,9 @@
  * (measured on bench/unseen/furnace.ts: rel L2 0.71). With `outputScale=data` the network's raw
  * output N_f is multiplied by s_f, the largest |value| of the field's value data (Dirichlet and
  * initial values, observations), so N_f is of order one again: u_f = s_f N_f. Fields whose data
- * are all zero (or which have none) keep s_f = 1.
+ * are all zero (or which have none) keep s_f = 1, and so do fields whose data are zero up to
+ * round-off: sin(4 pi) = -4.9e-16 on poisson1d's ends once made helmholtz2d's and poisson1d's
+ * scale 5e-16, and the quasi-Newton line search failed at its first iteration.
  *
  * This is the output half of the usual nondimensionalisation (e.g. Wang, Wang & Perdikaris,
  * "An expert's guide to training physics-informed neural networks", 2023, section 3.1:
@@ -30,10 +32,13 @@ export type OutputScaleKind = "none" | "data";
 /** Points drawn per condition to measure its values (a fixed seed: the scales are reproducible). */
 const PROBE_POINTS = 256;
 
+/** Data no larger than this are zero up to round-off (sin(k pi) in float64 is ~1e-16 k). */
+export const ROUND_OFF = 1e-10;
+
 /**
  * The scale of each field: the largest |value| its value data take (Dirichlet and initial values
  * at PROBE_POINTS points drawn with a fixed seed, every observation), or 1 when that is zero or
- * there are none.
+ * there are none, or when it is round-off ({@link ROUND_OFF}).
  * @returns one positive scale per field, in the problem's field order
  * @example outputScales(furnace) // [1300]: u(0) = 300, u(1) = 1300
  */
@@ -73,7 +78,7 @@ export function outputScales(problem: Problem): number[] {
       if (Number.isFinite(v) && v > largest[f]) largest[f] = v;
     }
   }
-  return largest.map((v) => (v > 0 ? v : 1));
+  return largest.map((v) => (v > ROUND_OFF ? v : 1));
 }
 
 /** Every channel of field f times scales[f] (consumes the jet). */

@@ -17,8 +17,9 @@
  * User `--set` overrides apply after the preset. The benchmark suite asks for presets by name.
  */
 
-import type { Problem } from "../problem/problem.js";
-import { type TrainConfig, applyOverrides, defaultTrainConfig } from "../train/config.js";
+import { RECIPE_OVERRIDES, SECOND_ORDER } from "../train/recipe.js";
+
+export { canRedraw, defaultRecipeConfig } from "../train/recipe.js";
 
 /** The preset names. */
 export const PRESETS = ["plain", "best", "default"] as const;
@@ -62,23 +63,6 @@ const MARCH = {
 const PLAIN: Preset = { set: {}, why: "the problem's defaults: MLP, fixed weights, no mitigation" };
 
 /**
- * The second-order recipe (issue 10; Urban, Stefanou & Pons, J. Comput. Phys. 2024; Kiyani et al.
- * 2025): a small float64 network (3 hidden layers of 20) on the fused float64 kernels, a short
- * Adam warm-up, then self-scaled Broyden with a strong-Wolfe line search on a fixed point set that
- * residual-based sampling redraws every 500 iterations. No adaptive weights.
- */
-const SECOND_ORDER = {
-  precision: "float64",
-  width: 20,
-  depth: 3,
-  optimizer: "adam+ssbroyden",
-  steps: 2000,
-  lr: 2e-3,
-  bfgsPoints: 4096,
-  redrawEvery: 500,
-} as const;
-
-/**
  * Time marching with the second-order recipe in every window: convection's cure (the optimiser
  * alone does not cure beta = 30, docs/BENCHMARKS.md) with float64 SSBroyden's accuracy.
  */
@@ -102,7 +86,7 @@ const MARCH_SECOND_ORDER = {
  * without which a solution of order 1e3 stalls at rel L2 0.71.
  */
 export const DEFAULT_RECIPE: Preset = {
-  set: { ...SECOND_ORDER, bfgsSteps: 2000, outputScale: "data" },
+  set: RECIPE_OVERRIDES,
   why: "float64 3 x 20, Adam 2k + SSBroyden 2k on 4,096 RAD points, outputs scaled by their data: rel L2 1.3e-7 .. 3.7e-4 on the 13 problems of bench/unseen/, 60-126 s CPU each (docs/BENCHMARKS.md, problems nobody tuned)",
 };
 
@@ -208,25 +192,4 @@ export function presetOverrides(problem: string, preset: PresetName): PresetOver
       throw new Error(`unknown preset ${String(never)}`);
     }
   }
-}
-
-/**
- * True when a problem's residual points can be redrawn by RAD (src/train/adaptive.ts): a box
- * domain, and no residual that integrates (its batch carries quadrature rows). Elsewhere the
- * default recipe keeps its second-order points fixed (`redrawEvery=0`).
- * @example canRedraw(getProblem("burgers").build({ nu: 0.01 / Math.PI })); // true
- */
-export function canRedraw(problem: Problem): boolean {
-  return !problem.domain.shape && !problem.terms.some((t) => t.quadratureNodes !== undefined);
-}
-
-/**
- * The default recipe as a whole configuration, for `train()` in the library: what `pinnlab train
- * ./problem.ts` uses when no preset is named (see {@link DEFAULT_RECIPE}). Given the problem, the
- * RAD redraws are left out where they cannot run ({@link canRedraw}), as the command line does.
- * @example const r = await train({ problem, config: defaultRecipeConfig(problem) });
- */
-export function defaultRecipeConfig(problem?: Problem): TrainConfig {
-  const c = applyOverrides(defaultTrainConfig(), Object.entries(DEFAULT_RECIPE.set));
-  return problem && !canRedraw(problem) ? { ...c, redrawEvery: 0 } : c;
 }

@@ -11,7 +11,10 @@ import { PRESETS, type PresetName, isPreset } from "../problems/presets.js";
 /** A value of a training key, problem parameter or weight, as `--set` takes it. */
 export type SetValue = string | number | boolean;
 
-/** A job's preset: a named preset, or `none`: none named (a built-in's own defaults; a problem file's default recipe). */
+/**
+ * A job's preset: a named preset, or `none`: none named, as `pinnlab train` without `--preset`
+ * (a built-in problem's measured best, a problem file's default recipe).
+ */
 export type SweepPreset = PresetName | "none";
 
 /** A validated sweep spec (see {@link parseSpec} for the file format). */

@@ -8,6 +8,7 @@ import type { Problem } from "../problem/problem.js";
 import {
   DEFAULT_RECIPE,
   canRedraw,
+  PRESET_TABLE,
   PRESETS,
   isPreset,
   presetOverrides,
@@ -62,15 +63,30 @@ export function presetFor(builtin: BuiltinProblem, preset: string): Override[] {
 }
 
 /**
- * The preset a run gets when none is named: the default recipe for a problem file (nobody measured
- * it), none for the zoo's problems, whose own defaults stay what their tests and the literature's
- * reproductions expect, and none for a factory handed to `resolveRun` in the library, whose caller
- * sets its keys on the vanilla defaults (examples/lotka-volterra.ts does; the library's recipe is
- * `defaultRecipeConfig()` or `--preset default`).
+ * The preset `resolveRun` applies when none is named: the default recipe under the defaults of a
+ * problem file (nobody measured it); none for the zoo's problems, whose own defaults stay what
+ * their tests and the literature's reproductions expect, and none for a factory handed to
+ * `resolveRun` in the library, whose caller sets its keys on the vanilla defaults
+ * (examples/lotka-volterra.ts does; the library's recipe is `train()` without a configuration,
+ * `defaultRecipeConfig()` or `--preset default`). `pinnlab train` names one first
+ * ({@link commandPreset}).
  * @example implicitPreset(getProblem("burgers")); // undefined
  */
 export function implicitPreset(builtin: BuiltinProblem): "default" | undefined {
   return builtin.source !== undefined ? "default" : undefined;
+}
+
+/**
+ * The preset `pinnlab train` (and a sweep job without one) uses when none is named (issue 14):
+ * `best` for the zoo's problems, their measured configuration (each preset's `why` names the
+ * measurement in docs/BENCHMARKS.md; `--preset plain` is the vanilla PINN), and none for a
+ * problem file, which then trains with the default recipe ({@link implicitPreset}).
+ * @example commandPreset(getProblem("burgers")); // "best"
+ */
+export function commandPreset(builtin: BuiltinProblem): "best" | undefined {
+  return builtin.source === undefined && Object.hasOwn(PRESET_TABLE, builtin.name)
+    ? "best"
+    : undefined;
 }
 
 /**

@@ -17,6 +17,7 @@ import { errorProbe } from "./evaluate.js";
 import type { RunContext } from "./context.js";
 import { checkPhaseMemory, isSecondOrder, parsePhases, phasePoints } from "./phases.js";
 import { runSecondOrder } from "./secondOrder.js";
+import { defaultRecipeConfig } from "./recipe.js";
 import { prepare, validateWeights } from "./setup.js";
 import type { TrainOptions, TrainResult } from "./types.js";
 
@@ -24,12 +25,17 @@ export { networkFor, prepare, sampleBatches, validateWeights } from "./setup.js"
 export type { RollbackEvent, StepRecord, TrainOptions, TrainResult } from "./types.js";
 
 /**
- * Train a PINN for a problem: run the configuration's optimiser phases in order.
+ * Train a PINN for a problem: run the configuration's optimiser phases in order. Without a
+ * configuration, or with only some keys, the rest comes from the default recipe (float64 3 x 20,
+ * Adam then self-scaled Broyden on RAD points; Urban, Stefanou & Pons, J. Comput. Phys. 2024);
+ * `defaultTrainConfig()` is the vanilla PINN.
+ * @throws naming an unknown key or an invalid combination of keys, before anything trains
  * @example
- * const r = await train({ problem: burgers.build({ nu: 0.01 / Math.PI }), config: defaultTrainConfig() });
+ * const r = await train({ problem: burgers.build({ nu: 0.01 / Math.PI }) }); // the default recipe
+ * const v = await train({ problem, config: defaultTrainConfig() }); // the vanilla PINN
  */
 export async function train(o: TrainOptions): Promise<TrainResult> {
-  const { config: c } = o;
+  const c = defaultRecipeConfig(o.problem, o.config);
   validateWeights(o.problem, o.weights ?? {});
   const { problem, net } = prepare(o.problem, c);
   const phases = parsePhases(c.optimizer);
@@ -108,6 +114,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const coefficients =
     ctx.status === "completed" ? ((await readCoefficients(net, params)) ?? {}) : {};
   return {
+    config: c,
     net,
     params,
     coefficients,

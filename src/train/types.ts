@@ -38,6 +38,8 @@ export interface StepRecord {
 
 /** What `train` returns. */
 export interface TrainResult {
+  /** The configuration trained (the options' keys over the default recipe). */
+  config: TrainConfig;
   net: Network;
   params: NetParams;
   history: StepRecord[];
@@ -77,7 +79,12 @@ export interface RollbackEvent {
 /** Inputs of `train`. */
 export interface TrainOptions {
   problem: Problem;
-  config: TrainConfig;
+  /**
+   * The training configuration: a whole one (e.g. `defaultTrainConfig()`, the vanilla PINN), some
+   * keys over the default recipe (`{ steps: 500 }`), or nothing for the default recipe itself
+   * (src/train/recipe.ts, issue 14).
+   */
+  config?: Partial<TrainConfig>;
   /** Fixed weight per term name (missing names weigh 1). */
   weights?: Readonly<Record<string, number>>;
   onRecord?: (r: StepRecord) => void;

@@ -25,6 +25,8 @@ before(() => {
   const r = runCli([
     "train",
     "klein-gordon",
+    "--preset",
+    "plain",
     "--steps",
     "15",
     "--set",

@@ -41,10 +41,15 @@ test("--help on every command and subcommand prints its usage", () => {
     assert.match(r.stdout, usage, args.join(" "));
     assert.equal(r.stderr, "", args.join(" "));
   }
-  // the problem-specific listing is unchanged
+  // the problem-specific listing shows the keys a run without --preset trains with: the zoo's best
   const t = runCli(["train", "poisson1d", "--help"]);
   assert.equal(t.status, 0, show(t));
-  assert.match(t.stdout, /training keys:/);
+  assert.match(
+    t.stdout,
+    /training keys \(as trained without --preset, i\.e\. with --preset best\):/,
+  );
+  assert.match(t.stdout, /^ {2}precision {10}float64 /m);
+  assert.match(t.stdout, /^ {2}bfgsSteps {10}4000 /m);
   // serve refuses a store directory that does not exist, before listening
   const s = runCli(["serve", "--store", "/no/such/dir", "--port", "0"]);
   assert.equal(s.status, 2, show(s));

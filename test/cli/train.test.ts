@@ -81,6 +81,8 @@ test("train convection (beta=1, 150 Adam steps) writes a complete, consistent ru
   const r = runCli([
     "train",
     "convection",
+    "--preset",
+    "plain",
     "--set",
     "beta=1",
     "--steps",
@@ -133,6 +135,8 @@ test("train helmholtz2d (steady 2-D) writes a complete, consistent run", () => {
   const r = runCli([
     "train",
     "helmholtz2d",
+    "--preset",
+    "plain",
     "--steps",
     "40",
     "--set",
@@ -176,6 +180,8 @@ test("train writes progress to stderr only, one summary line to stdout", () => {
   const r = runCli([
     "train",
     "poisson1d",
+    "--preset",
+    "plain",
     "--steps",
     "20",
     "--set",
@@ -194,4 +200,23 @@ test("train writes progress to stderr only, one summary line to stdout", () => {
   const progress = r.stderr.split("\n").filter(Boolean);
   assert.equal(progress.length, 3, show(r));
   assert.ok(progress.every((l) => l.startsWith("poisson1d adam ")));
+});
+
+test("train <built-in> without --preset trains its measured best, and says so", () => {
+  const dir = path.join(tempDir(), "run");
+  const tiny = ["--set", "bfgsSteps=3", "--set", "points=64", "--set", "bfgsPoints=64"];
+  const r = runCli(["train", "poisson1d", "--steps", "5", ...tiny, "--no-report", "--out", dir]);
+  assert.equal(r.status, 0, show(r));
+  assert.match(r.stderr, /no --preset: poisson1d trains with its measured --preset best/);
+  const saved = JSON.parse(readFileSync(path.join(dir, "config.json"), "utf8")) as {
+    preset?: string;
+    config: Record<string, unknown>;
+  };
+  assert.equal(saved.preset, "best");
+  // the best preset's keys (src/problems/presets.ts), under the user's
+  assert.equal(saved.config.precision, "float64");
+  assert.equal(saved.config.optimizer, "adam+ssbroyden");
+  assert.equal(saved.config.width, 20);
+  assert.equal(saved.config.bfgsSteps, 3);
+  assert.equal(saved.config.steps, 5);
 });

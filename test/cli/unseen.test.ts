@@ -8,6 +8,7 @@ import { after, test } from "node:test";
 import {
   UNSEEN_BEGIN,
   UNSEEN_END,
+  type UnseenColumn,
   parseSection,
   runCells,
   unseenTable,
@@ -57,7 +58,7 @@ test("bench unseen: the default recipe solves the beam and a 1e3 solution where 
 });
 
 test("bench unseen: a later command's cells merge into the table an earlier one wrote", () => {
-  const run = (problem: string, preset: "plain" | "default", rel: number, cpu: number) => ({
+  const run = (problem: string, preset: UnseenColumn, rel: number, cpu: number) => ({
     file: `${problem}.ts`,
     problem,
     preset,
@@ -83,4 +84,11 @@ test("bench unseen: a later command's cells merge into the table an earlier one 
   const table = unseenTable(merged);
   assert.match(table, /\| `a` +\| 5\.0e-1 +\| 20 +\| +\| +\|/);
   assert.match(table, /\| `b` +\| 3\.9e\+0 +\| 190 +\| 3\.7e-6 +\| 120 +\|/);
+  // the autopilot column comes after the presets and reads back
+  for (const [p, row] of runCells([run("a", "autopilot", 2.5e-5, 31)]))
+    merged.set(p, new Map([...(merged.get(p) ?? new Map()), ...row]));
+  const withAuto = unseenTable(merged);
+  assert.match(withAuto, /\| default CPU s \| autopilot rel L2 \| autopilot CPU s \|/);
+  assert.match(withAuto, /\| `a` +\| 5\.0e-1 +\| 20 +\| +\| +\| 2\.5e-5 +\| 31 +\|/);
+  assert.deepEqual(parseSection(replaceSection("# B\n", withAuto, markers)).cells, merged);
 });

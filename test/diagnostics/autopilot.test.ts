@@ -82,6 +82,8 @@ test("pinnlab train --set auto=true: helmholtz2d's imbalance switches to grad-no
   const r = runCli([
     "train",
     "helmholtz2d",
+    "--preset",
+    "plain",
     ...["--set", "auto=true", "--set", "autoSteps=200", "--steps", "30"],
     ...["--set", "bfgsSteps=5", "--set", "checkpointEvery=0", "--out", out],
   ]);

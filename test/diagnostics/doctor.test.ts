@@ -146,6 +146,8 @@ test("diagnose --run DIR measures the saved run's checkpoint: the same evidence 
       "bin/pinnlab.js",
       "train",
       "helmholtz2d",
+      "--preset",
+      "plain",
       "--steps",
       "200",
       "--set",

@@ -1,6 +1,6 @@
 // The default recipe for problems nobody tuned (issue 14): a problem file trains with it unless a
-// preset is named, `--preset plain` stays the vanilla PINN, built-in problems keep their defaults;
-// output scaling measures each field's data and scales the network's every jet channel by it.
+// preset is named, `--preset plain` stays the vanilla PINN, `pinnlab train` gives a built-in
+// problem its measured best; `train()` without a configuration trains the recipe; output scaling measures each field's data and scales the network's every jet channel by it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadProblemFile } from "../../src/cli/problemFile.js";
@@ -17,8 +17,10 @@ import { outputScales } from "../../src/nets/scaling.js";
 import { problemFactory } from "../../src/problems/factory.js";
 import { DEFAULT_RECIPE, canRedraw, defaultRecipeConfig } from "../../src/problems/presets.js";
 import { defaultTrainConfig } from "../../src/train/config.js";
-import { resolveRun } from "../../src/train/resolve.js";
+import { commandPreset, resolveRun } from "../../src/train/resolve.js";
+import { getProblem } from "../../src/problems/index.js";
 import { networkFor } from "../../src/train/setup.js";
+import { Rng } from "../../src/util/rng.js";
 
 test("a problem file trains with the default recipe; --preset plain is the vanilla PINN", async () => {
   const beam = await loadProblemFile("bench/unseen/beam.ts");
@@ -33,8 +35,11 @@ test("a problem file trains with the default recipe; --preset plain is the vanil
   }
   assert.deepEqual(resolveRun(beam, [], "plain").config, defaultTrainConfig(), "plain: vanilla");
   assert.equal(resolveRun(beam, [["width", 7]]).config.width, 7, "the user's --set wins");
-  // built-in problems keep their own defaults unless a preset is named
+  // resolveRun keeps a built-in problem's own defaults unless a preset is named; the command
+  // names its best (a problem file's none: the recipe above)
   assert.deepEqual(resolveRun("burgers", []).config, resolveRun("burgers", [], "plain").config);
+  assert.equal(commandPreset(getProblem("burgers")), "best");
+  assert.equal(commandPreset(beam), undefined);
   assert.equal(resolveRun("burgers", [], "default").config.optimizer, "adam+ssbroyden");
   // each time window has its own initial values, so output scaling and marching are refused
   assert.throws(() => resolveRun(beam, [["windows", 4]]), /outputScale: data is not supported/);
@@ -73,6 +78,12 @@ test("output scales come from each field's value data; the network's jets scale 
   const heat = (await loadProblemFile("bench/unseen/heat2d.ts")).build({});
   const [s] = outputScales(heat);
   assert.ok(s > 0.95 && s <= 1, `heat2d scale ${s}`);
+  // u(+-1) = sin(+-4 pi) is zero up to round-off (4.9e-16): no scale, not a scale of 5e-16
+  const poisson = resolveRun("poisson1d", []).problem;
+  const ends = poisson.terms.find((t) => t.name === "bc")?.sample(new Rng(0), 8, "uniform");
+  const largest = Math.max(...Array.from(ends?.target ?? [], Math.abs));
+  assert.ok(largest > 0 && largest < 1e-15, `poisson1d's end values ${largest}`);
+  assert.deepEqual(outputScales(poisson), [1]);
   // every channel (value and derivatives) of the scaled network is 1300 x the unscaled one's
   await startEngine();
   const c = { ...defaultRecipeConfig(), width: 8, depth: 2 };
@@ -126,4 +137,28 @@ test("on a disk the recipe keeps its second-order points fixed (RAD needs a box)
   const err = relativeL2(pred.values, ref.values, mask);
   tree.dispose(r.params);
   assert.ok(err < 1e-2, `rel L2 ${err}`);
+});
+
+test("train() without a configuration trains the default recipe; some keys go over it", async () => {
+  const problem = resolveRun("poisson1d", []).problem;
+  const keys = { steps: 4, bfgsSteps: 3, points: 32, bfgsPoints: 32, bcPoints: 2, logEvery: 1 };
+  const r = await train({ problem, config: keys });
+  assert.equal(r.status, "completed", r.message);
+  assert.deepEqual(r.config, defaultRecipeConfig(problem, keys));
+  assert.equal(r.config.precision, "float64");
+  assert.equal(r.config.outputScale, "data");
+  assert.equal(r.config.redrawEvery, 500, "a box domain keeps the recipe's RAD redraws");
+  // the recipe's phases ran: 4 Adam steps, then self-scaled Broyden
+  const phases = new Set(r.history.map((h) => h.phase));
+  assert.deepEqual([...phases], ["adam", "ssbroyden"]);
+  assert.ok(Number.isFinite(r.finalTerms.res));
+  // keys are checked before anything trains, the culprit named
+  await assert.rejects(
+    train({ problem, config: { stepz: 3 } as never }),
+    /config\.stepz: unknown training key/,
+  );
+  await assert.rejects(
+    train({ problem, config: { weighting: "self-adaptive", resampleEvery: 10 } }),
+    /resampleEvery/,
+  );
 });

@@ -46,6 +46,8 @@ test("report.html renders every plot in headless Chromium, offline", async (t) =
   const r = runCli([
     "train",
     "convection",
+    "--preset",
+    "plain",
     "--steps",
     "40",
     "--set",

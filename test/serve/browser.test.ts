@@ -29,6 +29,8 @@ test("a run page follows a CLI training live", async (t) => {
       bin,
       "train",
       "convection",
+      "--preset",
+      "plain",
       "--steps",
       "8000",
       "--set",

@@ -23,6 +23,8 @@ const bin = path.join(repoRoot, "bin", "pinnlab.js");
 
 /** Tiny convection settings that still exercise every piece of state a checkpoint holds. */
 const TINY = [
+  "--preset",
+  "plain",
   "--set",
   "width=8",
   "--set",
@@ -169,6 +171,8 @@ test("divergence: rollbacks with a smaller lr, then status diverged with its mes
   const r = runCli([
     "train",
     "poisson1d",
+    "--preset",
+    "plain",
     "--steps",
     "40",
     "--set",
@@ -264,6 +268,8 @@ test("a corrupt checkpoint or history is named, not a crash", () => {
   const r = runCli([
     "train",
     "poisson1d",
+    "--preset",
+    "plain",
     "--steps",
     "10",
     "--set",

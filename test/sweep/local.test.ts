@@ -37,6 +37,7 @@ test("local pool: killed sweep resumes, a diverging job fails alone, a finished 
   const spec = writeSpec(dir, {
     name: "local",
     problems: ["convection"],
+    presets: ["plain"],
     set: { ...TINY_SET, divergenceRetries: 0 },
     grid: { lr: [0.001, 0.002, 1e30] },
     seeds: [0],

@@ -42,6 +42,7 @@ test("12 jobs on 2 workers, one SIGKILLed mid-job: 12 results, none lost or doub
     const spec = writeSpec(dir, {
       name: "q",
       problems: ["convection"],
+      presets: ["plain"],
       set: TINY_SET,
       grid: { beta: [1, 2, 3] },
       seeds: 4,

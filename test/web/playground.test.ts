@@ -129,7 +129,14 @@ test("the playground trains convection in a Web Worker", async (t) => {
       `${k}=${String(v)}`,
     ]);
     const out = path.join(tmp, "runs", "cli-convection");
-    const args = [path.join(repoRoot, "bin", "pinnlab.js"), "train", "convection", ...sets];
+    const args = [
+      path.join(repoRoot, "bin", "pinnlab.js"),
+      "train",
+      "convection",
+      "--preset",
+      "plain",
+      ...sets,
+    ];
     const cli = await new Promise<{ code: number | null; stderr: string }>((ok) => {
       const c = execFile(process.execPath, [...args, "--out", out], {
         cwd: tmp,
