@@ -1,5 +1,5 @@
 /**
- * `pinnlab sweep`: expand a spec (a JSON file, or flags) into jobs, check every job before
+ * `pinnlab sweep`: expand a spec (a JSON or YAML file, or flags) into jobs, check every job before
  * anything runs, record the sweep in the store, and train the jobs that have not ended: on a
  * local pool of `pinnlab train` child processes (default), in this process (`--workers 0`, the
  * benchmark suite's default), or on a BullMQ queue that `pinnlab worker`s take jobs from
@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
 import type { BuiltinProblem } from "../problems/index.js";
 import { type RunStore, type SweepJobState, checkStore, openStore } from "../store/db.js";
 import { StoreError } from "../store/errors.js";
@@ -107,7 +108,30 @@ async function specFromFlags(v: {
   };
 }
 
-/** Read a spec file (JSON). */
+/**
+ * Parse a spec file's text: YAML when the name ends in `.yaml` or `.yml` (YAML 1.2 core schema:
+ * strings, numbers, booleans, null, lists and maps; a repeated key is an error), JSON otherwise.
+ * Either gives the same object to {@link parseSpec}.
+ * @throws UsageError, one line naming the file and the first syntax error
+ * @example parseSpecText("problems: [convection]\nseeds: 2\n", "spec.yaml"); // { problems: ["convection"], seeds: 2 }
+ */
+export function parseSpecText(text: string, file: string): unknown {
+  if (/\.ya?ml$/i.test(file)) {
+    try {
+      return parseYaml(text, { schema: "core" }) as unknown;
+    } catch (e) {
+      const first = (e as Error).message.split("\n")[0].replace(/:$/, "");
+      throw new UsageError(`${file}: not YAML (${first})`);
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new UsageError(`${file}: not JSON (${(e as Error).message})`);
+  }
+}
+
+/** Read a spec file (JSON, or YAML by its extension). */
 function readSpecFile(file: string): unknown {
   let text: string;
   try {
@@ -115,11 +139,7 @@ function readSpecFile(file: string): unknown {
   } catch (e) {
     throw new UsageError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new UsageError(`${file}: not JSON (${(e as Error).message})`);
-  }
+  return parseSpecText(text, file);
 }
 
 /** Problem files as absolute paths (relative ones are relative to `base`), names kept. */
