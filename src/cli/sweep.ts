@@ -34,9 +34,14 @@ import {
 import { intFlag } from "./args.js";
 import { UsageError, asUsage, asUsageAsync } from "./errors.js";
 
-/** Where a sweep's jobs run. */
+/**
+ * Where a sweep's jobs run. A queue's `artifacts` is the shared directory that carries
+ * checkpoints and results instead of Redis (`--artifacts DIR`).
+ */
 export type Executor =
-  { kind: "inline" } | { kind: "pool"; workers: number } | { kind: "queue"; url: string };
+  | { kind: "inline" }
+  | { kind: "pool"; workers: number }
+  | { kind: "queue"; url: string; artifacts?: string };
 
 /** The default ceiling on a sweep's job count (`--max-jobs`). */
 export const MAX_JOBS = 1000;
@@ -453,7 +458,9 @@ export async function runSweep(
 ): Promise<JobRecord[]> {
   const queue =
     o.executor.kind === "queue"
-      ? await (await import("./sweepQueue.js")).connectSubmitter(o.executor.url)
+      ? await (
+          await import("./sweepQueue.js")
+        ).connectSubmitter(o.executor.url, o.executor.artifacts ?? null)
       : null;
   mkdirSync(o.storeDir, { recursive: true });
   const store = openStore(o.storeDir, { create: true });
@@ -590,7 +597,8 @@ async function sweepReport(kind: "status" | "results", args: string[]): Promise<
 }
 
 /**
- * `pinnlab sweep SPEC|--problems ... [--workers N | --queue URL] [--store DIR]`, and
+ * `pinnlab sweep SPEC|--problems ... [--workers N | --queue URL [--artifacts DIR]] [--store DIR]`,
+ * and
  * `pinnlab sweep status|results SWEEP [--store DIR] [--json]`.
  * @returns 0 when every job completed, 1 when one failed or diverged
  */
@@ -610,6 +618,7 @@ export async function sweep(args: string[]): Promise<number> {
       "no-report": { type: "boolean" },
       workers: { type: "string" },
       queue: { type: "string" },
+      artifacts: { type: "string" },
       store: { type: "string", default: "runs" },
       "max-jobs": { type: "string", default: String(MAX_JOBS) },
       json: { type: "boolean" },
@@ -647,9 +656,16 @@ export async function sweep(args: string[]): Promise<number> {
   if (values.queue !== undefined && values.workers !== undefined) {
     throw new UsageError("sweep: --workers runs jobs here, --queue on workers: give one");
   }
+  if (values.artifacts !== undefined && values.queue === undefined) {
+    throw new UsageError("sweep: --artifacts DIR goes with --queue URL (the workers share DIR)");
+  }
   const executor: Executor =
     values.queue !== undefined
-      ? { kind: "queue", url: values.queue }
+      ? {
+          kind: "queue",
+          url: values.queue,
+          ...(values.artifacts === undefined ? {} : { artifacts: values.artifacts }),
+        }
       : values.workers === undefined
         ? { kind: "pool", workers: availableParallelism() }
         : intFlag("workers", values.workers, 0) === 0
