@@ -79,8 +79,9 @@ const HELP: Record<string, string> = {
                                         read-only dashboard over the run store (default
                                         runs/, http://127.0.0.1:8750); /play is the playground
 `,
-  sweep: `  pinnlab sweep SPEC.json [--workers N | --queue redis://HOST:PORT] [--store DIR]
-      [--max-jobs N] [--json]           train every job of a sweep (problems x presets x
+  sweep: `  pinnlab sweep SPEC.json|SPEC.yaml [--workers N | --queue redis://HOST:PORT
+      [--artifacts DIR]] [--store DIR] [--max-jobs N] [--json]
+                                        train every job of a sweep (problems x presets x
                                         --set grid x seeds) into the store; jobs that ended
                                         are skipped, interrupted ones resume from checkpoints
   pinnlab sweep --problems a,b [--presets plain,best] [--set key=v1,v2,...] [--seeds N]
@@ -88,14 +89,18 @@ const HELP: Record<string, string> = {
                                         the same from flags; --set key=a,b sweeps key
       --workers N       N local training processes (default: the CPU count; 0: this process)
       --queue URL       put the jobs on a BullMQ queue for pinnlab worker; results come back
+      --artifacts DIR   checkpoints and results through DIR, shared with the workers,
+                        instead of Redis
   pinnlab sweep status|results SWEEP [--store DIR] [--json]
                                         a sweep's jobs, or per configuration the mean, spread
                                         and range over seeds with failures and their messages
 `,
-  worker: `  pinnlab worker --queue redis://HOST:PORT [--concurrency K] [--work DIR]
-      [--lock MS] [--stalled-interval MS]
+  worker: `  pinnlab worker --queue redis://HOST:PORT [--artifacts DIR] [--concurrency K]
+      [--work DIR] [--lock MS] [--stalled-interval MS]
                                         train sweep jobs from the queue; checkpoints go to
-                                        Redis, so a job whose worker dies resumes elsewhere.
+                                        Redis (or DIR, when the sweep was submitted with
+                                        --artifacts), so a job whose worker dies resumes
+                                        elsewhere. Problem files come in the jobs' data.
                                         SIGTERM: finish the current jobs and exit (twice:
                                         stop now, jobs go back to the queue)
 `,

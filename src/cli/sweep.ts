@@ -1,5 +1,5 @@
 /**
- * `pinnlab sweep`: expand a spec (a JSON file, or flags) into jobs, check every job before
+ * `pinnlab sweep`: expand a spec (a JSON or YAML file, or flags) into jobs, check every job before
  * anything runs, record the sweep in the store, and train the jobs that have not ended: on a
  * local pool of `pinnlab train` child processes (default), in this process (`--workers 0`, the
  * benchmark suite's default), or on a BullMQ queue that `pinnlab worker`s take jobs from
@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
 import type { BuiltinProblem } from "../problems/index.js";
 import { type RunStore, type SweepJobState, checkStore, openStore } from "../store/db.js";
 import { StoreError } from "../store/errors.js";
@@ -33,9 +34,14 @@ import {
 import { intFlag } from "./args.js";
 import { UsageError, asUsage, asUsageAsync } from "./errors.js";
 
-/** Where a sweep's jobs run. */
+/**
+ * Where a sweep's jobs run. A queue's `artifacts` is the shared directory that carries
+ * checkpoints and results instead of Redis (`--artifacts DIR`).
+ */
 export type Executor =
-  { kind: "inline" } | { kind: "pool"; workers: number } | { kind: "queue"; url: string };
+  | { kind: "inline" }
+  | { kind: "pool"; workers: number }
+  | { kind: "queue"; url: string; artifacts?: string };
 
 /** The default ceiling on a sweep's job count (`--max-jobs`). */
 export const MAX_JOBS = 1000;
@@ -107,7 +113,30 @@ async function specFromFlags(v: {
   };
 }
 
-/** Read a spec file (JSON). */
+/**
+ * Parse a spec file's text: YAML when the name ends in `.yaml` or `.yml` (YAML 1.2 core schema:
+ * strings, numbers, booleans, null, lists and maps; a repeated key is an error), JSON otherwise.
+ * Either gives the same object to {@link parseSpec}.
+ * @throws UsageError, one line naming the file and the first syntax error
+ * @example parseSpecText("problems: [convection]\nseeds: 2\n", "spec.yaml"); // { problems: ["convection"], seeds: 2 }
+ */
+export function parseSpecText(text: string, file: string): unknown {
+  if (/\.ya?ml$/i.test(file)) {
+    try {
+      return parseYaml(text, { schema: "core" }) as unknown;
+    } catch (e) {
+      const first = (e as Error).message.split("\n")[0].replace(/:$/, "");
+      throw new UsageError(`${file}: not YAML (${first})`);
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new UsageError(`${file}: not JSON (${(e as Error).message})`);
+  }
+}
+
+/** Read a spec file (JSON, or YAML by its extension). */
 function readSpecFile(file: string): unknown {
   let text: string;
   try {
@@ -115,11 +144,7 @@ function readSpecFile(file: string): unknown {
   } catch (e) {
     throw new UsageError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new UsageError(`${file}: not JSON (${(e as Error).message})`);
-  }
+  return parseSpecText(text, file);
 }
 
 /** Problem files as absolute paths (relative ones are relative to `base`), names kept. */
@@ -433,7 +458,9 @@ export async function runSweep(
 ): Promise<JobRecord[]> {
   const queue =
     o.executor.kind === "queue"
-      ? await (await import("./sweepQueue.js")).connectSubmitter(o.executor.url)
+      ? await (
+          await import("./sweepQueue.js")
+        ).connectSubmitter(o.executor.url, o.executor.artifacts ?? null)
       : null;
   mkdirSync(o.storeDir, { recursive: true });
   const store = openStore(o.storeDir, { create: true });
@@ -570,7 +597,8 @@ async function sweepReport(kind: "status" | "results", args: string[]): Promise<
 }
 
 /**
- * `pinnlab sweep SPEC|--problems ... [--workers N | --queue URL] [--store DIR]`, and
+ * `pinnlab sweep SPEC|--problems ... [--workers N | --queue URL [--artifacts DIR]] [--store DIR]`,
+ * and
  * `pinnlab sweep status|results SWEEP [--store DIR] [--json]`.
  * @returns 0 when every job completed, 1 when one failed or diverged
  */
@@ -590,6 +618,7 @@ export async function sweep(args: string[]): Promise<number> {
       "no-report": { type: "boolean" },
       workers: { type: "string" },
       queue: { type: "string" },
+      artifacts: { type: "string" },
       store: { type: "string", default: "runs" },
       "max-jobs": { type: "string", default: String(MAX_JOBS) },
       json: { type: "boolean" },
@@ -627,9 +656,16 @@ export async function sweep(args: string[]): Promise<number> {
   if (values.queue !== undefined && values.workers !== undefined) {
     throw new UsageError("sweep: --workers runs jobs here, --queue on workers: give one");
   }
+  if (values.artifacts !== undefined && values.queue === undefined) {
+    throw new UsageError("sweep: --artifacts DIR goes with --queue URL (the workers share DIR)");
+  }
   const executor: Executor =
     values.queue !== undefined
-      ? { kind: "queue", url: values.queue }
+      ? {
+          kind: "queue",
+          url: values.queue,
+          ...(values.artifacts === undefined ? {} : { artifacts: values.artifacts }),
+        }
       : values.workers === undefined
         ? { kind: "pool", workers: availableParallelism() }
         : intFlag("workers", values.workers, 0) === 0

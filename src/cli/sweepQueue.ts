@@ -1,14 +1,17 @@
 /**
  * The submitting side of a queued sweep (`pinnlab sweep --queue redis://HOST:PORT`): put the
  * jobs that have not ended on the BullMQ queue (job id = run id, so a job already queued is not
- * queued twice), follow them, and write each result into this store exactly once.
+ * queued twice), follow them, and write each result into this store exactly once. With
+ * `--artifacts DIR` the results arrive as directories in DIR (src/sweep/artifacts.ts) instead of
+ * base64 in Redis; a problem file's text rides in each of its jobs' data.
  */
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { RunStore } from "../store/db.js";
 import { writeAtomic } from "../store/rundir.js";
+import { artifactsToken, readResult, removeRunArtifacts } from "../sweep/artifacts.js";
 import {
   QUEUE_NAME,
   type QueueJobData,
@@ -19,6 +22,8 @@ import {
   connectionOptions,
   parseRedisUrl,
   redisLost,
+  type ShippedFile,
+  shipProblemFile,
 } from "../sweep/queue.js";
 import type { Sweep, SweepJob } from "../sweep/spec.js";
 import { UsageError } from "./errors.js";
@@ -50,8 +55,33 @@ export interface Submitter {
 }
 
 /**
+ * A queued job's result files: from the result itself (base64), or from the directory it names
+ * under `artifacts` (the submitter's `--artifacts DIR`).
+ * @throws naming the directory when the files cannot be read, or when the result is in a shared
+ * directory and this submitter has none
+ */
+export function resultFiles(
+  runId: string,
+  r: QueueResult,
+  artifacts: string | null,
+): Record<string, Buffer> {
+  if (r.artifacts === undefined) {
+    return Object.fromEntries(
+      Object.entries(r.files).map(([n, b64]) => [n, Buffer.from(b64, "base64")]),
+    );
+  }
+  if (artifacts === null) {
+    throw new Error(
+      `its result is in a shared directory (${r.artifacts}): submit the sweep with --artifacts DIR`,
+    );
+  }
+  return readResult(artifacts, runId, r.artifacts);
+}
+
+/**
  * Record a queued job's result in the store, once: a job whose result is already recorded (it ran
  * twice, or this sweep was submitted again) is left as it is.
+ * @param got the run directory's files ({@link resultFiles})
  * @returns whether this call recorded it
  */
 export function recordResult(
@@ -60,13 +90,14 @@ export function recordResult(
   sweepId: string,
   job: SweepJob,
   r: QueueResult,
+  got: Readonly<Record<string, Buffer>>,
   timing: QueueTiming | null = null,
 ): boolean {
   const done = store.sweepJobs(sweepId).find((j) => j.job_id === job.id);
   if (done && (done.state === "completed" || done.state === "diverged")) return false;
   const dir = join(storeDir, job.runId);
   mkdirSync(dir, { recursive: true });
-  const files = Object.entries(r.files).map(([n, b64]) => [n, Buffer.from(b64, "base64")] as const);
+  const files = Object.entries(got);
   // the files first (rewritten whole if a previous attempt left some), then the rows in one
   // transaction: a crash in between leaves the job unrecorded, and the next attempt redoes both
   for (const [name, data] of files) writeAtomic(join(dir, name), data);
@@ -111,12 +142,20 @@ export function recordResult(
 /**
  * Connect to the queue's Redis; an unreachable Redis is the user's input error (one line, exit
  * 2), found before anything is recorded or queued.
- * @throws UsageError naming the URL
+ * @param artifacts the shared directory for checkpoints and results (created when missing), or
+ * null: they go through Redis
+ * @throws UsageError naming the URL, or the directory when it cannot be used
  */
-export async function connectSubmitter(url: string): Promise<Submitter> {
+export async function connectSubmitter(
+  url: string,
+  artifacts: string | null = null,
+): Promise<Submitter> {
   let addr;
   let redis: Redis;
+  let token: string | null = null;
+  const root = artifacts === null ? null : resolve(artifacts);
   try {
+    if (root !== null) token = artifactsToken(root);
     addr = parseRedisUrl(url, "--queue");
     redis = await connectRedis(addr, "--queue", "pinnlab sweep");
   } catch (e) {
@@ -129,8 +168,23 @@ export async function connectSubmitter(url: string): Promise<Submitter> {
   return {
     async run(sweep, jobs, store, storeDir, display) {
       const byId = new Map(jobs.map((j) => [j.runId, j]));
+      // a problem file is named by its absolute path (built-in names never are): read it once
+      const texts = new Map<string, ShippedFile>();
+      const dataOf = (job: SweepJob): QueueJobData => {
+        let shipped: ShippedFile | undefined;
+        if (isAbsolute(job.problem)) {
+          shipped = texts.get(job.problem) ?? shipProblemFile(job.problem);
+          texts.set(job.problem, shipped);
+        }
+        return {
+          sweepId: sweep.id,
+          job,
+          ...(token === null ? {} : { artifacts: { token } }),
+          ...(shipped ? { problemFile: shipped } : {}),
+        };
+      };
       for (const job of jobs) {
-        const data: QueueJobData = { sweepId: sweep.id, job };
+        const data = dataOf(job);
         // a job id that is already on the queue is not added again (BullMQ keeps the first)
         await queue.add("train", data, { jobId: job.runId, removeOnComplete: false });
         const state = await queue.getJobState(job.runId);
@@ -139,6 +193,11 @@ export async function connectSubmitter(url: string): Promise<Submitter> {
           await (await queue.getJob(job.runId))?.retry("failed");
         }
         store.setJobState(sweep.id, job.id, "queued", "");
+      }
+      if (jobs.length > 0) {
+        display.note(
+          `${jobs.length} jobs queued on ${url}${root === null ? "" : ` (artifacts in ${root})`}`,
+        );
       }
       const started = new Set<string>();
       while (byId.size > 0) {
@@ -158,15 +217,27 @@ export async function connectSubmitter(url: string): Promise<Submitter> {
             if (!j) continue;
             byId.delete(runId);
             started.delete(runId);
-            if (state === "completed") {
-              const r = j.returnvalue as QueueResult;
-              recordResult(store, storeDir, sweep.id, job, r, {
+            const r = state === "completed" ? (j.returnvalue as QueueResult) : null;
+            let files: Record<string, Buffer> | null = null;
+            let unreadable = "";
+            if (r) {
+              try {
+                files = resultFiles(runId, r, root);
+              } catch (e) {
+                unreadable = (e as Error).message;
+              }
+            }
+            if (r && files) {
+              recordResult(store, storeDir, sweep.id, job, r, files, {
                 added: j.timestamp,
                 started: j.processedOn ?? null,
                 finished: j.finishedOn ?? null,
                 recorded: Date.now(),
               });
               display.end(runId, r.status, r.status === "completed" ? `by ${r.worker}` : r.message);
+            } else if (unreadable) {
+              store.setJobState(sweep.id, job.id, "failed", unreadable);
+              display.end(runId, "failed", unreadable);
             } else {
               const message = j.failedReason || "failed on the queue (no reason given)";
               store.setJobState(sweep.id, job.id, "failed", message);
@@ -174,9 +245,10 @@ export async function connectSubmitter(url: string): Promise<Submitter> {
             }
             // its checkpoint is no longer needed (the worker removes it too; a crash may not)
             await redis.del(checkpointKey(runId));
+            if (root !== null && !unreadable) removeRunArtifacts(root, runId);
           } else if (state === "unknown") {
             // removed from the queue behind our back: queue it again
-            await queue.add("train", { sweepId: sweep.id, job }, { jobId: runId });
+            await queue.add("train", dataOf(job), { jobId: runId });
           }
         }
         if (byId.size > 0) await new Promise((res) => setTimeout(res, 200));

@@ -5,17 +5,29 @@
  * another worker) the next one resumes from that checkpoint instead of step 0. The run's files
  * and events go back as the job's result; the submitter records them in its store.
  *
+ * With `--artifacts DIR` (a directory every machine shares, at any path), the jobs of a sweep
+ * submitted with `--artifacts` put their checkpoints and results there instead of in Redis
+ * (src/sweep/artifacts.ts); jobs submitted without it still use Redis. A problem file travels as
+ * text in the job's data and is trained from a copy when this machine lacks it.
+ *
  * SIGTERM (or SIGINT): take no new job, finish the current ones, exit 0. A second one: stop the
  * trainings now and put their jobs back on the queue; they resume from their last checkpoint.
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DelayedError, type Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { checkpointStep } from "../store/checkpoint.js";
 import { openStore } from "../store/db.js";
+import {
+  checkArtifacts,
+  dropCheckpoints,
+  restoreCheckpoint,
+  saveCheckpoint,
+  saveResult,
+} from "../sweep/artifacts.js";
 import { crashMessage, runEnd, startTrain, type TrainChild, trainArgs } from "../sweep/jobs.js";
 import {
   CHECKPOINT_FILES,
@@ -25,9 +37,11 @@ import {
   checkpointKey,
   connectRedis,
   connectionOptions,
+  localProblemFile,
   packDir,
   parseRedisUrl,
   redisLost,
+  setProblemPath,
 } from "../sweep/queue.js";
 import { intFlag } from "./args.js";
 import { UsageError } from "./errors.js";
@@ -47,8 +61,18 @@ async function restore(redis: Redis, runId: string, dir: string): Promise<number
   return Number(saved.step?.toString("utf8") ?? "0");
 }
 
+/** Whether `path` is a directory. */
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /**
- * `pinnlab worker --queue URL [--concurrency K] [--work DIR] [--lock MS] [--stalled-interval MS]`
+ * `pinnlab worker --queue URL [--artifacts DIR] [--concurrency K] [--work DIR] [--lock MS]
+ * [--stalled-interval MS]`
  * @returns 0 after a clean shutdown
  */
 export async function worker(args: string[]): Promise<number> {
@@ -56,6 +80,7 @@ export async function worker(args: string[]): Promise<number> {
     args,
     options: {
       queue: { type: "string" },
+      artifacts: { type: "string" },
       concurrency: { type: "string", default: "1" },
       work: { type: "string" },
       lock: { type: "string", default: "30000" },
@@ -66,6 +91,12 @@ export async function worker(args: string[]): Promise<number> {
   const concurrency = intFlag("concurrency", values.concurrency, 1);
   const lockMs = intFlag("lock", values.lock, 100);
   const stalledMs = intFlag("stalled-interval", values["stalled-interval"], 100);
+  const shared = values.artifacts === undefined ? null : resolve(values.artifacts);
+  if (shared !== null && !isDir(shared)) {
+    throw new UsageError(
+      `--artifacts ${values.artifacts}: no such directory (mount the shared one)`,
+    );
+  }
   const name = `${hostname()}:${process.pid}`;
   const who = `pinnlab worker ${name}`;
   let redis: Redis;
@@ -83,12 +114,34 @@ export async function worker(args: string[]): Promise<number> {
   let stopping = false;
 
   const processor = async (job: Job<QueueJobData, QueueResult>, token?: string) => {
-    const { sweepId, job: sj } = job.data;
+    const { sweepId, job: sj, problemFile: shipped } = job.data;
+    // checkpoints and results through the shared directory (its token checked) or through Redis
+    let root: string | null = null;
+    if (job.data.artifacts) {
+      if (shared === null) {
+        throw new Error(
+          "the sweep was submitted with --artifacts: start the worker with --artifacts DIR (the shared directory)",
+        );
+      }
+      const wrong = checkArtifacts(shared, job.data.artifacts.token);
+      if (wrong) throw new Error(wrong);
+      root = shared;
+    }
+    // the problem file: this machine's own when it holds the same text, else the shipped copy
+    const local = shipped ? localProblemFile(shipped, work) : null;
+    if (shipped && local?.copy) {
+      say(`${sj.runId}: problem file ${shipped.path} from the job's text at ${local.path}`);
+    }
     // a scratch store per attempt: the run id is the directory's name, its store the parent
     const base = mkdtempSync(join(work, `${sj.runId}-`));
     const dir = join(base, sj.runId);
     try {
-      const from = await restore(redis, sj.runId, dir);
+      const from =
+        root === null
+          ? await restore(redis, sj.runId, dir)
+          : restoreCheckpoint(root, sj.runId, dir);
+      // a checkpoint saved elsewhere names that machine's copy of the problem file
+      if (from !== null && local) setProblemPath(dir, local.path);
       say(
         from === null
           ? `${sj.runId}: started`
@@ -97,14 +150,14 @@ export async function worker(args: string[]): Promise<number> {
       let lastLine = "";
       let sent = 0;
       const child = startTrain(
-        trainArgs(sj, dir, sweepId, from !== null),
+        trainArgs(local ? { ...sj, problem: local.path } : sj, dir, sweepId, from !== null),
         (l) => {
           lastLine = l;
         },
         { detached: true },
       );
       children.add(child);
-      // copy each new checkpoint to Redis; one upload at a time, the last one awaited below
+      // copy each new checkpoint out; one upload at a time, the last one awaited below
       let seen = 0;
       let upload: Promise<void> = Promise.resolve();
       const watch = setInterval(() => {
@@ -118,6 +171,11 @@ export async function worker(args: string[]): Promise<number> {
           seen = mtime;
           upload = upload.then(async () => {
             const step = checkpointStep(dir);
+            if (root !== null) {
+              saveCheckpoint(root, sj.runId, dir, step ?? 0);
+              say(`${sj.runId}: checkpoint at step ${step} saved in ${root}`);
+              return;
+            }
             const files = packDir(dir, CHECKPOINT_FILES);
             await redis.hset(checkpointKey(sj.runId), { ...files, step: String(step ?? 0) });
             say(`${sj.runId}: checkpoint at step ${step} saved`);
@@ -137,14 +195,21 @@ export async function worker(args: string[]): Promise<number> {
         const store = openStore(base, { create: false });
         const events = store.events(sj.runId);
         store.close();
+        // recorded under the submitter's path to the problem file, not this machine's copy
+        if (shipped) setProblemPath(dir, shipped.path);
+        const files =
+          root === null
+            ? { files: packDir(dir) }
+            : { files: {}, artifacts: saveResult(root, sj.runId, dir) };
         const result: QueueResult = {
           status: end.state,
           message: end.message,
-          files: packDir(dir),
+          ...files,
           events,
           worker: name,
         };
-        await redis.del(checkpointKey(sj.runId));
+        if (root === null) await redis.del(checkpointKey(sj.runId));
+        else dropCheckpoints(root, sj.runId);
         say(`${sj.runId}: ${end.state}`);
         return result;
       }
@@ -175,7 +240,9 @@ export async function worker(args: string[]): Promise<number> {
   w.on("failed", (j, e) => {
     if (j && !(e instanceof DelayedError)) say(`${j.id}: failed: ${e.message}`);
   });
-  say(`taking jobs from ${values.queue} (concurrency ${concurrency})`);
+  say(
+    `taking jobs from ${values.queue} (concurrency ${concurrency}${shared === null ? "" : `, artifacts in ${shared}`})`,
+  );
 
   return new Promise<number>((res) => {
     let signals = 0;

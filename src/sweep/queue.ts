@@ -4,8 +4,17 @@
  * checkpoint, the run directory's files packed for the trip, and a connection that reports every
  * reconnection attempt with its backoff instead of hanging silently.
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, join } from "node:path";
 import { Redis } from "ioredis";
 import type { RunEvent } from "../store/db.js";
 import type { SweepJob } from "./spec.js";
@@ -17,14 +26,32 @@ export const QUEUE_NAME = "pinnlab-sweep";
 export interface QueueJobData {
   readonly sweepId: string;
   readonly job: SweepJob;
+  /**
+   * Checkpoints and results go through the shared `--artifacts` directory holding this token
+   * (src/sweep/artifacts.ts) instead of Redis. Absent: through Redis.
+   */
+  readonly artifacts?: { readonly token: string };
+  /** The job's problem file, when it names one: its text travels with the job. */
+  readonly problemFile?: ShippedFile;
+}
+
+/** A problem file's source text, shipped to workers in the job's data. */
+export interface ShippedFile {
+  /** The file's absolute path on the submitting machine (the job's `problem`). */
+  readonly path: string;
+  readonly text: string;
+  /** sha256 of the text, hex. */
+  readonly sha256: string;
 }
 
 /** What a worker returns for a run that ended (completed or diverged). */
 export interface QueueResult {
   readonly status: "completed" | "diverged";
   readonly message: string;
-  /** The run directory's files, base64. */
+  /** The run directory's files, base64 (empty when they went through `--artifacts`). */
   readonly files: Readonly<Record<string, string>>;
+  /** The directory, relative to the `--artifacts` directory, that holds the files instead. */
+  readonly artifacts?: string;
   /** The run's events in the worker's store (resumes, rollbacks). */
   readonly events: readonly RunEvent[];
   /** The worker that finished it (`host:pid`). */
@@ -93,6 +120,66 @@ export function packDir(dir: string, only?: readonly string[]): Record<string, s
     }
   }
   return out;
+}
+
+/**
+ * Read a problem file for shipping (the submitter, after the sweep's check loaded it).
+ * @example shipProblemFile("/home/me/heat.ts").sha256; // hex digest of the text
+ */
+export function shipProblemFile(path: string): ShippedFile {
+  const text = readFileSync(path, "utf8");
+  return { path, text, sha256: createHash("sha256").update(text).digest("hex") };
+}
+
+/**
+ * Where a worker finds a shipped problem file: at its own path when that file holds the same
+ * text (a shared file system: its relative imports and reference CSV work), else a copy of the
+ * text at `<work>/problems/<sha256 prefix>/<file name>` (written once per text; a copy imports
+ * only "pinnlab", "pinnlab/node" and packages installed where the worker runs).
+ * @returns the path to train with, and whether it is the shipped copy
+ */
+export function localProblemFile(
+  shipped: ShippedFile,
+  work: string,
+): { path: string; copy: boolean } {
+  try {
+    if (readFileSync(shipped.path, "utf8") === shipped.text) {
+      return { path: shipped.path, copy: false };
+    }
+  } catch {
+    // not on this machine
+  }
+  const name = basename(shipped.path).replace(/[^A-Za-z0-9._-]+/g, "_");
+  const dir = join(work, "problems", shipped.sha256.slice(0, 16));
+  const path = join(dir, name);
+  if (!existsSync(path)) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, shipped.text);
+    renameSync(tmp, path);
+  }
+  return { path, copy: true };
+}
+
+/**
+ * Set the problem file's path in a run directory's config.json (`problemFile`) and metrics.json
+ * (`problem_file`), the rest of each file byte for byte: a checkpoint saved by another worker
+ * resumes from this worker's copy, and a run trained from a copy is recorded under the
+ * submitter's path.
+ */
+export function setProblemPath(dir: string, to: string): void {
+  const re = /("problemFile"|"problem_file")(\s*:\s*)"(?:[^"\\]|\\.)*"/g;
+  for (const name of ["config.json", "metrics.json"]) {
+    const file = join(dir, name);
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    const next = text.replace(re, (_, k: string, sep: string) => `${k}${sep}${JSON.stringify(to)}`);
+    if (next !== text) writeFileSync(file, next);
+  }
 }
 
 /** The backoff of reconnection attempt `n` (1-based): 0.5 s doubling, at most 10 s. */

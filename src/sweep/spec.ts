@@ -96,7 +96,7 @@ const isSetValue = (v: unknown): v is SetValue =>
  * @example parseSpec({ problems: ["convection"], grid: { beta: [10, 20] }, seeds: 2 }, "spec");
  */
 export function parseSpec(raw: unknown, where: string): SweepSpec {
-  if (!isObject(raw)) throw new Error(`${where}: a sweep spec is a JSON object`);
+  if (!isObject(raw)) throw new Error(`${where}: a sweep spec is an object of keys (JSON or YAML)`);
   for (const k of Object.keys(raw)) {
     if (!(SPEC_KEYS as readonly string[]).includes(k)) {
       throw new Error(`${where}: unknown key "${k}" (known: ${SPEC_KEYS.join(", ")})`);

@@ -2,6 +2,7 @@
 // only (not on key order), readable run ids, and the per-configuration statistics.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { parseSpecText } from "../../src/cli/sweep.js";
 import { type JobRecord, resultsText, summariseSweep } from "../../src/sweep/aggregate.js";
 import { canonicalJson, expandSpec, jobCount, parseSpec } from "../../src/sweep/spec.js";
 
@@ -68,6 +69,49 @@ test("spec errors name the key", () => {
     [{ problems: ["convection", "convection"] }, /listed twice/],
   ];
   for (const [spec, re] of bad) assert.throws(() => parseSpec(spec, "s.json"), re);
+});
+
+test("YAML specs: the same object and the same checks as JSON; syntax errors in one line", () => {
+  const json = `{ "name": "scan", "problems": ["convection", "./heat.ts"], "presets": ["plain", "none"],
+    "set": { "width": 8, "hard": "ic,bc", "causal": true }, "grid": { "beta": [10, 2.5e1] },
+    "seeds": [0, 3], "steps": 40, "report": false }`;
+  const yaml = [
+    "# a beta scan",
+    "name: scan",
+    "problems:",
+    "  - convection",
+    "  - ./heat.ts",
+    "presets: [plain, none]",
+    "set: { width: 8, hard: 'ic,bc', causal: true }",
+    "grid:",
+    "  beta: [10, 2.5e1]",
+    "seeds: [0, 3]",
+    "steps: 40",
+    "report: false",
+  ].join("\n");
+  const fromYaml = parseSpecText(yaml, "s.yaml");
+  assert.deepEqual(fromYaml, parseSpecText(json, "s.json"));
+  assert.equal(
+    expandSpec(parseSpec(fromYaml, "s.yaml")).id,
+    expandSpec(parseSpec(JSON.parse(json), "s.json")).id,
+  );
+  // the checks are parseSpec's, whatever the syntax
+  const bad: [string, RegExp][] = [
+    ["problems: [convection]\ngird: {}\n", /s\.yml: unknown key "gird"/],
+    ["problems: [convection]\ngrid: { beta: [] }\n", /s\.yml: grid\.beta: empty grid/],
+    ["- convection\n", /s\.yml: a sweep spec is an object/],
+  ];
+  for (const [text, re] of bad)
+    assert.throws(() => parseSpec(parseSpecText(text, "s.yml"), "s.yml"), re);
+  // syntax errors: one line naming the file (a repeated key is one too)
+  for (const text of ["problems: [convection\n", "problems: [a]\nproblems: [b]\n", "a: b: c\n"]) {
+    assert.throws(
+      () => parseSpecText(text, "s.yaml"),
+      (e: Error) => /^s\.yaml: not YAML \(.+\)$/.test(e.message) && !e.message.includes("\n"),
+      text,
+    );
+  }
+  assert.throws(() => parseSpecText("{ problems: [] ", "s.json"), /s\.json: not JSON/);
 });
 
 test("results per configuration: mean, sample std, range over seeds; failures listed", () => {
