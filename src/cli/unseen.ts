@@ -222,7 +222,7 @@ export async function benchUnseen(args: string[]): Promise<number> {
     let decisions: readonly AutopilotDecision[] | undefined;
     if (run.config.auto) {
       const { autopilot } = await import("./autopilot.js");
-      const tag = `${basename(m.file, ".ts")}: autopilot`;
+      const tag = basename(m.file, ".ts");
       const a = await autopilot(run, (s) => process.stderr.write(`pinnlab: ${tag}: ${s}\n`));
       run = a.run;
       decisions = a.decisions;
