@@ -13,19 +13,12 @@
  * continues bit for bit. Format 1 files (no `bins`) are still read.
  */
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import type { TrainState } from "../train/state.js";
 import { StoreError, why } from "./errors.js";
 import { decodeJson, encodeJson } from "./json.js";
+import { writeDurable } from "./rundir.js";
 
 const MAGIC = "PINNCKPT";
 const VERSION = 2;
@@ -148,14 +141,7 @@ export function decodeCheckpoint(buf: Buffer, name: string): TrainState {
 export function writeCheckpoint(dir: string, s: TrainState): void {
   const path = checkpointPath(dir);
   const tmp = `${path}.tmp-${process.pid}`;
-  const data = encodeCheckpoint(s);
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeDurable(tmp, encodeCheckpoint(s));
   renameSync(tmp, path);
 }
 

@@ -5,14 +5,29 @@
  */
 import {
   appendFileSync,
+  closeSync,
+  fsyncSync,
   mkdirSync,
+  openSync,
   readdirSync,
   renameSync,
   rmSync,
   statSync,
   writeFileSync,
+  writeSync,
 } from "node:fs";
 import { join } from "node:path";
+
+/** Write `data` to `path` and flush it to the device (a crash or a shared file system sees all of it). */
+export function writeDurable(path: string, data: Uint8Array): void {
+  const fd = openSync(path, "w");
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Write a file atomically. */
 export function writeAtomic(path: string, data: string | Uint8Array): void {

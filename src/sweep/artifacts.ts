@@ -18,20 +18,17 @@
  */
 import { randomBytes } from "node:crypto";
 import {
-  closeSync,
   existsSync,
-  fsyncSync,
   mkdirSync,
-  openSync,
   readFileSync,
   readdirSync,
   renameSync,
   rmSync,
   statSync,
-  writeSync,
 } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { writeDurable } from "../store/rundir.js";
 import { CHECKPOINT_FILES } from "./queue.js";
 
 /** The token file at the top of an artifacts directory. */
@@ -43,17 +40,6 @@ export function attemptTag(): string {
     .replace(/[^A-Za-z0-9_-]+/g, "_")
     .slice(0, 40);
   return `${host}-${process.pid}-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
-}
-
-/** Write `data` to `path` and flush it to the device (a shared file system sees all of it). */
-function writeDurable(path: string, data: Uint8Array): void {
-  const fd = openSync(path, "w");
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**
