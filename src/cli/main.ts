@@ -303,7 +303,8 @@ async function main(argv: string[]): Promise<number> {
         console.log(await trainHelp(name));
         return 0;
       }
-      const { parseSet, resolveRun, commandPreset, runTraining, loadProblem } = await heavy();
+      const { parseSet, resolveRun, commandPreset, runTraining, withAutopilot, loadProblem } =
+        await heavy();
       const overrides: Override[] = asUsage(() => (values.set ?? []).map(parseSet));
       if (values.steps !== undefined) {
         const n = Number(values.steps);
@@ -333,10 +334,9 @@ async function main(argv: string[]): Promise<number> {
       const storeDir = dirname(resolve(out));
       checkStore(storeDir);
       asUsage(() => prepareRunDir(out));
-      if (!run.config.auto) return runTraining(run, out, { ...runOpts, preset });
-      const { autopilot } = await import("./autopilot.js");
-      const a = await autopilot(run, (m) => process.stderr.write(`pinnlab: ${m}\n`));
-      return runTraining(a.run, out, { ...runOpts, preset, autopilot: a.decisions });
+      const a = await withAutopilot(run, (m) => process.stderr.write(`pinnlab: ${m}\n`));
+      const decisions = a.decisions ? { autopilot: a.decisions } : {};
+      return runTraining(a.run, out, { ...runOpts, preset, ...decisions });
     }
     case "diagnose":
       return (await import("./diagnose.js")).diagnose(rest);

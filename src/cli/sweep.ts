@@ -401,8 +401,8 @@ async function runInline(
   storeDir: string,
   display: SweepDisplay,
 ): Promise<void> {
-  const { executeRun, resolveRunDir } = await import("./train.js");
-  const { resolveRun } = await import("../train/resolve.js");
+  const { executeRun, resolveRunDir, withAutopilot } = await import("./train.js");
+  const { commandPreset, resolveRun } = await import("../train/resolve.js");
   for (const { job, resume } of pending) {
     const dir = join(storeDir, job.runId);
     store.setJobState(sweep.id, job.id, "running", "");
@@ -410,22 +410,25 @@ async function runInline(
     let state: SweepJobState;
     let message: string;
     try {
+      // `none` is what `pinnlab train` does without --preset, as in a child process
+      const source = sources.get(job.problem) as BuiltinProblem;
+      const preset = job.preset === "none" ? commandPreset(source) : job.preset;
       const opts = {
         stopAfterSeconds: job.budget,
         report: job.report,
         sweepId: sweep.id,
-        ...(job.preset === "none" ? {} : { preset: job.preset }),
+        ...(preset === undefined ? {} : { preset }),
       };
       if (resume) {
         await executeRun(await resolveRunDir(dir), dir, { ...opts, resume: true });
       } else {
-        const run = resolveRun(
-          sources.get(job.problem) as BuiltinProblem,
-          jobOverrides(job),
-          job.preset === "none" ? undefined : job.preset,
-        );
+        const run = resolveRun(source, jobOverrides(job), preset);
         prepareRunDir(dir);
-        await executeRun(run, dir, opts);
+        const a = await withAutopilot(run, (m) => display.line(job.runId, m));
+        await executeRun(a.run, dir, {
+          ...opts,
+          ...(a.decisions ? { autopilot: a.decisions } : {}),
+        });
       }
       const end = runEnd(dir);
       state = end ? end.state : "failed";

@@ -372,6 +372,21 @@ export async function executeRun(
  * Train a resolved run into `dir` (see {@link executeRun}).
  * @returns process exit status (0 completed, 1 diverged)
  */
+/**
+ * The run as the autopilot leaves it when `auto` is on (src/cli/autopilot.ts: probe, the doctor's
+ * checks, their fixes), with its decisions for the run's records; the run itself when it is off.
+ * Every way of starting a run (`pinnlab train`, a sweep's jobs, `bench unseen`) goes through here.
+ * @param note one line per decision (the terminal)
+ */
+export async function withAutopilot(
+  run: ResolvedRun,
+  note: (m: string) => void,
+): Promise<{ run: ResolvedRun; decisions?: readonly AutopilotDecision[] }> {
+  if (!run.config.auto) return { run };
+  const { autopilot } = await import("./autopilot.js");
+  return autopilot(run, note);
+}
+
 export async function runTraining(
   run: ResolvedRun,
   dir: string,

@@ -11,14 +11,13 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { type PresetName, PRESETS } from "../problems/presets.js";
-import type { AutopilotDecision } from "../diagnostics/autopilot.js";
 import { checkStore } from "../store/db.js";
 import { prepareRunDir, writeAtomic } from "../store/rundir.js";
 import { alignedTable, replaceSection } from "../suite/table.js";
 import { type Override, parseSet, resolveRun } from "../train/resolve.js";
 import { asUsage, asUsageAsync, UsageError } from "./errors.js";
 import { loadProblemFile } from "./problemFile.js";
-import { executeRun } from "./train.js";
+import { executeRun, withAutopilot } from "./train.js";
 
 /** The markers around the unseen suite's section in docs/BENCHMARKS.md. */
 export const UNSEEN_BEGIN = "<!-- pinnlab bench unseen: begin (generated, do not edit) -->";
@@ -218,19 +217,12 @@ export async function benchUnseen(args: string[]): Promise<number> {
     asUsage(() => prepareRunDir(dir));
     const c0 = process.cpuUsage();
     // the autopilot's probe counts in the run's CPU time, as it does for `pinnlab train`
-    let run = m.run;
-    let decisions: readonly AutopilotDecision[] | undefined;
-    if (run.config.auto) {
-      const { autopilot } = await import("./autopilot.js");
-      const tag = basename(m.file, ".ts");
-      const a = await autopilot(run, (s) => process.stderr.write(`pinnlab: ${tag}: ${s}\n`));
-      run = a.run;
-      decisions = a.decisions;
-    }
+    const tag = basename(m.file, ".ts");
+    const a = await withAutopilot(m.run, (s) => process.stderr.write(`pinnlab: ${tag}: ${s}\n`));
     const preset: PresetName = m.preset === "autopilot" ? "default" : m.preset;
-    const metrics = await executeRun(run, dir, {
+    const metrics = await executeRun(a.run, dir, {
       preset,
-      ...(decisions ? { autopilot: decisions } : {}),
+      ...(a.decisions ? { autopilot: a.decisions } : {}),
     });
     const cpu = process.cpuUsage(c0);
     runs.push({
