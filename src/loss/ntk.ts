@@ -49,6 +49,23 @@ export function residualGroup(problem: Problem, term: TermInfo): ResidualGroup {
 }
 
 /**
+ * The first `keep` rows of each block of a flat target [blocks * rows] (a Neumann or Robin term's
+ * target holds its values, then one block per normal component: src/problem/problem.ts).
+ */
+function keepTarget(batch: TermBatch, keep: number): Float64Array | null {
+  const t = batch.target;
+  if (!t) return null;
+  const blocks = t.length / batch.rows;
+  if (!Number.isInteger(blocks)) {
+    throw new Error(`subsampleBatch: a target of ${t.length} for ${batch.rows} rows`);
+  }
+  const out = new Float64Array(blocks * keep);
+  for (let b = 0; b < blocks; b++)
+    out.set(t.subarray(b * batch.rows, b * batch.rows + keep), b * keep);
+  return out;
+}
+
+/**
  * The first examples of a term's batch, so that its kernel order (residual rows) is at most
  * `maxPoints`; periodic pairs stay together (rows r and n + r). Batches are already random, so
  * taking the first examples is an unbiased subsample.
@@ -68,11 +85,7 @@ export function subsampleBatch(
   if (keep < 1) throw new Error(`subsampleBatch: maxPoints ${maxPoints} keeps no example`);
   if (keep === examples) return batch;
   if (g.rows === 1) {
-    return {
-      X: batch.X.slice(0, keep * dims),
-      rows: keep,
-      target: batch.target ? batch.target.slice(0, keep) : null,
-    };
+    return { X: batch.X.slice(0, keep * dims), rows: keep, target: keepTarget(batch, keep) };
   }
   const X = new Float64Array(2 * keep * dims);
   X.set(batch.X.subarray(0, keep * dims), 0);
@@ -111,7 +124,9 @@ function termJacobian(
   const [rows, dims] = X.shape;
   const n = rows / g.rows;
   const Xe = g.rows === 1 ? X.reshape([n, 1, dims]) : X.reshape([2, n, dims]).transpose([1, 0, 2]);
-  const te = t ? t.reshape([n, 1]) : null;
+  // a target is block-major [blocks * n] (values, then e.g. a Robin term's normals): each point
+  // gets its own [blocks] (what the term's residual reads for one row)
+  const te = t ? t.reshape([-1, n]).transpose([1, 0]) : null;
   const blocks: np.Array[] = [];
   for (let k = 0; k < g.outputs; k++) {
     const r = (pp: NetParams, x: np.Array, tt: np.Array | null, o: np.Array): np.Array => {

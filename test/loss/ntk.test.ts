@@ -20,7 +20,8 @@ import {
   subsampleBatch,
 } from "../../src/loss/ntk.js";
 import { type NetConfig, type NetParams, createNetwork } from "../../src/nets/network.js";
-import { data, dirichlet, periodic } from "../../src/problem/conditions.js";
+import { data, dirichlet, periodic, robin } from "../../src/problem/conditions.js";
+import { termResiduals } from "../../src/loss/loss.js";
 import {
   type Problem,
   type TermBatch,
@@ -148,11 +149,11 @@ function batches(p: Problem, n: number, seed: number): Record<string, TermBatch>
   return out;
 }
 
-function upload(b: Record<string, TermBatch>): [PointsByTerm, TargetsByTerm] {
+function upload(b: Record<string, TermBatch>, dims = 1): [PointsByTerm, TargetsByTerm] {
   const X: PointsByTerm = {};
   const T: TargetsByTerm = {};
   for (const [name, batch] of Object.entries(b)) {
-    const a = batchArrays(batch, 1, "float64");
+    const a = batchArrays(batch, dims, "float64");
     X[name] = a.X;
     if (a.target) T[name] = a.target;
   }
@@ -324,9 +325,78 @@ test("subsampleBatch keeps periodic pairs together and caps the kernel order", (
   assert.throws(() => subsampleBatch(problem, terms.per, b.per, 1), /keeps no example/);
 });
 
+test("subsampleBatch keeps every block of a Robin term's target (values, then normals)", () => {
+  // on a square the Robin target is [g (n), n_x (n), n_y (n)]; a subsample keeps the first k
+  // rows of each block (it once kept the first k entries only, and the doctor's Gauss-Newton
+  // measurement failed on a problem with a Robin end: "broadcast shapes 128 vs 64")
+  const sq = defineProblem({
+    name: "neumann-square",
+    domain: box({ x: [0, 1], y: [0, 1] }),
+    fields: ["u"],
+    residuals: { res: ({ d }) => d("u", "xx").add(d("u", "yy")) },
+    conditions: { flux: robin("u", "boundary", { a: 1, b: 2 }, 3) },
+  });
+  const term = sq.terms.find((t) => t.name === "flux");
+  assert.ok(term);
+  const full = term.sample(new Rng(1), 40, "uniform");
+  assert.equal(full.target?.length, 3 * 40);
+  const sub = subsampleBatch(sq, term, full, 10);
+  assert.equal(sub.rows, 10);
+  assert.deepEqual(sub.X, full.X.slice(0, 20));
+  const t = full.target as Float64Array;
+  const want = [...t.slice(0, 10), ...t.slice(40, 50), ...t.slice(80, 90)];
+  assert.deepEqual(Array.from(sub.target ?? []), want);
+  assert.ok(
+    want.slice(0, 10).every((v) => v === 3),
+    "the flux values",
+  );
+  assert.ok(
+    want.slice(10).every((v) => v === 0 || Math.abs(v) === 1),
+    "unit normals",
+  );
+});
+
 test.after(() => {
   ntkFn.dispose();
   tree.dispose(params);
+});
+
+test("per-point Jacobians of a Robin term (its target carries normal blocks) agree with its loss gradient", async () => {
+  // 2 / n J' r is the gradient of mean(r^2); its norm does not depend on the parameter order, and
+  // a point given another point's target (or normal) would change both r and J's rows
+  const sq = defineProblem({
+    name: "robin-square",
+    domain: box({ x: [-1, 1], y: [-1, 1] }),
+    fields: ["u"],
+    residuals: { res: ({ d }) => d("u", "xx").add(d("u", "yy")) },
+    conditions: { end: robin("u", "boundary", { a: 1, b: 2 }, (q) => q.x - 3 * q.y) },
+  });
+  const sqNet = createNetwork({ ...config(6, 2), inputs: 2, lo: [-1, -1], hi: [1, 1] }, 5);
+  const p = sqNet.init(5);
+  const b = batches(sq, 12, 7);
+  assert.equal(b.end.target?.length, 3 * 12, "[g, n_x, n_y]");
+  const jac = makeTermJacobians(sq, sqNet);
+  const J = await jac(tree.ref(p), ...upload(b, 2)).end.data();
+  const r = await termResiduals(sq, sqNet, p, ...upload(b, 2)).end.data();
+  const n = r.length;
+  assert.equal(n, 12);
+  const Pn = J.length / n;
+  const viaJ = new Float64Array(Pn);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < Pn; k++) viaJ[k] += (2 / n) * r[i] * J[i * Pn + k];
+  const [X, T] = upload(b, 2);
+  const g = grad((pp: NetParams) => {
+    const { res, end: re } = termResiduals(sq, sqNet, pp, tree.ref(X), tree.ref(T));
+    res.dispose();
+    tree.dispose(pp);
+    return re.ref.mul(re).mean();
+  })(tree.ref(p));
+  let want = 0;
+  for (const leaf of tree.leaves(g)) for (const v of await leaf.data()) want += v * v;
+  tree.dispose([X, T, p]);
+  const got = viaJ.reduce((a, v) => a + v * v, 0);
+  assert.ok(want > 0 && Math.abs(got - want) <= 1e-9 * want, `|grad|^2 ${got} vs ${want}`);
+  jac.dispose();
 });
 
 test("jax-js 0.1.25 miscompiles jit(grad) through a slice with a constant cotangent (why termJacobian passes a traced 1)", () => {
