@@ -103,7 +103,7 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<MeasuredPrese
     plain: PLAIN,
     best: {
       set: { ...MARCH_SECOND_ORDER, bfgsSteps: 1000 },
-      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 1k: beta 30 8.2e-6 over seeds 0-2 (docs/BENCHMARKS.md, second-order training)",
+      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 1k: beta 30 8.2e-6 over seeds 0-2, beta 1 (the default) 6.5e-7 (docs/BENCHMARKS.md, second-order training; defaults of the built-in problems)",
     },
   },
   reaction: {
@@ -125,7 +125,7 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<MeasuredPrese
     plain: PLAIN,
     best: {
       set: MARCH_SECOND_ORDER,
-      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 500: nu 5, rho 5 8.5e-6 over seeds 0-2; the float32 marching preset gave 5.0e-5 and 1.3e-4 (docs/BENCHMARKS.md, second-order training)",
+      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 500: nu 5, rho 5 8.5e-6 over seeds 0-2, nu 3 (the default) 9.5e-6; the float32 marching preset gave 5.0e-5 and 1.3e-4 (docs/BENCHMARKS.md, second-order training; defaults of the built-in problems)",
     },
   },
   "allen-cahn": {
@@ -167,7 +167,7 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<MeasuredPrese
     plain: PLAIN,
     best: {
       set: { ...MARCH_SECOND_ORDER, bcPoints: 1024, bfgsSteps: 1500, windowSteps: 0 },
-      why: "time marching, 10 windows of float64 3 x 20 SSBroyden 1.5k (Adam 1.5k in the first only): lambda2 = 0.000484 (jaxpi's setting) 1.1e-4 over seeds 0-2 (docs/BENCHMARKS.md, second-order training)",
+      why: "time marching, 10 windows of float64 3 x 20 SSBroyden 1.5k (Adam 1.5k in the first only): lambda2 = 0.000484 (jaxpi's setting) 1.1e-4 over seeds 0-2, lambda2 = 0.0025 (the default) 1.4e-5 (docs/BENCHMARKS.md, second-order training; defaults of the built-in problems)",
     },
   },
 };
