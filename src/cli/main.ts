@@ -41,9 +41,11 @@ const HELP: Record<string, string> = {
                         the vanilla PINN, the best measured configuration (a built-in
                         problem's default), or the default recipe for problems nobody
                         tuned: float64 3 x 20 tanh, Adam 2k then SSBroyden 2k on RAD
-                        points (a problem file's default; plain is its vanilla PINN)
+                        points (with the autopilot, a problem file's default; plain is
+                        its vanilla PINN)
       --set auto=true   autopilot: a probe of autoSteps steps, the doctor's checks, the
-                        fixes they name applied, then the run (recorded as events)
+                        fixes they name applied, then the run (recorded as events); on
+                        for a problem file without --preset (auto=false turns it off)
       --set key=value   (repeatable) any training key, problem parameter or w.<term> weight
       --steps N         Adam steps          --seed S   random seed
       --out DIR         run directory (default runs/<timestamp>-<problem>); the run
@@ -182,8 +184,8 @@ function defaultRecipeLine(): string {
   const sets = Object.entries(DEFAULT_RECIPE.set).map(([k, v]) => `${k}=${v}`);
   return [
     `Without --preset, \`pinnlab train\` trains a built-in problem with its --preset best and a`,
-    `problem file with --preset default, the recipe for problems nobody tuned (no RAD redraws`,
-    `  off a box domain): ${sets.join(" ")}`,
+    `problem file with --preset default and the autopilot (auto=true), the recipe for problems`,
+    `  nobody tuned (no RAD redraws off a box domain): ${sets.join(" ")}`,
     `  [${DEFAULT_RECIPE.why}]`,
   ].join("\n");
 }

@@ -11,8 +11,9 @@
  * and every problem, built-in or a problem file, has
  *
  * - `default`: {@link DEFAULT_RECIPE}, the recipe chosen by measurement on problems nobody tuned
- *   (`bench/unseen/`, docs/BENCHMARKS.md). A problem file trains with it when no preset is named
- *   (`--preset plain` is its vanilla PINN); built-in problems keep their own defaults unless asked.
+ *   (`bench/unseen/`, docs/BENCHMARKS.md). A problem file trains with it, and with the autopilot
+ *   on, when no preset is named (`--preset plain` is its vanilla PINN); `pinnlab train` gives a
+ *   built-in problem its `best` when no preset is named (src/train/resolve.ts, `commandPreset`).
  *
  * User `--set` overrides apply after the preset. The benchmark suite asks for presets by name.
  */

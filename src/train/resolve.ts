@@ -63,8 +63,8 @@ export function presetFor(builtin: BuiltinProblem, preset: string): Override[] {
 }
 
 /**
- * The preset `resolveRun` applies when none is named: the default recipe under the defaults of a
- * problem file (nobody measured it); none for the zoo's problems, whose own defaults stay what
+ * The preset `resolveRun` applies when none is named: the default recipe with the autopilot on,
+ * under the defaults of a problem file (nobody measured it); none for the zoo's problems, whose own defaults stay what
  * their tests and the literature's reproductions expect, and none for a factory handed to
  * `resolveRun` in the library, whose caller sets its keys on the vanilla defaults
  * (examples/lotka-volterra.ts does; the library's recipe is `train()` without a configuration,
@@ -92,8 +92,9 @@ export function commandPreset(builtin: BuiltinProblem): "best" | undefined {
 /**
  * Resolve and validate a run of a built-in problem (by name) or of a problem object (a problem
  * file's, see src/problems/factory.ts). Without a preset, a problem file trains with the default
- * recipe (see `implicitPreset`; `--preset plain` is its vanilla PINN); a factory's own
- * `defaults` still apply over the recipe, and the user's overrides over both.
+ * recipe and the autopilot (`auto=true`; see `implicitPreset`; `--preset default` is the recipe
+ * alone, `--preset plain` its vanilla PINN); a factory's own `defaults` still apply over these,
+ * and the user's overrides over all.
  * @throws naming the unknown problem, key or the ill-typed value
  * @example resolveRun("convection", [["beta", 1]]);
  */
@@ -115,6 +116,9 @@ export function resolveRun(
     for (const [k, v] of Object.entries(DEFAULT_RECIPE.set)) {
       base[k] = parseValue(k, TRAIN_SCHEMA[k as keyof TrainConfig], v);
     }
+    // and the autopilot on top (issue 14: on bench/unseen/ never worse than the recipe alone,
+    // better on 10 of 13 problems, docs/BENCHMARKS.md); `--preset default` is the recipe alone
+    base.auto = true;
   }
   const config = { ...base, ...builtin.defaults } as Record<string, unknown>;
   const params: Record<string, number> = {};

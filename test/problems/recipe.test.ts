@@ -25,8 +25,10 @@ import { Rng } from "../../src/util/rng.js";
 test("a problem file trains with the default recipe; --preset plain is the vanilla PINN", async () => {
   const beam = await loadProblemFile("bench/unseen/beam.ts");
   const implicit = resolveRun(beam, []);
-  assert.deepEqual(implicit.config, defaultRecipeConfig());
+  // no preset: the recipe and the autopilot; --preset default: the recipe alone
+  assert.deepEqual(implicit.config, { ...defaultRecipeConfig(), auto: true });
   assert.deepEqual(resolveRun(beam, [], "default").config, defaultRecipeConfig());
+  assert.equal(resolveRun(beam, [["auto", false]]).config.auto, false, "--set auto=false");
   assert.equal(implicit.config.precision, "float64");
   assert.equal(implicit.config.optimizer, "adam+ssbroyden");
   assert.equal(implicit.config.outputScale, "data");
