@@ -80,7 +80,7 @@ export function implicitPreset(builtin: BuiltinProblem): "default" | undefined {
  * The preset `pinnlab train` (and a sweep job without one) uses when none is named (issue 14):
  * `best` for the zoo's problems, their measured configuration (each preset's `why` names the
  * measurement in docs/BENCHMARKS.md; `--preset plain` is the vanilla PINN), and none for a
- * problem file, which then trains with the default recipe ({@link implicitPreset}).
+ * problem file, which then trains with the default recipe and the autopilot (`implicitPreset`).
  * @example commandPreset(getProblem("burgers")); // "best"
  */
 export function commandPreset(builtin: BuiltinProblem): "best" | undefined {
