@@ -324,11 +324,6 @@ async function main(argv: string[]): Promise<number> {
       }
       const problem = await asUsageAsync(() => loadProblem(name));
       const preset = values.preset ?? commandPreset(problem);
-      if (values.preset === undefined && preset !== undefined) {
-        process.stderr.write(
-          `pinnlab: no --preset: ${name} trains with its measured --preset ${preset} (--preset plain is the vanilla PINN)\n`,
-        );
-      }
       const run = asUsage(() => resolveRun(problem, overrides, preset));
       const stamp = new Date().toISOString().replace(/[:.]/g, "-");
       const out = values.out ?? `runs/${stamp}-${run.problem.name}`;
@@ -336,6 +331,12 @@ async function main(argv: string[]): Promise<number> {
       const storeDir = dirname(resolve(out));
       checkStore(storeDir);
       asUsage(() => prepareRunDir(out));
+      // said once the input is accepted (a usage error stays one line)
+      if (values.preset === undefined && preset !== undefined) {
+        process.stderr.write(
+          `pinnlab: no --preset: ${name} trains with its measured --preset ${preset} (--preset plain is the vanilla PINN)\n`,
+        );
+      }
       const a = await withAutopilot(run, (m) => process.stderr.write(`pinnlab: ${m}\n`));
       const decisions = a.decisions ? { autopilot: a.decisions } : {};
       return runTraining(a.run, out, { ...runOpts, preset, ...decisions });

@@ -172,8 +172,8 @@ test("pinnlab train burgers --help lists every key with its default", () => {
   const r = runCli(["train", "burgers", "--help"]);
   assert.equal(r.status, 0, show(r));
   assert.equal(r.stderr, "", show(r));
-  // the defaults the CLI would run with, from the library itself
-  const run = resolveRun("burgers", []);
+  // the keys the CLI would run with (no --preset: burgers' best), from the library itself
+  const run = resolveRun("burgers", [], "best");
   const cfg = run.config as unknown as Record<string, unknown>;
   const expected: Record<string, string> = {
     nu: String(run.params.nu),
@@ -193,8 +193,9 @@ test("pinnlab train burgers --help lists every key with its default", () => {
     assert.ok(listed.has(k), `--help lists ${k}\n${r.stdout}`);
     assert.equal(listed.get(k), v, `default of ${k}`);
   }
-  // burgers' own defaults, not the global ones
-  assert.equal(listed.get("optimizer"), "adam+lbfgs");
+  // burgers' best preset over its own defaults, not the global ones
+  assert.equal(listed.get("optimizer"), "adam+ssbroyden");
+  assert.equal(listed.get("bfgsSteps"), "10000");
   assert.equal(Number(listed.get("nu")), 0.01 / Math.PI);
 });
 
