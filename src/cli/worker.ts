@@ -58,7 +58,9 @@ async function restore(redis: Redis, runId: string, dir: string): Promise<number
     const b64 = saved[name];
     if (b64) writeFileSync(join(dir, name), Buffer.from(b64.toString("utf8"), "base64"));
   }
-  return Number(saved.step?.toString("utf8") ?? "0");
+  // the restored file's own step: the saved `step` was read before the files were packed, and
+  // the training may have written a newer checkpoint in between
+  return checkpointStep(dir) ?? Number(saved.step?.toString("utf8") ?? "0");
 }
 
 /** Whether `path` is a directory. */
@@ -170,12 +172,12 @@ export async function worker(args: string[]): Promise<number> {
         if (mtime !== seen) {
           seen = mtime;
           upload = upload.then(async () => {
-            const step = checkpointStep(dir);
             if (root !== null) {
-              saveCheckpoint(root, sj.runId, dir, step ?? 0);
-              say(`${sj.runId}: checkpoint at step ${step} saved in ${root}`);
+              const saved = saveCheckpoint(root, sj.runId, dir);
+              say(`${sj.runId}: checkpoint at step ${saved} saved in ${root}`);
               return;
             }
+            const step = checkpointStep(dir);
             const files = packDir(dir, CHECKPOINT_FILES);
             await redis.hset(checkpointKey(sj.runId), { ...files, step: String(step ?? 0) });
             say(`${sj.runId}: checkpoint at step ${step} saved`);

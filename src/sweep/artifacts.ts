@@ -28,6 +28,7 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { checkpointStep } from "../store/checkpoint.js";
 import { writeDurable } from "../store/rundir.js";
 import { CHECKPOINT_FILES } from "./queue.js";
 
@@ -88,13 +89,13 @@ export function checkArtifacts(root: string, token: string): string | null {
 function publish(
   root: string,
   runId: string,
-  name: string,
+  name: string | ((copy: string) => string),
   src: string,
   names?: readonly string[],
 ): string {
   const parent = join(root, runId);
   mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.tmp-${name}`);
+  const tmp = join(parent, `.tmp-${attemptTag()}`);
   mkdirSync(tmp);
   for (const f of names ?? readdirSync(src)) {
     if (f.includes(".tmp-")) continue;
@@ -107,8 +108,9 @@ function publish(
     }
     writeDurable(join(tmp, f), data);
   }
-  renameSync(tmp, join(parent, name));
-  return `${runId}/${name}`;
+  const final = typeof name === "string" ? name : name(tmp);
+  renameSync(tmp, join(parent, final));
+  return `${runId}/${final}`;
 }
 
 /** The complete checkpoints of a run under `root`, newest (highest step) first. */
@@ -127,15 +129,27 @@ function checkpoints(root: string, runId: string): { name: string; step: number 
 }
 
 /**
- * Save the checkpoint files of the run directory `dir` (trained at `step`) as the run's newest
- * checkpoint, then remove the older ones.
+ * Save a run directory's checkpoint files under `root`, named by the step of the copy itself (the
+ * training may write a newer checkpoint while this one is copied), and remove older saves.
+ * @returns the saved checkpoint's step (0 when its header cannot be read)
  */
-export function saveCheckpoint(root: string, runId: string, dir: string, step: number): void {
-  const name = `checkpoint-${String(step).padStart(12, "0")}-${attemptTag()}`;
-  publish(root, runId, name, dir, CHECKPOINT_FILES);
+export function saveCheckpoint(root: string, runId: string, dir: string): number {
+  let step = 0;
+  const tag = attemptTag();
+  publish(
+    root,
+    runId,
+    (copy) => {
+      step = checkpointStep(copy) ?? 0;
+      return `checkpoint-${String(step).padStart(12, "0")}-${tag}`;
+    },
+    dir,
+    CHECKPOINT_FILES,
+  );
   for (const c of checkpoints(root, runId)) {
     if (c.step < step) rmSync(join(root, runId, c.name), { recursive: true, force: true });
   }
+  return step;
 }
 
 /**
@@ -152,7 +166,7 @@ export function restoreCheckpoint(root: string, runId: string, dir: string): num
       if (!files.some(([f]) => f === "checkpoint.bin")) continue;
       mkdirSync(dir, { recursive: true });
       for (const [f, data] of files) writeDurable(join(dir, f), data);
-      return c.step;
+      return checkpointStep(dir) ?? c.step;
     } catch {
       // removed by a newer save meanwhile: take the next
     }
