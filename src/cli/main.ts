@@ -116,8 +116,8 @@ const HELP: Record<string, string> = {
                                         GFLOP/s of the kernel GEMM per register tile
 `,
   "bench suite": `  pinnlab bench suite [--problems a,b] [--presets plain,best] [--seeds N] [--budget MIN]
-      [--steps N] [--store DIR] [--doc FILE] [--workers N | --queue redis://HOST:PORT]
-                                        train the matrix as a sweep (in this process unless
+      [--steps N] [--store DIR] [--doc FILE] [--workers N | --queue redis://HOST:PORT
+      [--artifacts DIR]]                train the matrix as a sweep (in this process unless
                                         --workers/--queue), store every run, print the table
                                         and write it into docs/BENCHMARKS.md; runs that
                                         ended before are kept, not trained again

@@ -30,7 +30,8 @@ function list(s: string, what: string): string[] {
 /**
  * `pinnlab bench suite [--problems a,b] [--presets plain,best] [--seeds n] [--budget min] ...`:
  * a sweep over problems x presets x seeds, trained in this process by default (`--workers N`:
- * N training processes; `--queue URL`: on `pinnlab worker`s).
+ * N training processes; `--queue URL [--artifacts DIR]`: on `pinnlab worker`s, checkpoints and
+ * results through Redis or the shared directory DIR).
  */
 export async function benchSuite(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -45,8 +46,14 @@ export async function benchSuite(args: string[]): Promise<number> {
       doc: { type: "string", default: "docs/BENCHMARKS.md" },
       workers: { type: "string", default: "0" },
       queue: { type: "string" },
+      artifacts: { type: "string" },
     },
   });
+  if (values.artifacts !== undefined && values.queue === undefined) {
+    throw new UsageError(
+      "bench suite: --artifacts DIR goes with --queue URL (the workers share DIR)",
+    );
+  }
   const workers = intFlag("workers", values.workers, 0);
   const problems = list(values.problems, "problems");
   const known = problemNames();
@@ -107,7 +114,11 @@ export async function benchSuite(args: string[]): Promise<number> {
   const loaded = await checkSweep(sweep, "bench suite");
   const executor: Executor =
     values.queue !== undefined
-      ? { kind: "queue", url: values.queue }
+      ? {
+          kind: "queue",
+          url: values.queue,
+          ...(values.artifacts === undefined ? {} : { artifacts: values.artifacts }),
+        }
       : workers === 0
         ? { kind: "inline" }
         : { kind: "pool", workers };

@@ -62,8 +62,12 @@ test("bench suite: 2 seeds of poisson1d, mean and spread, literature beside, doc
   assert.match(ids[1], /-suite-poisson1d-plain-s1$/);
 });
 
-test("bench suite: an unknown problem or preset is a usage error", () => {
+test("bench suite: an unknown problem or preset, or --artifacts without --queue, is a usage error", () => {
   const r = runCli(["bench", "suite", "--problems", "poisson1d,nope", "--presets", "plain"]);
   assert.equal(r.status, 2, show(r));
   assert.match(r.stderr, /^pinnlab: error: --problems: unknown problem "nope"/);
+  // a shared directory only makes sense for queued jobs
+  const a = runCli(["bench", "suite", "--problems", "poisson1d", "--artifacts", "/tmp/none"]);
+  assert.equal(a.status, 2, show(a));
+  assert.match(a.stderr, /^pinnlab: error: bench suite: --artifacts DIR goes with --queue URL/);
 });
