@@ -369,10 +369,6 @@ export async function executeRun(
 }
 
 /**
- * Train a resolved run into `dir` (see {@link executeRun}).
- * @returns process exit status (0 completed, 1 diverged)
- */
-/**
  * The run as the autopilot leaves it when `auto` is on (src/cli/autopilot.ts: probe, the doctor's
  * checks, their fixes), with its decisions for the run's records; the run itself when it is off.
  * Every way of starting a run (`pinnlab train`, a sweep's jobs, `bench unseen`) goes through here.
@@ -387,6 +383,10 @@ export async function withAutopilot(
   return autopilot(run, note);
 }
 
+/**
+ * Train a resolved run into `dir` (see {@link executeRun}).
+ * @returns process exit status (0 completed, 1 diverged)
+ */
 export async function runTraining(
   run: ResolvedRun,
   dir: string,
