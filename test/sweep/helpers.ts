@@ -141,6 +141,21 @@ export function startCli(args: readonly string[]): CliProcess {
   };
 }
 
+/** The CLI processes a test starts; `killAll` SIGKILLs those still running (a failed test leaves none). */
+export function cliGroup(): { start(args: readonly string[]): CliProcess; killAll(): void } {
+  const started: CliProcess[] = [];
+  return {
+    start(args) {
+      const p = startCli(args);
+      started.push(p);
+      return p;
+    },
+    killAll() {
+      for (const p of started) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+    },
+  };
+}
+
 /** Tiny convection runs (width 8, 64 points): well under a second of training each. */
 export const TINY_SET = {
   optimizer: "adam",

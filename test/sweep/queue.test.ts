@@ -7,22 +7,21 @@
 // workers start (they train it from the text shipped in the jobs), one worker is SIGKILLed after
 // it saved a checkpoint in DIR, and the other resumes it from there.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync } from "node:fs";
-import { writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
 import Database from "better-sqlite3";
 import { Redis } from "ioredis";
 import { removeTempDirs, runCli, show, tempDir } from "../cli/helpers.js";
-import {
-  type CliProcess,
-  TINY_SET,
-  freePort,
-  redisMissing,
-  startCli,
-  startRedis,
-  writeSpec,
-} from "./helpers.js";
+import { TINY_SET, cliGroup, freePort, redisMissing, startRedis, writeSpec } from "./helpers.js";
 
 after(removeTempDirs);
 
@@ -37,12 +36,8 @@ test("12 jobs on 2 workers, one SIGKILLed mid-job: 12 results, none lost or doub
   const redis = await startRedis();
   const dir = tempDir("pinnlab-sweep-queue-");
   const store = path.join(dir, "runs");
-  const started: CliProcess[] = [];
-  const start = (args: string[]) => {
-    const p = startCli(args);
-    started.push(p);
-    return p;
-  };
+  const procs = cliGroup();
+  const start = procs.start;
   try {
     const spec = writeSpec(dir, {
       name: "q",
@@ -172,7 +167,7 @@ test("12 jobs on 2 workers, one SIGKILLed mid-job: 12 results, none lost or doub
     assert.ok(!existsSync(path.join(fresh, "pinnlab.db")), "nothing recorded");
   } finally {
     // a failed assertion must not leave workers behind
-    for (const p of started) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+    procs.killAll();
     await redis.stop();
   }
 });
@@ -199,12 +194,8 @@ test("--artifacts DIR and a YAML spec naming a problem file the workers lack: sh
   const dir = tempDir("pinnlab-sweep-artifacts-");
   const store = path.join(dir, "runs");
   const shared = path.join(dir, "shared");
-  const started: CliProcess[] = [];
-  const start = (args: string[]) => {
-    const p = startCli(args);
-    started.push(p);
-    return p;
-  };
+  const procs = cliGroup();
+  const start = procs.start;
   try {
     await client.connect();
     const problem = path.join(dir, "line.ts");
@@ -339,7 +330,7 @@ test("--artifacts DIR and a YAML spec naming a problem file the workers lack: sh
     // recorded results and ended jobs' checkpoints are removed; the token stays
     assert.deepEqual(readdirSync(shared), [".pinnlab-artifacts"]);
   } finally {
-    for (const p of started) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+    procs.killAll();
     client.disconnect();
     await redis.stop();
   }
