@@ -5,7 +5,7 @@
  * {@link SmoothOps} into an expression graph.
  */
 import type { Precision } from "../engine/index.js";
-import type { Dense, NetParams, Network } from "../nets/network.js";
+import { type Dense, type NetParams, type Network, embeddingWidth } from "../nets/network.js";
 import { readCoefficients } from "../nets/coefficients.js";
 import type { SmoothOps } from "../problem/smooth.js";
 import {
@@ -119,7 +119,7 @@ export async function exportModel(
     );
   }
   const transform = traceTransform(net);
-  const embedWidth = c.inputs + c.periodic.length;
+  const embedWidth = embeddingWidth(c);
   const B = net.constants.fourierB;
   const fourier =
     c.fourier && B
@@ -142,7 +142,11 @@ export async function exportModel(
     arch: c.arch,
     activation: c.activation,
     embedding: {
-      periodic: c.periodic.map((p) => ({ input: p.input, period: p.period })),
+      periodic: c.periodic.map((p) => ({
+        input: p.input,
+        period: p.period,
+        ...(p.seam ? { seam: true } : {}),
+      })),
       fourier: fourierRounded,
     },
     layers: {

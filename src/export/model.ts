@@ -10,6 +10,7 @@
  *
  *   z_i = x_i * 2 / (hi_i - lo_i) + (-1 - lo_i * 2 / (hi_i - lo_i))    (to [-1, 1])
  *   f   = [z_i for i not periodic] ++ [cos(2 pi x_p / P_p), sin(2 pi x_p / P_p) for each periodic p]
+ *         (each followed by sin(pi (x_p - lo_p) / P_p) when the periodic input has `seam`)
  *   f   = [cos(f B), sin(f B)]                                          (Fourier features, if any)
  *   mlp:          h = act(h W_l + b_l) for each hidden layer, starting from h = f
  *   modified-mlp: U = act(f W_U + b_U), V = act(f W_V + b_V), h = f, then for each hidden layer
@@ -51,8 +52,15 @@ export interface ModelTransform {
 
 /** The embeddings applied before the body. */
 export interface ModelEmbedding {
-  /** Inputs replaced by (cos, sin)(2 pi x / period), appended after the kept inputs. */
-  readonly periodic: readonly { readonly input: number; readonly period: number }[];
+  /**
+   * Inputs replaced by (cos, sin)(2 pi x / period), appended after the kept inputs; with `seam`,
+   * sin(pi (x - lo) / period) follows the pair (lo from the domain).
+   */
+  readonly periodic: readonly {
+    readonly input: number;
+    readonly period: number;
+    readonly seam?: boolean;
+  }[];
   /** Random Fourier features [cos(f B), sin(f B)], B [embedding width][features]. */
   readonly fourier: {
     readonly features: number;
@@ -270,9 +278,10 @@ export function loadModel(json: ModelJson | string): LoadedModel {
     throw new Error("model: domain lo/hi need one entry per input");
   const scale = m.domain.lo.map((lo, i) => 2 / (m.domain.hi[i] - lo));
   const shift = m.domain.lo.map((lo, i) => -1 - lo * scale[i]);
+  const lo = m.domain.lo;
   const periodic = m.embedding.periodic;
   const keep = [...Array(d).keys()].filter((i) => !periodic.some((p) => p.input === i));
-  const embedWidth = keep.length + 2 * periodic.length;
+  const embedWidth = keep.length + periodic.reduce((n, p) => n + (p.seam ? 3 : 2), 0);
   const four = m.embedding.fourier;
   let B: Flat | null = null;
   if (four) {
@@ -331,6 +340,7 @@ export function loadModel(json: ModelJson | string): LoadedModel {
           const a = X[off + p.input] * ((2 * Math.PI) / p.period);
           f0[k++] = Math.cos(a);
           f0[k++] = Math.sin(a);
+          if (p.seam) f0[k++] = Math.sin(((X[off + p.input] - lo[p.input]) * Math.PI) / p.period);
         }
         let feats = f0;
         if (B) {

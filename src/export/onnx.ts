@@ -230,6 +230,15 @@ export function modelToOnnx(m: ModelJson): Uint8Array {
     for (const p of periodic) {
       const a = g.op("Mul", [g.columns("x", [p.input]), g.scalar((2 * Math.PI) / p.period)]);
       parts.push(g.op("Cos", [a]), g.op("Sin", [a]));
+      if (p.seam) {
+        // sin(pi (x - lo) / P): the seam feature (src/nets/network.ts)
+        const lo = m.domain.lo[p.input];
+        const b = g.op("Add", [
+          g.op("Mul", [g.columns("x", [p.input]), g.scalar(Math.PI / p.period)]),
+          g.scalar((-Math.PI * lo) / p.period),
+        ]);
+        parts.push(g.op("Sin", [b]));
+      }
     }
     feats = g.op("Concat", parts, { axis: 1 });
   }

@@ -10,8 +10,9 @@
  * (DESIGN.md: "the key to speed"). The bias is added to the value channel (the first N rows) only.
  *
  * Embedding (no parameters, so no backward pass): E0 [K][N, e] holds the normalised non-periodic
- * inputs, then (cos, sin)(2 pi x_i / P) per periodic input (network.ts's column order), written
- * from the points in JS (the periodic columns' jets are c^m cos^(m), c^m sin^(m) of one angle).
+ * inputs, then (cos, sin)(2 pi x_i / P) per periodic input, followed by its seam feature
+ * sin(pi (x_i - lo_i) / P) when it has one (network.ts's column order), written from the points in
+ * JS (the periodic columns' jets are c^m cos^(m), c^m sin^(m) of one angle).
  * With Fourier features, Zf = E0 [B | B] (one GEMM), Zf[0] += [pi/2 .. pi/2, 0 .. 0] and the sin
  * jet rule gives the features [cos z, sin z] in one pass. The body's input F is E0 or that result.
  *
@@ -41,7 +42,7 @@
  * step, so memory stays flat over training.
  */
 import type { JetLayout, MultiIndex } from "../jet/multiindex.js";
-import type { NetConfig, NetConstants } from "../nets/network.js";
+import { type NetConfig, type NetConstants, embeddingWidth } from "../nets/network.js";
 import { type AdamConstants, ADAM_KERNEL_DEFAULTS, AdamKernel } from "./adam.js";
 import { KernelRuntime, type SimdVariant } from "./assemble.js";
 import { ElementwiseKernels } from "./elementwise.js";
@@ -78,9 +79,12 @@ export interface ParamLayout {
   readonly count: number;
 }
 
-/** Width of the embedded inputs (normalised inputs, a (cos, sin) pair per periodic input). */
+/**
+ * Width of the embedded inputs (normalised inputs, a (cos, sin) pair per periodic input and its
+ * seam feature).
+ */
 export function embedWidth(c: NetConfig): number {
-  return c.inputs + c.periodic.length;
+  return embeddingWidth(c);
 }
 
 /** Width of the features entering the body (2 * features with Fourier features). */
@@ -164,6 +168,11 @@ interface PeriodicColumn {
   readonly col: number;
   /** 2 pi / period, rounded to float32 as jax-js rounds the scalar (float64: not rounded). */
   readonly freq: number;
+  /**
+   * The seam feature sin(seamFreq x + seamShift) in column col + 2 (seamFreq = pi / period,
+   * seamShift = -pi lo / period, rounded alike), or null without one.
+   */
+  readonly seam: { readonly freq: number; readonly shift: number } | null;
 }
 
 interface Workspace {
@@ -312,11 +321,22 @@ export class KernelMlp {
     const count = layout.count + extra;
     this.paramCount = count;
     this.keep = [...Array(c.inputs).keys()].filter((i) => !periodicInputs.includes(i));
-    this.periodicCols = c.periodic.map((p, q) => ({
-      input: p.input,
-      col: this.keep.length + 2 * q,
-      freq: this.round((2 * Math.PI) / p.period),
-    }));
+    let col = this.keep.length;
+    this.periodicCols = c.periodic.map((p) => {
+      const at = col;
+      col += p.seam ? 3 : 2;
+      return {
+        input: p.input,
+        col: at,
+        freq: this.round((2 * Math.PI) / p.period),
+        seam: p.seam
+          ? {
+              freq: this.round(Math.PI / p.period),
+              shift: this.round((-Math.PI * c.lo[p.input]) / p.period),
+            }
+          : null,
+      };
+    });
     this.e = embedWidth(c);
     this.fw = featureWidth(c);
     let B: Float64Array | null = null;
@@ -663,6 +683,8 @@ export class KernelMlp {
         m,
         fm: p.freq ** m,
       }));
+      const seam = p.seam;
+      const seamChans = seam ? chans.map(({ ch, m }) => ({ ch, m, fm: seam.freq ** m })) : [];
       for (let n = 0; n < N; n++) {
         const ang = r(X[n * d + p.input] * p.freq);
         const cs = Math.cos(ang);
@@ -675,6 +697,16 @@ export class KernelMlp {
           const r = m % 4;
           ch[at] = fm * (r === 0 ? cs : r === 1 ? -sn : r === 2 ? -cs : sn);
           ch[at + 1] = fm * (r === 0 ? sn : r === 1 ? cs : r === 2 ? -sn : -cs);
+        }
+        if (!seam) continue;
+        // seam feature sin(b), b = pi (x - lo) / P, as network.ts forms it (x * freq + shift)
+        const b = r(r(X[n * d + p.input] * seam.freq) + seam.shift);
+        const sb = Math.sin(b);
+        const cb = Math.cos(b);
+        x0[at + 2] = sb;
+        for (const { ch, m, fm } of seamChans) {
+          const r = m % 4;
+          ch[at + 2] = fm * (r === 0 ? sb : r === 1 ? cb : r === 2 ? -sb : -cb);
         }
       }
     });

@@ -20,6 +20,32 @@ import {
 import { Rng } from "../util/rng.js";
 import type { OutputTransform } from "./constraints.js";
 
+/**
+ * One input made exactly periodic by the embedding. `seam` adds the feature
+ * sin(pi (x - lo) / P), lo the input's lower bound: zero at both ends of the period, so the
+ * network's values stay exactly periodic, but its slope may jump there. It lets the network hold
+ * an initial state that is smooth inside the period but kinked as a periodic function (Allen-Cahn's
+ * x^2 cos(pi x), slopes -2 and +2 meeting at x = +-1), which a smooth periodic embedding cannot.
+ */
+export interface PeriodicInput {
+  readonly input: number;
+  readonly period: number;
+  readonly seam?: boolean;
+}
+
+/** Embedding columns of the periodic inputs: 2 each, 3 with the seam feature. */
+export function periodicFeatures(periodic: readonly PeriodicInput[]): number {
+  return periodic.reduce((n, p) => n + (p.seam ? 3 : 2), 0);
+}
+
+/**
+ * Width of the embedded inputs: the kept (non-periodic) inputs, then each periodic input's
+ * (cos, sin) pair and its seam feature.
+ */
+export function embeddingWidth(c: Pick<NetConfig, "inputs" | "periodic">): number {
+  return c.inputs - c.periodic.length + periodicFeatures(c.periodic);
+}
+
 /** Network architectures. */
 export type Arch = "mlp" | "modified-mlp";
 
@@ -41,9 +67,10 @@ export interface NetConfig {
   readonly hi: readonly number[];
   /**
    * Exact periodicity in the listed inputs: x -> (cos(2 pi x / P), sin(2 pi x / P)) (Dong & Ni
-   * 2021; jaxpi's periodic embedding). Applied to the raw input, before normalisation.
+   * 2021; jaxpi's periodic embedding). Applied to the raw input, before normalisation. With
+   * `seam`, a third feature sin(pi (x - lo) / P) follows the pair (`periodicFeatures`).
    */
-  readonly periodic: readonly { readonly input: number; readonly period: number }[];
+  readonly periodic: readonly PeriodicInput[];
   /** Random Fourier features [cos(B z), sin(B z)], B ~ N(0, scale^2) (Tancik et al. 2020). */
   readonly fourier: { readonly features: number; readonly scale: number } | null;
   /** Random weight factorisation W = diag(exp(s)) V (Wang et al. 2022), s ~ N(mean, std). */
@@ -108,8 +135,7 @@ export interface Network {
 
 /** Width of the feature vector that enters the body. */
 function featureWidth(c: NetConfig): number {
-  const base = c.inputs + c.periodic.length; // each periodic input becomes two features
-  return c.fourier ? 2 * c.fourier.features : base;
+  return c.fourier ? 2 * c.fourier.features : embeddingWidth(c);
 }
 
 function initStd(init: Init, fanIn: number, fanOut: number): { w: number; b: number } {
@@ -188,7 +214,7 @@ export function validateNetConfig(c: NetConfig): void {
 export function createNetwork(config: NetConfig, seed: number): Network {
   validateNetConfig(config);
   const rng = new Rng(seed ^ 0x5eed);
-  const embedWidth = config.inputs + config.periodic.length;
+  const embedWidth = embeddingWidth(config);
   let fourierB: Float64Array | null = null;
   if (config.fourier) {
     fourierB = new Float64Array(embedWidth * config.fourier.features);
@@ -208,6 +234,15 @@ export function createNetwork(config: NetConfig, seed: number): Network {
       );
       const sinJ = activate(refJet(col), "sin");
       periodicParts.push(activateShifted(col, "cos"), sinJ);
+      if (p.seam) {
+        // sin(pi (x - lo) / P): the angle's shift sits on the value channel only
+        const lo = c.lo[p.input];
+        const half = mapLinear(refJet(x), (ch, i) => {
+          const a = ch.slice([], [p.input, p.input + 1]).mul(Math.PI / p.period);
+          return i === 0 ? a.add((-Math.PI * lo) / p.period) : a;
+        });
+        periodicParts.push(activate(half, "sin"));
+      }
     }
     const sc = fromData(scale, [1, c.inputs], c.precision);
     const sh = fromData(shift, [1, c.inputs], c.precision);

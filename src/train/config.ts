@@ -29,6 +29,12 @@ export interface TrainConfig {
   fourierScale: number;
   /** Exact periodicity through the periodic embedding for every periodic condition's input. */
   periodicEmbedding: boolean;
+  /**
+   * With the periodic embedding: add the seam feature sin(pi (x - lo) / P) per periodic input
+   * (src/nets/network.ts, `PeriodicInput`), so the network's slope may jump at the ends of the
+   * period while its values stay exactly periodic.
+   */
+  periodicSeam: boolean;
   /** Random weight factorisation (Wang et al. 2022). */
   rwf: boolean;
   /**
@@ -204,6 +210,11 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   fourier: { kind: "int", min: 0, default: 0, doc: "random Fourier features (0 = off)" },
   fourierScale: { kind: "number", positive: true, default: 1, doc: "Fourier feature scale sigma" },
   periodicEmbedding: { kind: "bool", default: false, doc: "exact periodicity by embedding" },
+  periodicSeam: {
+    kind: "bool",
+    default: false,
+    doc: "with the periodic embedding, add sin(pi (x - lo) / P): values exactly periodic, slopes free to jump at the seam (for initial states kinked as periodic functions)",
+  },
   rwf: { kind: "bool", default: false, doc: "random weight factorisation" },
   outputScale: {
     kind: "enum",

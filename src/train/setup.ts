@@ -25,6 +25,11 @@ export function networkFor(problem: Problem, c: TrainConfig): Network {
       ),
     ),
   ];
+  if (c.periodicSeam && periodicInputs.length === 0) {
+    throw new Error(
+      `periodicSeam: no periodic input is embedded (${problem.name} needs a periodic condition, and periodicEmbedding=true or the condition in hard)`,
+    );
+  }
   const config: NetConfig = {
     arch: c.arch,
     inputs: d.inputs.length,
@@ -37,7 +42,7 @@ export function networkFor(problem: Problem, c: TrainConfig): Network {
     hi: d.hi,
     periodic: periodicInputs.map((name) => {
       const i = d.inputs.indexOf(name);
-      return { input: i, period: d.hi[i] - d.lo[i] };
+      return { input: i, period: d.hi[i] - d.lo[i], ...(c.periodicSeam ? { seam: true } : {}) };
     }),
     fourier: c.fourier > 0 ? { features: c.fourier, scale: c.fourierScale } : null,
     rwf: c.rwf ? { mean: 1, std: 0.1 } : null,

@@ -254,7 +254,11 @@ export function mlpForward64(
  */
 export interface Net64 extends Mlp64 {
   readonly arch: "mlp" | "modified-mlp";
-  readonly periodic: readonly { readonly input: number; readonly period: number }[];
+  readonly periodic: readonly {
+    readonly input: number;
+    readonly period: number;
+    readonly seam?: boolean;
+  }[];
   readonly fourierB: ArrayLike<number> | null;
   readonly rwf: boolean;
 }
@@ -337,6 +341,11 @@ export function netForward64(
   for (const p of m.periodic) {
     const a = column(p.input, (2 * Math.PI) / p.period, 0);
     parts.push(sinJet64(layout, a, Math.PI / 2), sinJet64(layout, a, 0));
+    // the seam feature sin(pi (x - lo) / P)
+    if (p.seam) {
+      const f = Math.PI / p.period;
+      parts.push(sinJet64(layout, column(p.input, f, -m.lo[p.input] * f), 0));
+    }
   }
   let feats = concat64(parts, N);
   if (m.fourierB) {

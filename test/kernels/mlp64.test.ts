@@ -57,6 +57,18 @@ const CASES: [string, Partial<NetConfig>, number, MultiIndex[]][] = [
     ],
   ],
   ["periodic x, kdv (t, xxx)", { periodic: [{ input: 1, period: 3 }] }, 21, [[0], [1, 1, 1]]],
+  [
+    "periodic x with the seam feature, allen-cahn (t, xx)",
+    { periodic: [{ input: 1, period: 3, seam: true }] },
+    15,
+    [[0], [1, 1]],
+  ],
+  [
+    "combo with the seam feature, order 3",
+    { ...combo, periodic: [{ input: 1, period: 3, seam: true }] },
+    8,
+    [[0, 1, 1]],
+  ],
   ["rwf, 3 inputs, mixed order 3", { ...box3, rwf: { mean: 0.5, std: 0.1 } }, 11, [[0, 1, 2]]],
   [
     "modified-mlp, 1 input, order 4",
@@ -124,6 +136,7 @@ test("KernelMlp float64 gradient vs central finite differences of its own forwar
     ["plain", {}],
     ["fourier", { fourier: { features: 3, scale: 1 } }],
     ["periodic", { periodic: [{ input: 1, period: 3 }], activation: "sin" }],
+    ["seam", { periodic: [{ input: 1, period: 3, seam: true }] }],
     ["rwf", { rwf: { mean: 0.5, std: 0.2 }, activation: "gelu" }],
     ["modified-mlp", { arch: "modified-mlp" }],
     ["combo", { ...combo, fourier: { features: 3, scale: 1 } }],

@@ -93,6 +93,18 @@ const CASES: [string, Partial<NetConfig>, number, MultiIndex[]][] = [
   ],
   ["periodic x, kdv (t, xxx)", { periodic: [{ input: 1, period: 3 }] }, 21, [[0], [1, 1, 1]]],
   [
+    "periodic x with the seam feature, allen-cahn (t, xx)",
+    { periodic: [{ input: 1, period: 3, seam: true }] },
+    15,
+    [[0], [1, 1]],
+  ],
+  [
+    "combo with the seam feature, order 3",
+    { ...combo, periodic: [{ input: 1, period: 3, seam: true }] },
+    8,
+    [[0, 1, 1]],
+  ],
+  [
     "periodic in both inputs, mixed order 4 (ttxx), gelu",
     {
       activation: "gelu",
@@ -194,6 +206,7 @@ test("KernelMlp gradient vs float64 finite differences on tiny networks of every
   const kinds: [string, Partial<NetConfig>][] = [
     ["fourier", { fourier: { features: 3, scale: 1 } }],
     ["periodic", { periodic: [{ input: 1, period: 3 }], activation: "sin" }],
+    ["seam", { periodic: [{ input: 1, period: 3, seam: true }] }],
     ["rwf", { rwf: { mean: 0.5, std: 0.2 }, activation: "gelu" }],
     ["modified-mlp", { arch: "modified-mlp" }],
     ["combo", { ...combo, fourier: { features: 3, scale: 1 } }],
