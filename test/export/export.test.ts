@@ -105,6 +105,10 @@ function cases(): Case[] {
       ["fourierScale", 2],
     ]),
     builtin("periodic embedding", "convection", [["periodicEmbedding", true]]),
+    builtin("periodic embedding with the seam feature", "allen-cahn", [
+      ["periodicEmbedding", true],
+      ["periodicSeam", true],
+    ]),
     builtin("hard ic+bc (burgers)", "burgers", [["hard", "ic,bc"]]),
     builtin("hard ic + periodic, modified MLP", "convection", [
       ["hard", "ic"],

@@ -291,6 +291,39 @@ for (const kind of NET_KINDS.filter((k) => k.periodic)) {
   });
 }
 
+test("the seam feature: values agree at x = lo and x = hi, slopes jump, each slope its one-sided finite difference", () => {
+  const kind = NET_KINDS.find((k) => k.periodic && k.arch === "mlp") as (typeof NET_KINDS)[number];
+  const base = kindConfig(kind, 2, "float64", 12, 2);
+  const k = periodicInput(2);
+  const net = createNetwork({ ...base, periodic: [{ ...base.periodic[0], seam: true }] }, 41);
+  const params = net.init(42);
+  const { lo, hi } = atBothEnds(net, params, "float64", 5, k);
+  // the seam feature is 0 at both ends (sin 0, sin pi); cos/sin float32-accurate: as above
+  assert.ok(maxDiff(lo[0], hi[0]) < 1e-5, `u: ${maxDiff(lo[0], hi[0])}`);
+  assert.ok(maxDiff(lo[1], hi[1]) > 1e-3, `u_x jumps: ${maxDiff(lo[1], hi[1])}`);
+  // one-sided differences from inside the period, second order: (-3 u(a) + 4 u(a + h) - u(a + 2h)) / 2h
+  const c = net.config;
+  const X = boxPoints(5, 2, 31);
+  const value = (at: number) => {
+    const P = Float64Array.from(X);
+    for (let r = 0; r < 5; r++) P[r * 2 + k] = at;
+    const out = net.applyJet(params, inputJet(jetLayout(2, []), fromData(P, [5, 2], "float64")));
+    return Float64Array.from((out.ch[0] as np.Array).dataSync());
+  };
+  const h = 1e-3;
+  for (const [end, dir, jet] of [
+    [c.lo[k], 1, lo[1]],
+    [c.hi[k], -1, hi[1]],
+  ] as const) {
+    const [u0, u1, u2] = [0, 1, 2].map((j) => value(end + dir * j * h));
+    for (let r = 0; r < 5; r++) {
+      const fd = (dir * (-3 * u0[r] + 4 * u1[r] - u2[r])) / (2 * h);
+      // O(h^2) truncation with O(1) third derivatives, plus float32-accurate sin/tanh / h
+      assert.ok(Math.abs(fd - jet[r]) < 1e-3, `u_x at ${end}, point ${r}: ${fd} vs ${jet[r]}`);
+    }
+  }
+});
+
 test("without the periodic embedding, the ends differ (the periodicity check can fail)", () => {
   const net = createNetwork(kindConfig(NET_KINDS[0], 2, "float64", 12, 2), 41);
   assert.equal(net.config.periodic.length, 0);
