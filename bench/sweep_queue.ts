@@ -10,13 +10,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openStore } from "../src/store/db.js";
+import { startRedis } from "../test/sweep/helpers.js";
 
 const N = Number(process.argv[2] ?? 12);
 const R = Number(process.argv[3] ?? 2);
 const root = mkdtempSync(path.join(os.tmpdir(), "pinnlab-bench-queue-"));
 const bin = path.resolve("bin/pinnlab.js");
-const port = 20000 + Math.floor(Math.random() * 20000);
-const url = `redis://127.0.0.1:${port}`;
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -48,23 +47,9 @@ function timed(args: string[]): number {
   return (performance.now() - t0) / 1000;
 }
 
-const redis = spawn(
-  "redis-server",
-  [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--dir",
-    root,
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-  ],
-  { stdio: "ignore" },
-);
-await new Promise((res) => setTimeout(res, 500));
+// the sweep tests' private redis-server: a free loopback port, started once it accepts connections
+const redis = await startRedis();
+const url = redis.url;
 let worker: ChildProcess | null = null;
 try {
   worker = spawn(
@@ -131,7 +116,6 @@ try {
 } finally {
   worker?.kill("SIGTERM");
   await new Promise((res) => setTimeout(res, 1000));
-  redis.kill("SIGTERM");
-  await new Promise((res) => setTimeout(res, 300));
+  await redis.stop();
   rmSync(root, { recursive: true, force: true });
 }
