@@ -93,6 +93,7 @@ export {
   type NetConfig,
   type NetParams,
   type Arch,
+  type PeriodicInput,
 } from "./nets/network.js";
 export { adamInit, adamUpdate, learningRate, type AdamState, type Schedule } from "./optim/adam.js";
 export {
