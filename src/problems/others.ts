@@ -36,13 +36,18 @@ export const allenCahn: BuiltinProblem = {
   params: {
     eps: { default: 1e-4, positive: true, doc: "diffusion coefficient" },
     gamma: { default: 5, positive: true, doc: "reaction coefficient" },
+    T: {
+      default: 1,
+      positive: true,
+      doc: "final time (shorter: the first time-marching windows alone, for quick experiments)",
+    },
   },
   defaults: { width: 64, depth: 4, steps: 4000, points: 2048, bcPoints: 256 },
   weights: { ic: 100 },
-  build: ({ eps, gamma }) =>
+  build: ({ eps, gamma, T }) =>
     defineProblem({
       name: "allen-cahn",
-      domain: box({ t: [0, 1], x: [-1, 1] }, { time: "t" }),
+      domain: box({ t: [0, T], x: [-1, 1] }, { time: "t" }),
       fields: ["u"],
       residuals: {
         res: ({ d }) =>
@@ -59,7 +64,8 @@ export const allenCahn: BuiltinProblem = {
         bc: periodic("u", "x", 1),
       },
       reference: () => {
-        const t = Array.from(linspace(0, 1, 101));
+        // the reference's 101 times on [0, 1], spacing 0.01, on [0, T] alike
+        const t = Array.from(linspace(0, T, Math.max(2, Math.round(100 * T) + 1)));
         const g = allenCahnGrid({ t, gamma1: eps, gamma2: gamma });
         return { axes: [g.t, g.x], values: { u: g.u } };
       },

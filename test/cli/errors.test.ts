@@ -208,7 +208,7 @@ test("pinnlab problems lists all 10 problems with their parameters and defaults"
     convection: ["beta"],
     reaction: ["rho"],
     "reaction-diffusion": ["nu", "rho"],
-    "allen-cahn": ["eps", "gamma"],
+    "allen-cahn": ["eps", "gamma", "T"],
     helmholtz2d: ["a1", "a2", "k"],
     wave1d: ["c"],
     poisson1d: ["k"],

@@ -9,7 +9,7 @@ import { networkFor } from "../../src/train/setup.js";
 
 await startEngine();
 
-const allenCahn = getProblem("allen-cahn").build({ eps: 1e-4, gamma: 5 });
+const allenCahn = getProblem("allen-cahn").build({ eps: 1e-4, gamma: 5, T: 1 });
 const poisson = getProblem("poisson1d").build({ k: 4 });
 const config = (sets: [string, string | number | boolean][]) =>
   applyOverrides(defaultTrainConfig(), [["width", 6], ["depth", 1], ...sets]);
