@@ -28,6 +28,7 @@ import type { Batches } from "../train/backend.js";
 import { measureGradients, measureNtk } from "../train/measure.js";
 import { type Override, parseSet, resolveRun } from "../train/resolve.js";
 import type { StepRecord } from "../train/types.js";
+import type { TrainConfig } from "../train/config.js";
 import { type ResolvedRun } from "../train/resolve.js";
 import { sampleBatches } from "../train/trainer.js";
 import { Rng } from "../util/rng.js";
@@ -191,9 +192,7 @@ export async function examine(trained: Trained): Promise<Finding[]> {
   );
   const setup = {
     weights: Object.fromEntries(problem.termNames.map((n) => [n, (run.weights[n] ?? 1) / resW])),
-    exact: config.periodicEmbedding
-      ? problem.terms.filter((t) => t.kind === "periodic").map((t) => t.name)
-      : [],
+    exact: exactTerms(problem, config),
   };
   return [
     imbalanceFinding(stats.imbalance, setup),
@@ -201,6 +200,20 @@ export async function examine(trained: Trained): Promise<Finding[]> {
     causalityFinding(profiles),
     illConditioningFinding(stall, curvature),
   ];
+}
+
+/**
+ * The terms the network satisfies by construction, which the imbalance and NTK findings leave
+ * out: the periodic conditions under the periodic embedding (values and every derivative match
+ * across the period), unless the seam feature is on: then the values still match, but the slopes
+ * may jump, so the u_x part of the condition is a real loss term.
+ */
+export function exactTerms(
+  problem: Pick<Problem, "terms">,
+  config: Pick<TrainConfig, "periodicEmbedding" | "periodicSeam">,
+): string[] {
+  if (!config.periodicEmbedding || config.periodicSeam) return [];
+  return problem.terms.filter((t) => t.kind === "periodic").map((t) => t.name);
 }
 
 /** A network to inspect: the run it belongs to, its parameters, and how far it trained. */

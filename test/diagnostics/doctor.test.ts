@@ -18,6 +18,8 @@ import {
   ntkFinding,
 } from "../../src/diagnostics/doctor.js";
 import type { NtkReport } from "../../src/loss/ntk.js";
+import { exactTerms } from "../../src/cli/diagnose.js";
+import { allenCahn } from "../../src/problems/others.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -243,4 +245,16 @@ test("findings judge the loss as configured: term weights scale the ratios, exac
   const w = ntkFinding(report, { weights: { ic: 100 }, exact: ["bc"] });
   assert.ok(Math.abs((w.evidence.trace_spread as number) - 7.1e5 / 6.6e5) < 1e-12);
   assert.equal(w.detected, false);
+});
+
+test("the periodic condition is exact under the embedding, and a loss term again under the seam feature", () => {
+  const problem = allenCahn.build({ eps: 1e-4, gamma: 5, T: 1 });
+  assert.deepEqual(
+    problem.terms.filter((t) => t.kind === "periodic").map((t) => t.name),
+    ["bc"],
+  );
+  assert.deepEqual(exactTerms(problem, { periodicEmbedding: true, periodicSeam: false }), ["bc"]);
+  // the seam feature lets the slope jump across the period: bc's u_x part is a real loss term
+  assert.deepEqual(exactTerms(problem, { periodicEmbedding: true, periodicSeam: true }), []);
+  assert.deepEqual(exactTerms(problem, { periodicEmbedding: false, periodicSeam: false }), []);
 });
