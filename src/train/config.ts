@@ -153,6 +153,12 @@ export interface TrainConfig {
    */
   windowSteps: number;
   /**
+   * Quasi-Newton iterations (bfgs/ssbfgs/ssbroyden) in each window after the first (-1:
+   * `bfgsSteps`). Where the first window starts from a hard initial state (Allen-Cahn's kink at
+   * x = +-1) it needs more iterations than the later ones, which start near their answer.
+   */
+  windowBfgsSteps: number;
+  /**
    * Autopilot (`pinnlab train`, src/cli/autopilot.ts): train `autoSteps` first-order steps, run
    * the doctor's checks, apply the fix each detected finding names, then train the run.
    */
@@ -349,6 +355,12 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
     min: -1,
     default: -1,
     doc: "first-order steps in windows after the first (-1: steps)",
+  },
+  windowBfgsSteps: {
+    kind: "int",
+    min: -1,
+    default: -1,
+    doc: "bfgs/ssbfgs/ssbroyden iterations in windows after the first (-1: bfgsSteps)",
   },
   windowInit: {
     kind: "enum",

@@ -12,6 +12,7 @@ import type { EvalGrid, Problem } from "../problem/problem.js";
 import { curriculumStages } from "./curriculum.js";
 import { predict, predictGrid } from "./evaluate.js";
 import { type Window, interpolant, windowBounds, windowOf, windowProblem } from "./marching.js";
+import type { TrainConfig } from "./config.js";
 import type { ResolvedRun } from "./resolve.js";
 import { type StepRecord, type TrainOptions, type TrainResult, train } from "./trainer.js";
 
@@ -44,6 +45,18 @@ function tagged(hooks: RunHooks, stage: number, offset: number): RunHooks {
     onRecord: hooks.onRecord
       ? (r: StepRecord) => hooks.onRecord?.({ ...r, step: r.step + offset, stage })
       : undefined,
+  };
+}
+
+/**
+ * A later time window's configuration: its own first-order steps (`windowSteps`) and
+ * quasi-Newton iterations (`windowBfgsSteps`), each -1 for the first window's.
+ */
+export function laterWindow(c: TrainConfig): TrainConfig {
+  return {
+    ...c,
+    steps: c.windowSteps >= 0 ? c.windowSteps : c.steps,
+    bfgsSteps: c.windowBfgsSteps >= 0 ? c.windowBfgsSteps : c.bfgsSteps,
   };
 }
 
@@ -163,7 +176,7 @@ async function marchingRun(run: ResolvedRun, hooks: RunHooks): Promise<RunOutcom
     const problem = windowProblem(run.problem, windows[k], state, rate);
     result = await train({
       problem,
-      config: k > 0 && c.windowSteps >= 0 ? { ...c, steps: c.windowSteps } : c,
+      config: k > 0 ? laterWindow(c) : c,
       weights: run.weights,
       init,
       ...tagged(hooks, k, steps),

@@ -10,7 +10,7 @@ import { problemFactory } from "../../src/problems/factory.js";
 import { curriculumStages } from "../../src/train/curriculum.js";
 import { interpolant, windowBounds, windowOf, windowProblem } from "../../src/train/marching.js";
 import { resolveRun } from "../../src/train/resolve.js";
-import { trainRun } from "../../src/train/run.js";
+import { laterWindow, trainRun } from "../../src/train/run.js";
 import type { StepRecord } from "../../src/train/trainer.js";
 import { TINY_RUN } from "./helpers.js";
 
@@ -198,6 +198,41 @@ test("time marching run: a window starts from the previous network extrapolated,
   // the inherited state is the previous network's own end state: extrapolating starts on it
   assert.ok((await firstIc("extrapolate")) < 1e-12);
   assert.ok((await firstIc("copy")) > 1e-4);
+});
+
+test("time marching run: windowBfgsSteps quasi-Newton iterations in the windows after the first", async () => {
+  const run = resolveRun("reaction", [
+    ...TINY_RUN,
+    ["precision", "float64"],
+    ["optimizer", "adam+ssbroyden"],
+    ["bfgsPoints", 64],
+    ["steps", 5],
+    ["bfgsSteps", 4],
+    ["windowSteps", 0],
+    ["windowBfgsSteps", 2],
+    ["windows", 3],
+  ]);
+  const records: StepRecord[] = [];
+  const out = await trainRun(run, { onRecord: (r) => records.push(r) });
+  out.dispose();
+  const phases = (stage: number) =>
+    records.filter((r) => r.stage === stage).map((r) => r.phase as string);
+  // the first window: 5 Adam steps, then 4 SSBroyden iterations; the later ones: 2 SSBroyden
+  assert.deepEqual(phases(0), [
+    ...Array<string>(5).fill("adam"),
+    ...Array<string>(4).fill("ssbroyden"),
+  ]);
+  assert.deepEqual(phases(1), ["ssbroyden", "ssbroyden"]);
+  assert.deepEqual(phases(2), ["ssbroyden", "ssbroyden"]);
+  assert.equal(out.result.steps, 2, "the last window's own count");
+  // -1 (the default) keeps bfgsSteps in every window
+  const c = resolveRun("reaction", [
+    ["bfgsSteps", 7],
+    ["windowSteps", 0],
+  ]).config;
+  assert.equal(laterWindow(c).bfgsSteps, 7);
+  assert.equal(laterWindow(c).steps, 0);
+  assert.equal(laterWindow({ ...c, windowBfgsSteps: 3 }).bfgsSteps, 3);
 });
 
 // y'' = -y on t in [0, 2], y(0) = 0, y'(0) = 1 (y = sin t): an ODE, time its only input
