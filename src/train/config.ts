@@ -159,6 +159,11 @@ export interface TrainConfig {
    */
   windowBfgsSteps: number;
   /**
+   * Points of the quasi-Newton phase in each window after the first (-1: `bfgsPoints`): the
+   * first window's kinked start needs denser points than the smooth later ones.
+   */
+  windowBfgsPoints: number;
+  /**
    * Autopilot (`pinnlab train`, src/cli/autopilot.ts): train `autoSteps` first-order steps, run
    * the doctor's checks, apply the fix each detected finding names, then train the run.
    */
@@ -362,6 +367,12 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
     default: -1,
     doc: "bfgs/ssbfgs/ssbroyden iterations in windows after the first (-1: bfgsSteps)",
   },
+  windowBfgsPoints: {
+    kind: "int",
+    min: -1,
+    default: -1,
+    doc: "points of the bfgs/ssbfgs/ssbroyden phase in windows after the first (-1: bfgsPoints)",
+  },
   windowInit: {
     kind: "enum",
     choices: ["extrapolate", "copy"],
@@ -507,12 +518,17 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (c.sampler === "rar" && 2 * c.rarAdd > c.points) {
     throw new Error(`rarAdd: ${c.rarAdd} exceeds half the residual batch (points ${c.points})`);
   }
+  if (c.windowBfgsPoints === 0) {
+    throw new Error("windowBfgsPoints: 0 points (-1 keeps bfgsPoints in every window)");
+  }
   if (c.redrawEvery > 0) {
+    // the later windows' quasi-Newton points are redrawn from the same pool
+    const later = { ...c, bfgsPoints: c.windowBfgsPoints > 0 ? c.windowBfgsPoints : c.bfgsPoints };
     const need = Math.max(
       0,
       ...parsePhases(c.optimizer)
         .filter(isSecondOrder)
-        .map((k) => phasePoints(k, c)),
+        .flatMap((k) => [phasePoints(k, c), phasePoints(k, later)]),
     );
     if (c.redrawPool < need) {
       throw new Error(`redrawPool: ${c.redrawPool} candidates are fewer than the ${need} points`);

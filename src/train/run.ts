@@ -49,14 +49,16 @@ function tagged(hooks: RunHooks, stage: number, offset: number): RunHooks {
 }
 
 /**
- * A later time window's configuration: its own first-order steps (`windowSteps`) and
- * quasi-Newton iterations (`windowBfgsSteps`), each -1 for the first window's.
+ * A later time window's configuration: its own first-order steps (`windowSteps`), quasi-Newton
+ * iterations (`windowBfgsSteps`) and quasi-Newton points (`windowBfgsPoints`), each -1 for the
+ * first window's.
  */
 export function laterWindow(c: TrainConfig): TrainConfig {
   return {
     ...c,
     steps: c.windowSteps >= 0 ? c.windowSteps : c.steps,
     bfgsSteps: c.windowBfgsSteps >= 0 ? c.windowBfgsSteps : c.bfgsSteps,
+    bfgsPoints: c.windowBfgsPoints >= 0 ? c.windowBfgsPoints : c.bfgsPoints,
   };
 }
 

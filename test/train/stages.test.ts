@@ -233,6 +233,23 @@ test("time marching run: windowBfgsSteps quasi-Newton iterations in the windows 
   assert.equal(laterWindow(c).bfgsSteps, 7);
   assert.equal(laterWindow(c).steps, 0);
   assert.equal(laterWindow({ ...c, windowBfgsSteps: 3 }).bfgsSteps, 3);
+  assert.equal(laterWindow(c).bfgsPoints, c.bfgsPoints);
+  assert.equal(laterWindow({ ...c, windowBfgsPoints: 512 }).bfgsPoints, 512);
+  assert.throws(
+    () => resolveRun("reaction", [["windowBfgsPoints", 0]]),
+    /^Error: windowBfgsPoints: 0 points/,
+  );
+  assert.throws(
+    () =>
+      resolveRun("reaction", [
+        ["redrawEvery", 100],
+        ["redrawPool", 5000],
+        ["bfgsPoints", 2048],
+        ["windowBfgsPoints", 8192],
+        ["optimizer", "adam+ssbroyden"],
+      ]),
+    /^Error: redrawPool: 5000 candidates are fewer than the 8192 points/,
+  );
 });
 
 // y'' = -y on t in [0, 2], y(0) = 0, y'(0) = 1 (y = sin t): an ODE, time its only input
