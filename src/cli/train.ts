@@ -200,6 +200,12 @@ export async function executeRun(
       );
     } else {
       writeAtomic(join(dir, "config.json"), JSON.stringify(saved, null, 2) + "\n");
+      // a fresh run starts in an empty directory: a record under its id is that of a run whose
+      // directory was deleted since, so the new run replaces it
+      if (store.get(loc.id)) {
+        process.stderr.write(`pinnlab: ${loc.id} replaces the store's record of a deleted run\n`);
+        store.removeRun(loc.id);
+      }
       insert();
       for (const d of o.autopilot ?? []) store.addEvent(loc.id, "autopilot", d.step, d);
     }

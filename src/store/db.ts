@@ -181,6 +181,8 @@ export interface RunStore {
     sweep_id?: string | null;
   }): void;
   updateRun(id: string, u: RunUpdate): void;
+  /** Forget a run: its row, steps and events (its directory is the caller's). */
+  removeRun(id: string): void;
   /** Record (or replace) a logged step record. */
   addStep(id: string, rec: { step: number; phase: string; loss: number }): void;
   /** Drop the step records at and after `step` (after a rollback or before a resume). */
@@ -354,6 +356,10 @@ function storeOn(db: Database.Database, path: string): RunStore {
             r.sweep_id ?? null,
           ),
       );
+    },
+    removeRun(id) {
+      // steps and events go with the row (ON DELETE CASCADE)
+      guard(() => db.prepare("DELETE FROM runs WHERE id = ?").run(id));
     },
     updateRun(id, u) {
       const cols = Object.keys(u) as (keyof RunUpdate)[];

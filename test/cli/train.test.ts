@@ -1,7 +1,7 @@
 // `pinnlab train`: short real runs write a complete run directory, and its metrics agree with the
 // prediction it wrote (the relative L2 error is recomputed here from prediction.csv).
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
 import {
@@ -14,6 +14,7 @@ import {
   tempDir,
   type NumericCsv,
 } from "./helpers.js";
+import { openStore } from "../../src/store/db.js";
 
 after(removeTempDirs);
 
@@ -219,4 +220,35 @@ test("train <built-in> without --preset trains its measured best, and says so", 
   assert.equal(saved.config.width, 20);
   assert.equal(saved.config.bfgsSteps, 3);
   assert.equal(saved.config.steps, 5);
+});
+
+test("a run whose directory was deleted is replaced in the store by the next run into that path", () => {
+  const cwd = tempDir();
+  const dir = path.join(cwd, "runs", "again");
+  const args = ["train", "poisson1d", "--preset", "plain", "--no-report", "--out", dir];
+  const first = runCli([...args, "--steps", "5", "--seed", "0"], cwd);
+  assert.equal(first.status, 0, show(first));
+  rmSync(dir, { recursive: true });
+  // before the fix: SQLITE_CONSTRAINT_PRIMARYKEY from the first run's row
+  const second = runCli([...args, "--steps", "7", "--seed", "1"], cwd);
+  assert.equal(second.status, 0, show(second));
+  assert.match(second.stderr, /again replaces the store's record of a deleted run/);
+  const store = openStore(path.join(cwd, "runs"), { create: false });
+  try {
+    const rows = store.list();
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].seed, 1);
+    assert.equal(rows[0].status, "completed");
+    // the first run's step records went with its row: the last is the second run's step 6
+    assert.deepEqual(
+      store.steps("again").map((r) => r.step),
+      readFileSync(path.join(dir, "history.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { step: number }).step),
+    );
+    assert.equal(store.steps("again").at(-1)?.step, 6);
+  } finally {
+    store.close();
+  }
 });
