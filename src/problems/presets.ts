@@ -132,8 +132,15 @@ export const PRESET_TABLE: Readonly<Record<string, Readonly<Record<MeasuredPrese
   "allen-cahn": {
     plain: PLAIN,
     best: {
-      set: { ...MARCH_SECOND_ORDER, bfgsSteps: 1500, periodicSeam: true, bcPoints: 1024 },
-      why: "time marching, 10 windows, each float64 3 x 20, Adam 1.5k + SSBroyden 1.5k, each window starting from the last one's extrapolation, the seam feature for the initial state's kink at x = +-1 and 1,024 initial/boundary points: 6.3e-5 over seeds 0-2 (1.0e-4 without the seam feature and with 256 points; docs/BENCHMARKS.md, Allen-Cahn's kinked initial state)",
+      set: {
+        ...MARCH_SECOND_ORDER,
+        periodicSeam: true,
+        bcPoints: 1024,
+        windowSteps: 0,
+        bfgsSteps: 3500,
+        windowBfgsSteps: 2000,
+      },
+      why: "time marching, 10 windows of float64 3 x 20, Adam 1.5k + SSBroyden 3.5k in the first, SSBroyden 2k in each later one (starting from the last one's extrapolation), the seam feature for the initial state's kink at x = +-1 and 1,024 initial/boundary points: 2.3e-5 over seeds 0-2 (6.3e-5 with Adam 1.5k + SSBroyden 1.5k in every window; docs/BENCHMARKS.md, Allen-Cahn's kinked initial state)",
     },
   },
   helmholtz2d: {
