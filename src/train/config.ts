@@ -490,6 +490,20 @@ export function parseValue(
 }
 
 /**
+ * A later time window's configuration: its own first-order steps (`windowSteps`), quasi-Newton
+ * iterations (`windowBfgsSteps`) and quasi-Newton points (`windowBfgsPoints`), each -1 for the
+ * first window's.
+ */
+export function laterWindow(c: TrainConfig): TrainConfig {
+  return {
+    ...c,
+    steps: c.windowSteps >= 0 ? c.windowSteps : c.steps,
+    bfgsSteps: c.windowBfgsSteps >= 0 ? c.windowBfgsSteps : c.bfgsSteps,
+    bfgsPoints: c.windowBfgsPoints >= 0 ? c.windowBfgsPoints : c.bfgsPoints,
+  };
+}
+
+/**
  * Checks that involve several keys (each key's own type and range are checked when parsed).
  * @throws naming the offending key, e.g. "causalChunks: points (1000) must be a multiple of
  *   causalChunks (32)"
@@ -523,7 +537,7 @@ export function validateTrainConfig(c: TrainConfig): void {
   }
   if (c.redrawEvery > 0) {
     // the later windows' quasi-Newton points are redrawn from the same pool
-    const later = { ...c, bfgsPoints: c.windowBfgsPoints > 0 ? c.windowBfgsPoints : c.bfgsPoints };
+    const later = laterWindow(c);
     const need = Math.max(
       0,
       ...parsePhases(c.optimizer)

@@ -12,7 +12,7 @@ import type { EvalGrid, Problem } from "../problem/problem.js";
 import { curriculumStages } from "./curriculum.js";
 import { predict, predictGrid } from "./evaluate.js";
 import { type Window, interpolant, windowBounds, windowOf, windowProblem } from "./marching.js";
-import type { TrainConfig } from "./config.js";
+import { laterWindow } from "./config.js";
 import type { ResolvedRun } from "./resolve.js";
 import { type StepRecord, type TrainOptions, type TrainResult, train } from "./trainer.js";
 
@@ -45,20 +45,6 @@ function tagged(hooks: RunHooks, stage: number, offset: number): RunHooks {
     onRecord: hooks.onRecord
       ? (r: StepRecord) => hooks.onRecord?.({ ...r, step: r.step + offset, stage })
       : undefined,
-  };
-}
-
-/**
- * A later time window's configuration: its own first-order steps (`windowSteps`), quasi-Newton
- * iterations (`windowBfgsSteps`) and quasi-Newton points (`windowBfgsPoints`), each -1 for the
- * first window's.
- */
-export function laterWindow(c: TrainConfig): TrainConfig {
-  return {
-    ...c,
-    steps: c.windowSteps >= 0 ? c.windowSteps : c.steps,
-    bfgsSteps: c.windowBfgsSteps >= 0 ? c.windowBfgsSteps : c.bfgsSteps,
-    bfgsPoints: c.windowBfgsPoints >= 0 ? c.windowBfgsPoints : c.bfgsPoints,
   };
 }
 

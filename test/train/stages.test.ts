@@ -10,7 +10,8 @@ import { problemFactory } from "../../src/problems/factory.js";
 import { curriculumStages } from "../../src/train/curriculum.js";
 import { interpolant, windowBounds, windowOf, windowProblem } from "../../src/train/marching.js";
 import { resolveRun } from "../../src/train/resolve.js";
-import { laterWindow, trainRun } from "../../src/train/run.js";
+import { laterWindow } from "../../src/train/config.js";
+import { trainRun } from "../../src/train/run.js";
 import type { StepRecord } from "../../src/train/trainer.js";
 import { TINY_RUN } from "./helpers.js";
 
