@@ -140,6 +140,12 @@ export interface TrainConfig {
   windows: number;
   windowGrid: number;
   /**
+   * Each window's length over the previous one's (1: equal windows). Above 1 the windows are
+   * graded towards the start time, where rough initial data leave a thin initial layer
+   * (`windowBounds` in src/train/marching.ts).
+   */
+  windowRatio: number;
+  /**
    * How a window after the first starts (src/nets/reexpress.ts): `extrapolate` re-expresses the
    * previous window's network on the new time range, so it starts from that network's forward
    * extrapolation; `copy` reuses its parameters as they are (the new range is normalised afresh,
@@ -355,6 +361,12 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   curriculumSteps: { kind: "int", min: 0, default: 0, doc: "Adam steps per early stage" },
   windows: { kind: "int", min: 1, default: 1, doc: "time-marching windows (1 = off)" },
   windowGrid: { kind: "int", min: 8, default: 1024, doc: "points of a window's initial state" },
+  windowRatio: {
+    kind: "number",
+    positive: true,
+    default: 1,
+    doc: "each time-marching window's length over the previous one's (1 = equal windows)",
+  },
   windowSteps: {
     kind: "int",
     min: -1,

@@ -143,7 +143,7 @@ async function marchingRun(run: ResolvedRun, hooks: RunHooks): Promise<RunOutcom
   // the spatial input (none for an ODE system: its state is one number per field, at x = 0)
   const dims = d.inputs.length;
   const xi = dims === 1 ? -1 : ti === 0 ? 1 : 0;
-  const windows = windowBounds(d.lo[ti], d.hi[ti], c.windows);
+  const windows = windowBounds(d.lo[ti], d.hi[ti], c.windows, c.windowRatio);
   const done: { net: Network; params: NetParams; problem: Problem }[] = [];
   const stages: { index: number; window: Window; status: string }[] = [];
   let state: Record<string, (x: number) => number> | null = null;

@@ -66,6 +66,29 @@ test("windowBounds and windowOf: equal windows, the last owns t1", () => {
   assert.equal(windowOf(w, 1), 3);
 });
 
+test("windowBounds: graded windows grow by windowRatio, tile [t0, t1] and end at t1", () => {
+  // lengths 1, 2, 4 over [0, 7]
+  assert.deepEqual(windowBounds(0, 7, 3, 2), [
+    [0, 1],
+    [1, 3],
+    [3, 7],
+  ]);
+  const w = windowBounds(0.5, 1.5, 10, 1.3);
+  for (let i = 1; i < w.length; i++) {
+    assert.equal(w[i][0], w[i - 1][1], "windows tile the range");
+    const ratio = (w[i][1] - w[i][0]) / (w[i - 1][1] - w[i - 1][0]);
+    assert.ok(Math.abs(ratio - 1.3) < 1e-9, `window ${i} is 1.3 times the one before (${ratio})`);
+  }
+  assert.equal(w[0][0], 0.5);
+  assert.equal(w[9][1], 1.5);
+  // first window (t1 - t0) (r - 1) / (r^K - 1)
+  assert.ok(Math.abs(w[0][1] - 0.5 - 0.3 / (1.3 ** 10 - 1)) < 1e-12);
+  // a ratio below 1 grades towards t1
+  const back = windowBounds(0, 7, 3, 0.5);
+  assert.ok(Math.abs(back[0][1] - 4) < 1e-12 && Math.abs(back[1][1] - 6) < 1e-12);
+  assert.throws(() => windowBounds(0, 1, 2, 0), /windowRatio: 0/);
+});
+
 test("interpolant: exact on cubics, clamped outside", () => {
   const f = interpolant(Float64Array.from([0, 1, 3]), Float64Array.from([0, 2, 6]));
   assert.ok(Math.abs(f(0.5) - 1) < 1e-15);
