@@ -15,9 +15,9 @@ export type Window = readonly [number, number];
 
 /**
  * K windows over [t0, t1], each `ratio` times as long as the one before (1: equal). A ratio above
- * 1 grades the windows towards t0, as a graded time mesh resolves the initial layer of a parabolic
- * problem with rough initial data, where the solution varies like sqrt(t) (Stynes, O'Riordan &
- * Gracia, SIAM J. Numer. Anal. 2017): the first window of length L0 = (t1 - t0) (r - 1) / (r^K - 1)
+ * 1 grades the windows towards t0, as graded time meshes resolve a solution's weak singularity at
+ * the start (Stynes, O'Riordan & Gracia, SIAM J. Numer. Anal. 2017, there for time-fractional
+ * diffusion; a parabolic problem with kinked initial data varies like sqrt(t)): the first window of length L0 = (t1 - t0) (r - 1) / (r^K - 1)
  * holds the steepest part, and the later ones, where the solution is smooth, grow.
  * @example windowBounds(0, 1, 4) // [[0, 0.25], [0.25, 0.5], [0.5, 0.75], [0.75, 1]]
  * @example windowBounds(0, 7, 3, 2) // [[0, 1], [1, 3], [3, 7]]
@@ -26,12 +26,10 @@ export function windowBounds(t0: number, t1: number, k: number, ratio = 1): Wind
   if (!(ratio > 0) || !Number.isFinite(ratio)) {
     throw new Error(`windowRatio: ${ratio} is not a positive number`);
   }
-  // the edge after window i, as a fraction of [t0, t1]
-  const edge = (i: number) => (ratio === 1 ? i / k : (ratio ** i - 1) / (ratio ** k - 1));
-  return Array.from({ length: k }, (_, i) => [
-    t0 + (t1 - t0) * edge(i),
-    i === k - 1 ? t1 : t0 + (t1 - t0) * edge(i + 1),
-  ]);
+  // the offset of window i's start from t0 (equal windows keep their arithmetic bit for bit)
+  const at = (i: number) =>
+    ratio === 1 ? ((t1 - t0) * i) / k : ((t1 - t0) * (ratio ** i - 1)) / (ratio ** k - 1);
+  return Array.from({ length: k }, (_, i) => [t0 + at(i), i === k - 1 ? t1 : t0 + at(i + 1)]);
 }
 
 /** Index of the window that owns time t (the last one owns t1; times outside clamp). */
