@@ -17,8 +17,9 @@ export type Window = readonly [number, number];
  * K windows over [t0, t1], each `ratio` times as long as the one before (1: equal). A ratio above
  * 1 grades the windows towards t0, as graded time meshes resolve a solution's weak singularity at
  * the start (Stynes, O'Riordan & Gracia, SIAM J. Numer. Anal. 2017, there for time-fractional
- * diffusion; a parabolic problem with kinked initial data varies like sqrt(t)): the first window of length L0 = (t1 - t0) (r - 1) / (r^K - 1)
- * holds the steepest part, and the later ones, where the solution is smooth, grow.
+ * diffusion; a parabolic problem with kinked initial data varies like sqrt(t)): the first window,
+ * of length L0 = (t1 - t0) (r - 1) / (r^K - 1), holds the steepest part, and the later ones, where
+ * the solution is smooth, grow.
  * @example windowBounds(0, 1, 4) // [[0, 0.25], [0.25, 0.5], [0.5, 0.75], [0.75, 1]]
  * @example windowBounds(0, 7, 3, 2) // [[0, 1], [1, 3], [3, 7]]
  */
