@@ -7,7 +7,7 @@
  */
 import { type SamplerKind, samplePoints } from "../sampling/samplers.js";
 import type { Rng } from "../util/rng.js";
-import { type Domain, spatialShape } from "./domain.js";
+import { type Domain, inDomain, spatialShape } from "./domain.js";
 import { containsPoint } from "./shapes.js";
 
 /** n points of the unit cube [0, 1)^d. */
@@ -165,4 +165,62 @@ export function sampleBoundary(
     piece[i] = r[dims + sd];
   });
   return { X, normals, piece };
+}
+
+/** Where some of an interior batch's points go instead: the spatial boundary, or a band inside it. */
+export interface BoundaryShare {
+  /** Fraction of the points moved, in [0, 1]. */
+  readonly fraction: number;
+  /** Each moved point goes inward along the normal by a distance uniform in [0, band]. */
+  readonly band: number;
+}
+
+/**
+ * Move the last round(fraction * rows) of `rows` points [rows, dims] onto the spatial boundary
+ * (every piece, uniform by measure), then inward along the normal by a distance uniform in
+ * [0, band] unless that would leave the domain; the time coordinate is kept with `keepTime`
+ * (points of an initial slice), else drawn uniformly. Returns a new array; X itself is unchanged.
+ * DeepXDE includes its boundary points in the PDE's points likewise.
+ * @throws when the domain has no spatial input (no boundary to draw on)
+ * @example withBoundaryShare(d, X, 256, { fraction: 0.05, band: 0 }, "uniform", rng, false)
+ */
+export function withBoundaryShare(
+  d: Domain,
+  X: Float64Array,
+  rows: number,
+  share: BoundaryShare,
+  kind: SamplerKind,
+  rng: Rng,
+  keepTime: boolean,
+): Float64Array {
+  const space = d.inputs.flatMap((n, k) => (n === d.time ? [] : [k]));
+  if (space.length === 0) {
+    throw new Error("the domain has no spatial input, so no boundary to draw on");
+  }
+  const m = Math.round(share.fraction * rows);
+  const out = Float64Array.from(X);
+  if (m === 0) return out;
+  const shape = spatialShape(d);
+  const b = sampleBoundary(
+    d,
+    kind,
+    rng,
+    m,
+    shape.pieces.map((_, i) => i),
+  );
+  const dims = d.inputs.length;
+  const p = new Array<number>(dims);
+  for (let i = 0; i < m; i++) {
+    const row = (rows - m + i) * dims;
+    for (let k = 0; k < dims; k++)
+      p[k] = keepTime && !space.includes(k) ? X[row + k] : b.X[i * dims + k];
+    if (share.band > 0) {
+      const delta = share.band * rng.uniform();
+      const q = p.slice();
+      space.forEach((k, j) => (q[k] -= delta * b.normals[i * space.length + j]));
+      if (inDomain(d, q)) q.forEach((v, k) => (p[k] = v));
+    }
+    out.set(p, row);
+  }
+  return out;
 }

@@ -21,7 +21,12 @@ import { type SamplerKind, samplePoints } from "../sampling/samplers.js";
 import type { Rng } from "../util/rng.js";
 import type { BoundaryContext, Condition, On, PointFn } from "./conditions.js";
 import { inDomain, selectPieces, spatialInputs, spatialShape } from "../geometry/domain.js";
-import { sampleBoundary, sampleInterior } from "../geometry/sample.js";
+import {
+  type BoundaryShare,
+  sampleBoundary,
+  sampleInterior,
+  withBoundaryShare,
+} from "../geometry/sample.js";
 import { Scope, Value } from "./maths.js";
 import type { Coefficient } from "./coefficients.js";
 import { gaussLegendre } from "./quadrature.js";
@@ -140,8 +145,12 @@ export interface Term {
    * points then n * nodes quadrature rows, so it may not be reordered or drawn adaptively.
    */
   readonly quadratureNodes?: number;
-  /** Draw a batch of about n points (exactly n unless the term fixes its own count). */
-  sample(rng: Rng, n: number, sampler: SamplerKind): TermBatch;
+  /**
+   * Draw a batch of about n points (exactly n unless the term fixes its own count). `share`
+   * moves part of a residual's or an initial condition's points onto the spatial boundary
+   * (`boundaryFraction`; other terms ignore it).
+   */
+  sample(rng: Rng, n: number, sampler: SamplerKind, share?: BoundaryShare): TermBatch;
   /**
    * Per-point residuals from the network's output jet at the batch's points.
    * @param out output jet [rows, fields] (consumed)
@@ -402,8 +411,16 @@ function residualTerm(
     layout,
     fixed: false,
     ...(quad ? { quadratureNodes: quad.nodes } : {}),
-    sample: (rng, n, sampler) => {
-      const X = interior(spec.domain, sampler, rng, n);
+    sample: (rng, n, sampler, share) => {
+      let X = interior(spec.domain, sampler, rng, n);
+      if (share && share.fraction > 0) {
+        if (quad) {
+          throw new Error(
+            `residuals.${name}: an integral residual's points cannot move onto the boundary`,
+          );
+        }
+        X = withBoundaryShare(spec.domain, X, n, share, sampler, rng, false);
+      }
       if (!quad) return { X, rows: n, target: null };
       return {
         X: withQuadrature(spec.domain, quad, X, n),
@@ -570,20 +587,17 @@ function conditionTerm(
         kind: c.kind,
         layout: jetLayout(dims, [mi]),
         fixed: false,
-        sample: (rng, n, sampler) =>
-          withTargets(
-            c.value,
-            domain.shape
-              ? sampleInterior(domain, sampler, rng, n, t0)
-              : sampleFaces(
-                  domain,
-                  [{ input: domain.time as string, side: "min" }],
-                  rng,
-                  n,
-                  sampler,
-                ),
-            n,
-          ),
+        sample: (rng, n, sampler, share) => {
+          const X = domain.shape
+            ? sampleInterior(domain, sampler, rng, n, t0)
+            : sampleFaces(domain, [{ input: domain.time as string, side: "min" }], rng, n, sampler);
+          // the initial slice's boundary: where the initial state meets the boundary conditions
+          const moved =
+            share && share.fraction > 0
+              ? withBoundaryShare(domain, X, n, share, sampler, rng, true)
+              : X;
+          return withTargets(c.value, moved, n);
+        },
         residual: targetResidual(mi, (X) => (X.dispose(), 1)),
       };
     }

@@ -92,6 +92,21 @@ export interface TrainConfig {
   points: number;
   bcPoints: number;
   /**
+   * Fraction of every residual batch, and of every initial condition's batch, drawn on the
+   * spatial boundary instead of inside (uniform over its pieces; in time for residuals, at the
+   * initial time for initial conditions), so the equation also holds where the conditions act
+   * and the initial state is fitted where it meets them; DeepXDE's PDE points include its
+   * boundary points likewise. Where a kinked initial state rounds off at a periodic seam, the
+   * seam's points fix the corner (docs/BENCHMARKS.md, Allen-Cahn). 0: interior points only.
+   */
+  boundaryFraction: number;
+  /**
+   * With `boundaryFraction`: each such point moves inward along the boundary's normal by a
+   * distance uniform in [0, boundaryBand] (input units), so the points fill a band where a thin
+   * layer lies (kept on the boundary where the move would leave the domain). 0: on the boundary.
+   */
+  boundaryBand: number;
+  /**
    * Point sampler. `rad` and `rar` make the residual points adaptive (src/sampling/adaptive.ts:
    * residual-based adaptive distribution and refinement, Wu et al. 2023); condition points are
    * then drawn uniformly.
@@ -169,6 +184,12 @@ export interface TrainConfig {
    * first window's kinked start needs denser points than the smooth later ones.
    */
   windowBfgsPoints: number;
+  /**
+   * RAD redraws of the quasi-Newton points in each window after the first (-1: `redrawEvery`):
+   * the later windows' fronts call for points where the residual is, the first window's kinked
+   * start (a residual singular at a corner) does not.
+   */
+  windowRedrawEvery: number;
   /**
    * Autopilot (`pinnlab train`, src/cli/autopilot.ts): train `autoSteps` first-order steps, run
    * the doctor's checks, apply the fix each detected finding names, then train the run.
@@ -304,6 +325,19 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
   },
   points: { kind: "int", min: 1, default: 2048, doc: "residual points per step" },
   bcPoints: { kind: "int", min: 1, default: 256, doc: "points per condition term per step" },
+  boundaryFraction: {
+    kind: "number",
+    min: 0,
+    max: 0.5,
+    default: 0,
+    doc: "fraction of residual and initial points drawn on the spatial boundary (0 = interior only)",
+  },
+  boundaryBand: {
+    kind: "number",
+    min: 0,
+    default: 0,
+    doc: "boundaryFraction's points lie within this distance inside the boundary (0 = on it)",
+  },
   sampler: {
     kind: "enum",
     choices: ["uniform", "lhs", "sobol", "rad", "rar"],
@@ -384,6 +418,12 @@ export const TRAIN_SCHEMA: { readonly [K in keyof TrainConfig]: KeySpec } = {
     min: -1,
     default: -1,
     doc: "points of the bfgs/ssbfgs/ssbroyden phase in windows after the first (-1: bfgsPoints)",
+  },
+  windowRedrawEvery: {
+    kind: "int",
+    min: -1,
+    default: -1,
+    doc: "RAD redraw interval of the quasi-Newton points in windows after the first (-1: redrawEvery)",
   },
   windowInit: {
     kind: "enum",
@@ -503,8 +543,8 @@ export function parseValue(
 
 /**
  * A later time window's configuration: its own first-order steps (`windowSteps`), quasi-Newton
- * iterations (`windowBfgsSteps`) and quasi-Newton points (`windowBfgsPoints`), each -1 for the
- * first window's.
+ * iterations (`windowBfgsSteps`), quasi-Newton points (`windowBfgsPoints`) and RAD redraw
+ * interval (`windowRedrawEvery`), each -1 for the first window's.
  */
 export function laterWindow(c: TrainConfig): TrainConfig {
   return {
@@ -512,6 +552,7 @@ export function laterWindow(c: TrainConfig): TrainConfig {
     steps: c.windowSteps >= 0 ? c.windowSteps : c.steps,
     bfgsSteps: c.windowBfgsSteps >= 0 ? c.windowBfgsSteps : c.bfgsSteps,
     bfgsPoints: c.windowBfgsPoints >= 0 ? c.windowBfgsPoints : c.bfgsPoints,
+    redrawEvery: c.windowRedrawEvery >= 0 ? c.windowRedrawEvery : c.redrawEvery,
   };
 }
 
@@ -547,14 +588,17 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (c.windowBfgsPoints === 0) {
     throw new Error("windowBfgsPoints: 0 points (-1 keeps bfgsPoints in every window)");
   }
-  if (c.redrawEvery > 0) {
+  const later = laterWindow(c);
+  if (c.redrawEvery > 0 || (c.windows > 1 && later.redrawEvery > 0)) {
     // the later windows' quasi-Newton points are redrawn from the same pool
-    const later = laterWindow(c);
     const need = Math.max(
       0,
       ...parsePhases(c.optimizer)
         .filter(isSecondOrder)
-        .flatMap((k) => [phasePoints(k, c), phasePoints(k, later)]),
+        .flatMap((k) => [
+          ...(c.redrawEvery > 0 ? [phasePoints(k, c)] : []),
+          ...(later.redrawEvery > 0 ? [phasePoints(k, later)] : []),
+        ]),
     );
     if (c.redrawPool < need) {
       throw new Error(`redrawPool: ${c.redrawPool} candidates are fewer than the ${need} points`);

@@ -3,7 +3,9 @@
  * imposed exactly leave the loss), batches drawn from the seeded sampler, weight checks.
  */
 import { type NetConfig, type Network, createNetwork } from "../nets/network.js";
-import type { Problem } from "../problem/problem.js";
+import type { Problem, TermBatch } from "../problem/problem.js";
+import { withBoundaryShare } from "../geometry/sample.js";
+import { spatialInputs } from "../geometry/domain.js";
 import type { Rng } from "../util/rng.js";
 import type { Batches } from "./backend.js";
 import type { AdaptiveHook } from "./adaptive.js";
@@ -88,6 +90,11 @@ export function sampleBatches(
   const base = c.sampler === "lhs" || c.sampler === "sobol" ? c.sampler : "uniform";
   const dims = problem.domain.inputs.length;
   const ti = problem.domain.time === null ? -1 : problem.domain.inputs.indexOf(problem.domain.time);
+  const share =
+    c.boundaryFraction > 0 ? { fraction: c.boundaryFraction, band: c.boundaryBand } : undefined;
+  if (share && spatialInputs(problem.domain).length === 0) {
+    throw new Error(`boundaryFraction: ${problem.name} has no spatial input, so no boundary`);
+  }
   for (const term of problem.terms) {
     const residual = term.kind === "residual";
     if (term.quadratureNodes && (adaptive || c.causal)) {
@@ -95,10 +102,13 @@ export function sampleBatches(
         `${term.name}: an integral residual's batch (points + quadrature rows) cannot be drawn adaptively or sorted for causal training`,
       );
     }
-    let b =
-      residual && adaptive
-        ? adaptive.draw(term.name, rng, nResidual)
-        : term.sample(rng, residual ? nResidual : c.bcPoints, base);
+    let b: TermBatch;
+    if (residual && adaptive) {
+      // residual-adaptive points, then the boundary's share as for any residual batch
+      b = adaptive.draw(term.name, rng, nResidual);
+      if (share)
+        b = { ...b, X: withBoundaryShare(problem.domain, b.X, b.rows, share, base, rng, false) };
+    } else b = term.sample(rng, residual ? nResidual : c.bcPoints, base, share);
     if (residual && c.causal) {
       if (ti < 0) throw new Error(`causal: ${problem.name} has no time input`);
       b = sortByTime(b, dims, ti);

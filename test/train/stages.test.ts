@@ -274,6 +274,21 @@ test("time marching run: windowBfgsSteps quasi-Newton iterations in the windows 
       ]),
     /^Error: redrawPool: 5000 candidates are fewer than the 8192 points/,
   );
+  // windowRedrawEvery: the later windows' RAD interval (-1 keeps redrawEvery); its pool is checked
+  // even when the first window keeps its points fixed
+  assert.equal(laterWindow(c).redrawEvery, c.redrawEvery);
+  assert.equal(laterWindow({ ...c, redrawEvery: 0, windowRedrawEvery: 250 }).redrawEvery, 250);
+  assert.throws(
+    () =>
+      resolveRun("reaction", [
+        ["windows", 4],
+        ["windowRedrawEvery", 100],
+        ["redrawPool", 5000],
+        ["windowBfgsPoints", 8192],
+        ["optimizer", "adam+ssbroyden"],
+      ]),
+    /^Error: redrawPool: 5000 candidates are fewer than the 8192 points/,
+  );
 });
 
 // y'' = -y on t in [0, 2], y(0) = 0, y'(0) = 1 (y = sin t): an ODE, time its only input
