@@ -585,6 +585,11 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (c.sampler === "rar" && 2 * c.rarAdd > c.points) {
     throw new Error(`rarAdd: ${c.rarAdd} exceeds half the residual batch (points ${c.points})`);
   }
+  if (c.boundaryBand > 0 && c.boundaryFraction === 0) {
+    throw new Error(
+      `boundaryBand: ${c.boundaryBand} spreads the points of boundaryFraction, which is 0 (set boundaryFraction too)`,
+    );
+  }
   if (c.windowBfgsPoints === 0) {
     throw new Error("windowBfgsPoints: 0 points (-1 keeps bfgsPoints in every window)");
   }

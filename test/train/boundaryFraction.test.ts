@@ -104,10 +104,14 @@ test("boundaryFraction on a shape: points on the square's edges and on the hole'
   assert.ok(circle > 5 && circle < 40, `${circle} of 100 on the circle`);
 });
 
-test("boundaryFraction: rejected above 0.5, and where there is no spatial boundary", () => {
+test("boundaryFraction: rejected above 0.5, boundaryBand without it, and where there is no spatial boundary", () => {
   assert.throws(
     () => applyOverrides(defaultTrainConfig(), [["boundaryFraction", 0.6]]),
     /boundaryFraction/,
+  );
+  assert.throws(
+    () => applyOverrides(defaultTrainConfig(), [["boundaryBand", 0.01]]),
+    /^Error: boundaryBand: 0.01 spreads the points of boundaryFraction, which is 0/,
   );
   const ode = defineProblem({
     name: "decay",
