@@ -36,7 +36,13 @@ export {
   type Shape,
   type BoundaryPiece,
 } from "./geometry/domain.js";
-export { sampleInterior, sampleBoundary, type BoundarySample } from "./geometry/sample.js";
+export {
+  sampleInterior,
+  sampleBoundary,
+  withBoundaryShare,
+  type BoundarySample,
+  type BoundaryShare,
+} from "./geometry/sample.js";
 export {
   initial,
   initialRate,
