@@ -416,7 +416,7 @@ function residualTerm(
       if (share && share.fraction > 0) {
         if (quad) {
           throw new Error(
-            `residuals.${name}: an integral residual's points cannot move onto the boundary`,
+            `boundaryFraction: residuals.${name} integrates (quadrature rows follow its points), so its points cannot move onto the boundary`,
           );
         }
         X = withBoundaryShare(spec.domain, X, n, share, sampler, rng, false);

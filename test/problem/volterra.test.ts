@@ -99,3 +99,14 @@ test("Volterra IDE (DeepXDE ide example) trains to its exact solution", async ()
   // measured 3.1e-3 (6,000 Adam steps, about 7 s)
   assert.ok(err < 2e-2, `rel L2 ${err}`);
 });
+
+test("boundaryFraction: an integral residual's points cannot move (its quadrature rows follow them)", () => {
+  const term = ide.terms.find((t) => t.name === "res");
+  assert.ok(term);
+  assert.throws(
+    () => term.sample(new Rng(1), 8, "uniform", { fraction: 0.25, band: 0 }),
+    /^Error: boundaryFraction: residuals.res integrates/,
+  );
+  // without a share the batch holds its points and their quadrature rows
+  assert.ok(term.sample(new Rng(1), 8, "uniform").rows > 8);
+});
