@@ -7,7 +7,7 @@
  */
 import { type SamplerKind, samplePoints } from "../sampling/samplers.js";
 import type { Rng } from "../util/rng.js";
-import { type Domain, inDomain, spatialShape } from "./domain.js";
+import { type Domain, inDomain, spatialInputs, spatialShape } from "./domain.js";
 import { containsPoint } from "./shapes.js";
 
 /** n points of the unit cube [0, 1)^d. */
@@ -193,7 +193,7 @@ export function withBoundaryShare(
   rng: Rng,
   keepTime: boolean,
 ): Float64Array {
-  const space = d.inputs.flatMap((n, k) => (n === d.time ? [] : [k]));
+  const space = spatialInputs(d).map((n) => d.inputs.indexOf(n));
   if (space.length === 0) {
     throw new Error("the domain has no spatial input, so no boundary to draw on");
   }
